@@ -1,0 +1,317 @@
+// Package catalog answers the shopper's questions about the catalogue:
+// which products exist, in which categories, at what prices, in what order.
+// Only ACTIVE products are shown.
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/sql"
+
+	"storefront/commerce"
+	"storefront/commerce/inventory"
+	"storefront/commerce/money"
+	"storefront/commerce/paging"
+	"storefront/ent"
+	"storefront/ent/category"
+	"storefront/ent/predicate"
+	"storefront/ent/product"
+	"storefront/ent/productvariant"
+)
+
+// Service reads the catalogue.
+type Service struct {
+	client *ent.Client
+	// Currency is the shop's currency, in which price filters are read.
+	Currency string
+}
+
+// New returns a catalogue service over client, reading price filters in
+// currency.
+func New(client *ent.Client, currency string) *Service {
+	return &Service{client: client, Currency: currency}
+}
+
+// db returns the transaction's client when the request runs in one.
+func (s *Service) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.client
+}
+
+// SortKey orders a product list.
+type SortKey string
+
+// The product sort keys.
+const (
+	SortByID        SortKey = "ID"
+	SortByTitle     SortKey = "TITLE"
+	SortByPrice     SortKey = "PRICE"
+	SortByCreatedAt SortKey = "CREATED_AT"
+)
+
+// ProductFilter narrows a product list; every condition given must hold.
+type ProductFilter struct {
+	// CategoryID keeps products in that category or below it.
+	CategoryID *int
+	// Query keeps products whose title contains it, ignoring case.
+	Query *string
+	// MinPrice and MaxPrice are decimal strings in the shop's currency;
+	// a product matches when one of its variants is priced within them.
+	MinPrice, MaxPrice *string
+	// InStock keeps products with at least one variant available.
+	InStock bool
+}
+
+// MaxQueryLength bounds the text filter.
+const MaxQueryLength = 200
+
+// Products returns a page of active products. It returns a commerce.Invalid
+// error for bad paging arguments, filters or cursors.
+func (s *Service) Products(ctx context.Context, page paging.Page, filter ProductFilter, sort SortKey, reverse bool) (*ent.ProductConnection, error) {
+	page, err := page.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	preds, err := s.productPredicates(filter)
+	if err != nil {
+		return nil, err
+	}
+	order, err := productOrder(sort, reverse)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCursors(page, sort); err != nil {
+		return nil, err
+	}
+	conn, err := s.db(ctx).Product.Query().
+		Where(preds...).
+		Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithProductOrder(order))
+	if err != nil {
+		return nil, fmt.Errorf("catalog: products: %w", err)
+	}
+	return conn, nil
+}
+
+func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error) {
+	preds := []predicate.Product{product.StatusEQ(product.StatusACTIVE)}
+	if f.CategoryID != nil {
+		preds = append(preds, inCategoryTree(*f.CategoryID))
+	}
+	if f.Query != nil {
+		q := strings.TrimSpace(*f.Query)
+		if len(q) > MaxQueryLength {
+			return nil, commerce.InvalidField([]string{"filter", "query"}, "query is longer than %d characters", MaxQueryLength)
+		}
+		if q != "" {
+			preds = append(preds, product.TitleContainsFold(q))
+		}
+	}
+	var variantPreds []predicate.ProductVariant
+	for _, b := range []struct {
+		field string
+		v     *string
+		pred  func(int64) predicate.ProductVariant
+	}{
+		{"min", f.MinPrice, productvariant.PriceGTE},
+		{"max", f.MaxPrice, productvariant.PriceLTE},
+	} {
+		if b.v == nil {
+			continue
+		}
+		minor, err := money.Parse(*b.v, s.Currency)
+		if err != nil {
+			var e *commerce.Error
+			if errors.As(err, &e) {
+				e.Field = []string{"filter", "price", b.field}
+			}
+			return nil, err
+		}
+		variantPreds = append(variantPreds, b.pred(minor))
+	}
+	if len(variantPreds) > 0 {
+		preds = append(preds, product.HasVariantsWith(variantPreds...))
+	}
+	if f.InStock {
+		preds = append(preds, inventory.ProductInStock())
+	}
+	return preds, nil
+}
+
+// inCategoryTree holds for products whose category is root or one of its
+// descendants, resolved by the database in the same statement.
+func inCategoryTree(root int) predicate.Product {
+	return func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.WriteString(s.C(product.FieldCategoryID)).
+				WriteString(" IN (WITH RECURSIVE tree(id) AS (SELECT id FROM ").
+				Ident(category.Table).
+				WriteString(" WHERE id = ").Arg(root).
+				WriteString(" UNION ALL SELECT c.id FROM ").
+				Ident(category.Table).
+				WriteString(" c JOIN tree ON c.").
+				Ident(category.FieldParentID).
+				WriteString(" = tree.id) SELECT id FROM tree)")
+		}))
+	}
+}
+
+func productOrder(sort SortKey, reverse bool) (*ent.ProductOrder, error) {
+	dir := entgql.OrderDirectionAsc
+	if reverse {
+		dir = entgql.OrderDirectionDesc
+	}
+	var field *ent.ProductOrderField
+	switch sort {
+	case SortByID, "":
+		field = ent.DefaultProductOrder.Field
+	case SortByTitle:
+		field = ent.ProductOrderFieldTitle
+	case SortByPrice:
+		field = ent.ProductOrderFieldMinPrice
+	case SortByCreatedAt:
+		field = ent.ProductOrderFieldCreatedAt
+	default:
+		return nil, commerce.InvalidField([]string{"sortKey"}, "unknown sort key %q", sort)
+	}
+	return &ent.ProductOrder{Direction: dir, Field: field}, nil
+}
+
+// checkCursors refuses a cursor issued for another sort order: its value
+// would be compared with the wrong column.
+func checkCursors(page paging.Page, sort SortKey) error {
+	for _, c := range []*ent.Cursor{page.After, page.Before} {
+		if c == nil {
+			continue
+		}
+		ok := false
+		switch sort {
+		case SortByID, "":
+			ok = c.Value == nil
+		case SortByTitle:
+			_, ok = c.Value.(string)
+		case SortByPrice:
+			ok = isInteger(c.Value)
+		case SortByCreatedAt:
+			_, ok = c.Value.(interface{ IsZero() bool })
+		}
+		if !ok || c.ID <= 0 {
+			return commerce.Errorf(commerce.Invalid, "the cursor does not belong to this list or sort order")
+		}
+	}
+	return nil
+}
+
+func isInteger(v any) bool {
+	switch v.(type) {
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return true
+	}
+	return false
+}
+
+// Product returns the active product with this id, or a commerce.NotFound
+// error.
+func (s *Service) Product(ctx context.Context, id int) (*ent.Product, error) {
+	return s.oneProduct(ctx, product.ID(id))
+}
+
+// ProductBySlug returns the active product with this slug, or a
+// commerce.NotFound error.
+func (s *Service) ProductBySlug(ctx context.Context, slug string) (*ent.Product, error) {
+	return s.oneProduct(ctx, product.Slug(slug))
+}
+
+func (s *Service) oneProduct(ctx context.Context, where predicate.Product) (*ent.Product, error) {
+	p, err := s.db(ctx).Product.Query().
+		Where(where, product.StatusEQ(product.StatusACTIVE)).
+		CollectFields(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: product: %w", err)
+	}
+	return oneOrNotFound(p.Only, ctx, "product")
+}
+
+// CategoryFilter narrows a category list.
+type CategoryFilter struct {
+	// ParentID keeps the direct children of that category.
+	ParentID *int
+	// TopLevel keeps the categories without a parent.
+	TopLevel bool
+}
+
+// Categories returns a page of categories, siblings in their set order.
+func (s *Service) Categories(ctx context.Context, page paging.Page, f CategoryFilter) (*ent.CategoryConnection, error) {
+	page, err := page.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	if f.ParentID != nil && f.TopLevel {
+		return nil, commerce.InvalidField([]string{"filter"}, "give parentId or topLevel, not both")
+	}
+	q := s.db(ctx).Category.Query()
+	switch {
+	case f.ParentID != nil:
+		q.Where(category.ParentID(*f.ParentID))
+	case f.TopLevel:
+		q.Where(category.ParentIDIsNil())
+	}
+	if err := checkCursors(page, SortByID); err != nil {
+		return nil, err
+	}
+	conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: categories: %w", err)
+	}
+	return conn, nil
+}
+
+// Category returns the category with this id, or a commerce.NotFound error.
+func (s *Service) Category(ctx context.Context, id int) (*ent.Category, error) {
+	return s.oneCategory(ctx, category.ID(id))
+}
+
+// CategoryBySlug returns the category with this slug, or a
+// commerce.NotFound error.
+func (s *Service) CategoryBySlug(ctx context.Context, slug string) (*ent.Category, error) {
+	return s.oneCategory(ctx, category.Slug(slug))
+}
+
+func (s *Service) oneCategory(ctx context.Context, where predicate.Category) (*ent.Category, error) {
+	q, err := s.db(ctx).Category.Query().Where(where).CollectFields(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: category: %w", err)
+	}
+	return oneOrNotFound(q.Only, ctx, "category")
+}
+
+func oneOrNotFound[T any](only func(context.Context) (T, error), ctx context.Context, what string) (T, error) {
+	v, err := only(ctx)
+	if ent.IsNotFound(err) {
+		return v, commerce.Errorf(commerce.NotFound, "%s not found", what)
+	}
+	if err != nil {
+		return v, fmt.Errorf("catalog: %s: %w", what, err)
+	}
+	return v, nil
+}
+
+// PriceRange is the span of a product's variant prices.
+type PriceRange struct {
+	MinVariantPrice money.Money
+	MaxVariantPrice money.Money
+}
+
+// PriceRangeOf returns the product's price range from its denormalised
+// columns, without a query.
+func PriceRangeOf(p *ent.Product) PriceRange {
+	return PriceRange{
+		MinVariantPrice: money.New(p.MinPrice, p.CurrencyCode),
+		MaxVariantPrice: money.New(p.MaxPrice, p.CurrencyCode),
+	}
+}

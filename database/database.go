@@ -1,0 +1,148 @@
+// Package database opens the ent client from a DATABASE_URL: SQLite (the
+// embedded default) or PostgreSQL, chosen by the URL's scheme, with the
+// settings each needs to serve concurrent requests.
+package database
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/lib/pq"           // PostgreSQL driver
+	_ "github.com/mattn/go-sqlite3" // SQLite driver (cgo)
+
+	"storefront/ent"
+	"storefront/ent/migrate"
+)
+
+// DB is an open database: the ent client and the pool under it.
+type DB struct {
+	Client  *ent.Client
+	SQL     *stdsql.DB
+	Dialect string // dialect.SQLite or dialect.Postgres
+}
+
+// Options tune the connection pool. Zero values pick per-database defaults.
+type Options struct {
+	MaxOpenConns int
+}
+
+// Open connects to the database named by rawURL:
+//
+//	sqlite://storefront.db       a file relative to the working directory
+//	sqlite:///var/lib/shop.db    an absolute path
+//	postgres://user@host/db      PostgreSQL (postgresql:// too)
+func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	drv, dsn, dia, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	db, err := stdsql.Open(drv, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database: open: %w", err)
+	}
+	configurePool(db, dia, opts)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("database: connect to %s: %w", Redact(rawURL), err)
+	}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
+	return &DB{Client: client, SQL: db, Dialect: dia}, nil
+}
+
+func parseURL(rawURL string) (driver, dsn, dia string, err error) {
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return "", "", "", fmt.Errorf("database: DATABASE_URL %q needs a scheme: sqlite:// or postgres://", Redact(rawURL))
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite", "sqlite3":
+		path, query, _ := strings.Cut(rest, "?")
+		if path == "" {
+			return "", "", "", errors.New("database: sqlite:// URL needs a file path, such as sqlite://storefront.db")
+		}
+		return "sqlite3", sqliteDSN(path, query), dialect.SQLite, nil
+	case "postgres", "postgresql":
+		return "postgres", rawURL, dialect.Postgres, nil
+	default:
+		return "", "", "", fmt.Errorf("database: unsupported scheme %q in DATABASE_URL (use sqlite:// or postgres://)", scheme)
+	}
+}
+
+// sqliteDSN turns a file path into a go-sqlite3 DSN that is fit for a server:
+// WAL so that readers never wait for the writer, foreign keys enforced, a
+// busy timeout and BEGIN IMMEDIATE so that concurrent writers queue for the
+// write lock instead of failing with SQLITE_BUSY halfway through.
+func sqliteDSN(path, extra string) string {
+	q := url.Values{}
+	q.Set("_foreign_keys", "on")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	q.Set("_synchronous", "NORMAL")
+	if extra != "" {
+		if more, err := url.ParseQuery(extra); err == nil {
+			for k, v := range more {
+				q[k] = v
+			}
+		}
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func configurePool(db *stdsql.DB, dia string, opts Options) {
+	n := opts.MaxOpenConns
+	if n <= 0 {
+		switch dia {
+		case dialect.SQLite:
+			// WAL allows many readers; writers queue on the busy timeout.
+			n = max(4, 2*runtime.NumCPU())
+		default:
+			n = 20
+		}
+	}
+	db.SetMaxOpenConns(n)
+	// Keep as many idle as open: dialling PostgreSQL anew per request is
+	// what makes a default pool slow under load.
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+}
+
+// Migrate creates or updates the tables to match the ent schema.
+func (db *DB) Migrate(ctx context.Context) error {
+	if err := db.Client.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
+		return fmt.Errorf("database: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.SQL.PingContext(ctx)
+}
+
+// Close closes the client and the pool.
+func (db *DB) Close() error {
+	return db.Client.Close()
+}
+
+// Redact hides the password of a database URL, for logs and errors.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User == nil {
+		return rawURL
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

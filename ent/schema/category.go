@@ -1,0 +1,56 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Category is a node of the catalogue tree. A product belongs to one
+// category; filtering by a category includes its descendants.
+type Category struct {
+	ent.Schema
+}
+
+// Fields of the Category.
+func (Category) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(200).
+			Annotations(entgql.OrderField("NAME")),
+		field.String("slug").Unique().NotEmpty().MaxLen(200),
+		field.Text("description").Default(""),
+		field.Int("position").Default(0).
+			Comment("Order among siblings, smallest first.").
+			Annotations(entgql.Skip()),
+		field.Int("parent_id").Optional().Nillable().
+			Annotations(entgql.Skip()),
+	}
+}
+
+// Edges of the Category.
+func (Category) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("children", Category.Type).
+			From("parent").Unique().Field("parent_id"),
+		// Exposed as a paginated, filterable connection in schema/catalog.graphql.
+		edge.To("products", Product.Type).
+			Annotations(entgql.Skip()),
+	}
+}
+
+// Indexes of the Category.
+func (Category) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("parent_id", "position"),
+	}
+}
+
+// Annotations of the Category.
+func (Category) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+	}
+}

@@ -1,0 +1,77 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"storefront/ent/schematype"
+)
+
+// Product is what a shopper browses: a title, pictures and one or more
+// purchasable variants.
+type Product struct {
+	ent.Schema
+}
+
+// Mixin of the Product.
+func (Product) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}}
+}
+
+// Fields of the Product.
+func (Product) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("title").NotEmpty().MaxLen(255).
+			Annotations(entgql.OrderField("TITLE")),
+		field.String("slug").Unique().NotEmpty().MaxLen(255),
+		field.Text("description").Default(""),
+		field.JSON("images", []schematype.Image{}).
+			Default([]schematype.Image{}).
+			Annotations(entgql.Skip()),
+		field.Enum("status").
+			Values("DRAFT", "ACTIVE", "ARCHIVED").
+			Default("DRAFT").
+			Comment("Only ACTIVE products are shown to shoppers."),
+		field.Int("category_id").Optional().Nillable().
+			Annotations(entgql.Skip()),
+		// The price range of the variants, in minor units, kept current by
+		// the catalog package whenever variants change. Denormalised so that
+		// sorting by price and showing a price range cost no extra query.
+		field.Int64("min_price").Default(0).
+			Annotations(entgql.OrderField("PRICE"), entgql.Skip(entgql.SkipType)),
+		field.Int64("max_price").Default(0).
+			Annotations(entgql.Skip()),
+		field.String("currency_code").Default("USD").MinLen(3).MaxLen(3).
+			Annotations(entgql.Skip()),
+	}
+}
+
+// Edges of the Product.
+func (Product) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("category", Category.Type).
+			Ref("products").Unique().Field("category_id"),
+		edge.To("variants", ProductVariant.Type),
+	}
+}
+
+// Indexes of the Product.
+func (Product) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("status", "created_at"),
+		index.Fields("status", "min_price"),
+		index.Fields("status", "title"),
+		index.Fields("category_id", "status"),
+	}
+}
+
+// Annotations of the Product.
+func (Product) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+	}
+}

@@ -1,0 +1,85 @@
+package graph
+
+import (
+	"storefront/commerce"
+	"storefront/commerce/catalog"
+	"storefront/commerce/gid"
+	"storefront/commerce/paging"
+	"storefront/ent"
+	"storefront/graph/model"
+)
+
+// page gathers Relay pagination arguments.
+func page(first *int, after *ent.Cursor, last *int, before *ent.Cursor) paging.Page {
+	return paging.Page{First: first, After: after, Last: last, Before: before}
+}
+
+// idOf checks that an ID argument names a node of type typ and returns the
+// row id; field is the argument path for the error.
+func idOf(id *gid.ID, typ string, field ...string) (*int, error) {
+	if id == nil {
+		return nil, nil
+	}
+	if id.Type != typ {
+		return nil, commerce.InvalidField(field, "%s is not a %s ID", id.String(), typ)
+	}
+	return &id.ID, nil
+}
+
+func productFilter(f *model.ProductFilter) (catalog.ProductFilter, error) {
+	var out catalog.ProductFilter
+	if f == nil {
+		return out, nil
+	}
+	cat, err := idOf(f.CategoryID, "Category", "filter", "categoryId")
+	if err != nil {
+		return out, err
+	}
+	out.CategoryID = cat
+	out.Query = f.Query
+	if f.Price != nil {
+		out.MinPrice, out.MaxPrice = f.Price.Min, f.Price.Max
+	}
+	out.InStock = f.InStock != nil && *f.InStock
+	return out, nil
+}
+
+func toSortKey(k *model.ProductSortKeys) catalog.SortKey {
+	if k == nil {
+		return catalog.SortByID
+	}
+	return catalog.SortKey(*k)
+}
+
+func categoryFilter(f *model.CategoryFilter) (catalog.CategoryFilter, error) {
+	var out catalog.CategoryFilter
+	if f == nil {
+		return out, nil
+	}
+	parent, err := idOf(f.ParentID, "Category", "filter", "parentId")
+	if err != nil {
+		return out, err
+	}
+	out.ParentID = parent
+	out.TopLevel = f.TopLevel != nil && *f.TopLevel
+	return out, nil
+}
+
+// oneOf checks that exactly one of an id and a slug argument is given.
+func oneOf(id *gid.ID, slug *string) error {
+	if (id == nil) == (slug == nil) {
+		return commerce.Errorf(commerce.Invalid, "give exactly one of id and slug")
+	}
+	return nil
+}
+
+// orNil turns a NotFound error into a null result, as a single-object
+// lookup field should answer for an unknown object.
+func orNil[T any](v *T, err error) (*T, error) {
+	if commerce.ErrorCode(err) == commerce.NotFound {
+		return nil, nil
+	}
+	return v, err
+}
+
+func boolValue(b *bool) bool { return b != nil && *b }

@@ -1,0 +1,82 @@
+// Package loader batches the database reads that a list would otherwise
+// repeat per row. Loaders are made per GraphQL operation (never shared
+// between users or requests) and reached through For(ctx).
+//
+// Edges that entgql field collection eager-loads (product -> category,
+// product -> variants, category -> children) need no loader: collection
+// turns them into one IN query per edge for the whole page. Loaders cover
+// the computed fields that collection cannot see.
+package loader
+
+import (
+	"context"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"storefront/commerce/inventory"
+	"storefront/ent"
+)
+
+// Loaders holds the batch loaders of one operation.
+type Loaders struct {
+	// VariantQuantity loads the quantity available for sale per variant.
+	VariantQuantity *dataloadgen.Loader[int, int]
+	// ProductInStock loads whether a product has a variant in stock.
+	ProductInStock *dataloadgen.Loader[int, bool]
+}
+
+// wait is how long a loader collects keys before it runs its batch. gqlgen
+// resolves the fields of a list concurrently, so a short wait collects the
+// whole page.
+const wait = 500 * time.Microsecond
+
+// New returns fresh loaders that read through client.
+func New(client *ent.Client) *Loaders {
+	return &Loaders{
+		VariantQuantity: dataloadgen.NewLoader(byKey(client, inventory.VariantQuantities), dataloadgen.WithWait(wait)),
+		ProductInStock:  dataloadgen.NewLoader(byKey(client, inventory.ProductsInStock), dataloadgen.WithWait(wait)),
+	}
+}
+
+// byKey adapts a batch query that returns a map into a loader fetch that
+// returns values in key order; a key missing from the map gets the zero
+// value (no stock). An error fails every key of the batch.
+func byKey[V any](client *ent.Client, query func(context.Context, *ent.Client, []int) (map[int]V, error)) func(context.Context, []int) ([]V, []error) {
+	return func(ctx context.Context, keys []int) ([]V, []error) {
+		db := client
+		if tx := ent.FromContext(ctx); tx != nil {
+			db = tx
+		}
+		m, err := query(ctx, db, keys)
+		out := make([]V, len(keys))
+		if err != nil {
+			errs := make([]error, len(keys))
+			for i := range errs {
+				errs[i] = err
+			}
+			return out, errs
+		}
+		for i, k := range keys {
+			out[i] = m[k]
+		}
+		return out, nil
+	}
+}
+
+type ctxKey struct{}
+
+// With returns a context that carries loaders.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the operation's loaders. It panics when the handler did not
+// install them, which is a wiring bug, not a request error.
+func For(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		panic("loader: no loaders in context; install graph.NewHandler's operation middleware")
+	}
+	return l
+}

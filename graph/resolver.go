@@ -1,0 +1,15 @@
+package graph
+
+import (
+	"storefront/commerce/catalog"
+	"storefront/commerce/lookup"
+	"storefront/ent"
+)
+
+// Resolver holds the dependencies of every resolver. Resolvers translate
+// GraphQL to a domain call and back; rules live in the commerce packages.
+type Resolver struct {
+	Client  *ent.Client
+	Catalog *catalog.Service
+	Lookup  *lookup.Service
+}

@@ -1,0 +1,188 @@
+// Command storefront serves the storefront GraphQL API.
+//
+// server.go only wires: configuration, database, handler, HTTP server and
+// graceful shutdown. Every setting is a flag whose default comes from an
+// environment variable; see README.md for the list.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"storefront/database"
+	"storefront/demo"
+	"storefront/graph"
+	"storefront/httpserver"
+)
+
+type config struct {
+	addr            string
+	databaseURL     string
+	seedDemo        bool
+	demoProducts    int
+	playground      bool
+	currency        string
+	corsOrigins     string
+	complexityLimit int
+	dbMaxConns      int
+	logLevel        string
+	logFormat       string
+	shutdownTimeout time.Duration
+}
+
+func loadConfig(args []string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("storefront", flag.ContinueOnError)
+	fs.StringVar(&c.addr, "addr", env("ADDR", ":8080"), "listen address (ADDR)")
+	fs.StringVar(&c.databaseURL, "database-url", env("DATABASE_URL", "sqlite://storefront.db"), "sqlite://FILE or postgres://... (DATABASE_URL)")
+	fs.BoolVar(&c.seedDemo, "seed-demo", envBool("SEED_DEMO", false), "fill an empty database with the demo catalogue (SEED_DEMO)")
+	fs.IntVar(&c.demoProducts, "demo-products", envInt("DEMO_PRODUCTS", 2000), "products in the demo catalogue (DEMO_PRODUCTS)")
+	fs.BoolVar(&c.playground, "playground", envBool("PLAYGROUND", true), "serve the GraphiQL playground at / (PLAYGROUND)")
+	fs.StringVar(&c.currency, "currency", env("SHOP_CURRENCY", "USD"), "the shop's ISO 4217 currency (SHOP_CURRENCY)")
+	fs.StringVar(&c.corsOrigins, "cors-origins", env("CORS_ALLOWED_ORIGINS", "*"), "comma-separated browser origins allowed by CORS, * for any (CORS_ALLOWED_ORIGINS)")
+	fs.IntVar(&c.complexityLimit, "complexity-limit", envInt("COMPLEXITY_LIMIT", 20000), "maximum complexity of one operation (COMPLEXITY_LIMIT)")
+	fs.IntVar(&c.dbMaxConns, "db-max-conns", envInt("DB_MAX_CONNS", 0), "database pool size, 0 for the per-database default (DB_MAX_CONNS)")
+	fs.StringVar(&c.logLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
+	fs.StringVar(&c.logFormat, "log-format", env("LOG_FORMAT", "text"), "text or json (LOG_FORMAT)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("SHUTDOWN_TIMEOUT", 15*time.Second), "how long to drain requests on SIGTERM (SHUTDOWN_TIMEOUT)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if len(c.currency) != 3 || strings.ToUpper(c.currency) != c.currency {
+		return c, fmt.Errorf("currency %q is not an ISO 4217 code such as USD", c.currency)
+	}
+	return c, nil
+}
+
+func main() {
+	cfg, err := loadConfig(os.Args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "storefront:", err)
+		os.Exit(2)
+	}
+	logger := newLogger(cfg)
+	slog.SetDefault(logger)
+	if err := run(cfg, logger); err != nil {
+		logger.Error("storefront stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(cfg config, logger *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := database.Open(ctx, cfg.databaseURL, database.Options{MaxOpenConns: cfg.dbMaxConns})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	logger.Info("database open", "dialect", db.Dialect, "url", database.Redact(cfg.databaseURL))
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	if cfg.seedDemo {
+		seeded, stats, err := demo.SeedIfEmpty(ctx, db.Client, demo.Options{Products: cfg.demoProducts, Log: logger})
+		if err != nil {
+			return fmt.Errorf("seeding the demo catalogue: %w", err)
+		}
+		if seeded {
+			logger.Info("demo catalogue seeded", "products", stats.Products, "variants", stats.Variants, "categories", stats.Categories)
+		}
+	}
+
+	gql := graph.NewHandler(db.Client, graph.Options{
+		Logger:          logger,
+		Currency:        cfg.currency,
+		ComplexityLimit: cfg.complexityLimit,
+		Introspection:   true,
+	})
+	srv := &http.Server{
+		Addr: cfg.addr,
+		Handler: httpserver.New(httpserver.Config{
+			Logger:         logger,
+			GraphQL:        gql,
+			Ready:          db.Ping,
+			Playground:     cfg.playground,
+			AllowedOrigins: strings.Split(cfg.corsOrigins, ","),
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	errc := make(chan error, 1)
+	go func() {
+		logger.Info("listening", "addr", cfg.addr, "graphql", "/graphql", "playground", cfg.playground)
+		errc <- srv.ListenAndServe()
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", cfg.shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func newLogger(cfg config) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(key string, def bool) bool {
+	v := strings.ToLower(env(key, ""))
+	switch v {
+	case "1", "true", "yes", "on":
+		return true
+	case "0", "false", "no", "off":
+		return false
+	}
+	return def
+}
+
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(env(key, "")); err == nil {
+		return n
+	}
+	return def
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(env(key, "")); err == nil {
+		return d
+	}
+	return def
+}
