@@ -20,6 +20,7 @@ import (
 
 	"storefront/ent"
 	"storefront/ent/migrate"
+	_ "storefront/ent/runtime" // registers hooks and privacy policies
 )
 
 // DB is an open database: the ent client and the pool under it.

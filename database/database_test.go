@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"context"
+	"storefront/commerce/access"
 	"strings"
 	"sync"
 	"testing"
@@ -63,7 +64,7 @@ func TestSQLiteSettings(t *testing.T) {
 // timeout make them queue. Every increment must land.
 func TestConcurrentWriters(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *database.DB) {
-		ctx := context.Background()
+		ctx := access.System(context.Background())
 		w := db.Client.Warehouse.Create().SetCode("W").SetName("W").SaveX(ctx)
 		const workers, rounds = 16, 10
 		var wg sync.WaitGroup

@@ -1,6 +1,8 @@
 package demo_test
 
 import (
+	"storefront/commerce/access"
+
 	"context"
 	"errors"
 	"fmt"
@@ -38,7 +40,7 @@ func kind(t *testing.T, db *database.DB) string {
 
 func seed(t *testing.T, client *ent.Client, opts demo.Options) demo.Stats {
 	t.Helper()
-	stats, err := demo.Seed(context.Background(), client, opts)
+	stats, err := demo.Seed(access.System(context.Background()), client, opts)
 	if err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
@@ -47,7 +49,7 @@ func seed(t *testing.T, client *ent.Client, opts demo.Options) demo.Stats {
 
 func TestSeed(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *database.DB) {
-		ctx := context.Background()
+		ctx := access.System(context.Background())
 		c := db.Client
 		stats := seed(t, c, demo.Options{Products: testProducts})
 
@@ -184,7 +186,7 @@ type row struct {
 
 func dump(t *testing.T, c *ent.Client) []row {
 	t.Helper()
-	ctx := context.Background()
+	ctx := access.System(context.Background())
 	var rows []row
 	products := c.Product.Query().
 		WithVariants(func(q *ent.ProductVariantQuery) { q.Order(ent.Asc(productvariant.FieldID)) }).
@@ -227,7 +229,7 @@ func TestSeedDeterministic(t *testing.T) {
 
 func TestSeedNotEmpty(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *database.DB) {
-		ctx := context.Background()
+		ctx := access.System(context.Background())
 		c := db.Client
 		seeded, stats, err := demo.SeedIfEmpty(ctx, c, demo.Options{Products: 10})
 		if err != nil || !seeded || stats.Products != 10 {
@@ -251,14 +253,14 @@ func TestSeedNotEmpty(t *testing.T) {
 
 func TestSeedDefaults(t *testing.T) {
 	// Negative counts are refused before touching the database.
-	if _, err := demo.Seed(context.Background(), nil, demo.Options{Products: -1}); err == nil {
+	if _, err := demo.Seed(access.System(context.Background()), nil, demo.Options{Products: -1}); err == nil {
 		t.Error("Seed with Products: -1 succeeded")
 	}
 }
 
 func TestSeedExistingRows(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *database.DB) {
-		ctx := context.Background()
+		ctx := access.System(context.Background())
 		c := db.Client
 
 		// A category whose slug the demo tree uses: refused, nothing written.

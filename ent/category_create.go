@@ -118,7 +118,9 @@ func (_c *CategoryCreate) Mutation() *CategoryMutation {
 
 // Save creates the Category in the database.
 func (_c *CategoryCreate) Save(ctx context.Context) (*Category, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -145,7 +147,7 @@ func (_c *CategoryCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *CategoryCreate) defaults() {
+func (_c *CategoryCreate) defaults() error {
 	if _, ok := _c.mutation.Description(); !ok {
 		v := category.DefaultDescription
 		_c.mutation.SetDescription(v)
@@ -154,6 +156,7 @@ func (_c *CategoryCreate) defaults() {
 		v := category.DefaultPosition
 		_c.mutation.SetPosition(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -7,9 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"storefront/ent/address"
 	"storefront/ent/category"
+	"storefront/ent/customer"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
+	"storefront/ent/refreshtoken"
+	"storefront/ent/session"
 	"storefront/ent/stocklevel"
 	"storefront/ent/warehouse"
 	"sync"
@@ -77,9 +81,13 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			address.Table:        address.ValidColumn,
 			category.Table:       category.ValidColumn,
+			customer.Table:       customer.ValidColumn,
 			product.Table:        product.ValidColumn,
 			productvariant.Table: productvariant.ValidColumn,
+			refreshtoken.Table:   refreshtoken.ValidColumn,
+			session.Table:        session.ValidColumn,
 			stocklevel.Table:     stocklevel.ValidColumn,
 			warehouse.Table:      warehouse.ValidColumn,
 		})

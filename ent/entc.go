@@ -40,6 +40,8 @@ func main() {
 			gen.FeatureExecQuery,
 			gen.FeatureIntercept,
 			gen.FeatureVersionedMigration,
+			gen.FeaturePrivacy,
+			gen.FeatureEntQL,
 		},
 		Templates: []*gen.Template{globalID},
 	}, entc.Extensions(ex))

@@ -4,15 +4,27 @@ package ent
 
 import (
 	"storefront/commerce/gid"
+	"storefront/ent/address"
 	"storefront/ent/category"
+	"storefront/ent/customer"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/ent/warehouse"
 )
 
+// GlobalID returns the opaque global ID of the Address.
+func (_m *Address) GlobalID() gid.ID {
+	return gid.New("Address", _m.ID)
+}
+
 // GlobalID returns the opaque global ID of the Category.
 func (_m *Category) GlobalID() gid.ID {
 	return gid.New("Category", _m.ID)
+}
+
+// GlobalID returns the opaque global ID of the Customer.
+func (_m *Customer) GlobalID() gid.ID {
+	return gid.New("Customer", _m.ID)
 }
 
 // GlobalID returns the opaque global ID of the Product.
@@ -34,8 +46,12 @@ func (_m *Warehouse) GlobalID() gid.ID {
 // and false when the type is not a node type.
 func NodeTable(typ string) (string, bool) {
 	switch typ {
+	case "Address":
+		return address.Table, true
 	case "Category":
 		return category.Table, true
+	case "Customer":
+		return customer.Table, true
 	case "Product":
 		return product.Table, true
 	case "ProductVariant":

@@ -4,7 +4,9 @@ package ent
 
 import (
 	"context"
+	"storefront/ent/address"
 	"storefront/ent/category"
+	"storefront/ent/customer"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/ent/warehouse"
@@ -12,6 +14,142 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AddressQuery) CollectFields(ctx context.Context, satisfies ...string) (*AddressQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AddressQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(address.Columns))
+		selectedFields = []string{address.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[address.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, address.FieldCreatedAt)
+				fieldSeen[address.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[address.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, address.FieldUpdatedAt)
+				fieldSeen[address.FieldUpdatedAt] = struct{}{}
+			}
+		case "firstName":
+			if _, ok := fieldSeen[address.FieldFirstName]; !ok {
+				selectedFields = append(selectedFields, address.FieldFirstName)
+				fieldSeen[address.FieldFirstName] = struct{}{}
+			}
+		case "lastName":
+			if _, ok := fieldSeen[address.FieldLastName]; !ok {
+				selectedFields = append(selectedFields, address.FieldLastName)
+				fieldSeen[address.FieldLastName] = struct{}{}
+			}
+		case "address1":
+			if _, ok := fieldSeen[address.FieldAddress1]; !ok {
+				selectedFields = append(selectedFields, address.FieldAddress1)
+				fieldSeen[address.FieldAddress1] = struct{}{}
+			}
+		case "address2":
+			if _, ok := fieldSeen[address.FieldAddress2]; !ok {
+				selectedFields = append(selectedFields, address.FieldAddress2)
+				fieldSeen[address.FieldAddress2] = struct{}{}
+			}
+		case "city":
+			if _, ok := fieldSeen[address.FieldCity]; !ok {
+				selectedFields = append(selectedFields, address.FieldCity)
+				fieldSeen[address.FieldCity] = struct{}{}
+			}
+		case "province":
+			if _, ok := fieldSeen[address.FieldProvince]; !ok {
+				selectedFields = append(selectedFields, address.FieldProvince)
+				fieldSeen[address.FieldProvince] = struct{}{}
+			}
+		case "zip":
+			if _, ok := fieldSeen[address.FieldZip]; !ok {
+				selectedFields = append(selectedFields, address.FieldZip)
+				fieldSeen[address.FieldZip] = struct{}{}
+			}
+		case "countryCode":
+			if _, ok := fieldSeen[address.FieldCountryCode]; !ok {
+				selectedFields = append(selectedFields, address.FieldCountryCode)
+				fieldSeen[address.FieldCountryCode] = struct{}{}
+			}
+		case "phone":
+			if _, ok := fieldSeen[address.FieldPhone]; !ok {
+				selectedFields = append(selectedFields, address.FieldPhone)
+				fieldSeen[address.FieldPhone] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type addressPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AddressPaginateOption
+}
+
+func newAddressPaginateArgs(rv map[string]any) *addressPaginateArgs {
+	args := &addressPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AddressOrder{Field: &AddressOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAddressOrder(order))
+			}
+		case *AddressOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAddressOrder(v))
+			}
+		}
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *CategoryQuery) CollectFields(ctx context.Context, satisfies ...string) (*CategoryQuery, error) {
@@ -131,6 +269,140 @@ func newCategoryPaginateArgs(rv map[string]any) *categoryPaginateArgs {
 		case *CategoryOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithCategoryOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CustomerQuery) CollectFields(ctx context.Context, satisfies ...string) (*CustomerQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(customer.Columns))
+		selectedFields = []string{customer.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "addresses":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AddressClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, addressImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAddresses(alias, func(wq *AddressQuery) {
+				*wq = *query
+			})
+
+		case "defaultAddress":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AddressClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, addressImplementors)...); err != nil {
+				return err
+			}
+			_q.withDefaultAddress = query
+			if _, ok := fieldSeen[customer.FieldDefaultAddressID]; !ok {
+				selectedFields = append(selectedFields, customer.FieldDefaultAddressID)
+				fieldSeen[customer.FieldDefaultAddressID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[customer.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, customer.FieldCreatedAt)
+				fieldSeen[customer.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[customer.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, customer.FieldUpdatedAt)
+				fieldSeen[customer.FieldUpdatedAt] = struct{}{}
+			}
+		case "email":
+			if _, ok := fieldSeen[customer.FieldEmail]; !ok {
+				selectedFields = append(selectedFields, customer.FieldEmail)
+				fieldSeen[customer.FieldEmail] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[customer.FieldName]; !ok {
+				selectedFields = append(selectedFields, customer.FieldName)
+				fieldSeen[customer.FieldName] = struct{}{}
+			}
+		case "role":
+			if _, ok := fieldSeen[customer.FieldRole]; !ok {
+				selectedFields = append(selectedFields, customer.FieldRole)
+				fieldSeen[customer.FieldRole] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type customerPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CustomerPaginateOption
+}
+
+func newCustomerPaginateArgs(rv map[string]any) *customerPaginateArgs {
+	args := &customerPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &CustomerOrder{Field: &CustomerOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithCustomerOrder(order))
+			}
+		case *CustomerOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithCustomerOrder(v))
 			}
 		}
 	}

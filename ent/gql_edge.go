@@ -28,6 +28,26 @@ func (_m *Category) Children(ctx context.Context) (result []*Category, err error
 	return result, err
 }
 
+func (_m *Customer) Addresses(ctx context.Context) (result []*Address, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAddresses(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AddressesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAddresses().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Customer) DefaultAddress(ctx context.Context) (*Address, error) {
+	result, err := _m.Edges.DefaultAddressOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDefaultAddress().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Product) Category(ctx context.Context) (*Category, error) {
 	result, err := _m.Edges.CategoryOrErr()
 	if IsNotLoaded(err) {

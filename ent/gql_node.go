@@ -5,7 +5,9 @@ package ent
 import (
 	"context"
 	"fmt"
+	"storefront/ent/address"
 	"storefront/ent/category"
+	"storefront/ent/customer"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/ent/warehouse"
@@ -26,10 +28,20 @@ type Noder interface {
 	IsNode()
 }
 
+var addressImplementors = []string{"Address", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Address) IsNode() {}
+
 var categoryImplementors = []string{"Category", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Category) IsNode() {}
+
+var customerImplementors = []string{"Customer", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Customer) IsNode() {}
 
 var productImplementors = []string{"Product", "Node"}
 
@@ -104,11 +116,29 @@ func (c *Client) Noder(ctx context.Context, id int, opts ...NodeOption) (_ Noder
 
 func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error) {
 	switch table {
+	case address.Table:
+		query := c.Address.Query().
+			Where(address.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, addressImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case category.Table:
 		query := c.Category.Query().
 			Where(category.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, categoryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case customer.Table:
+		query := c.Customer.Query().
+			Where(customer.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, customerImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -213,10 +243,42 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		idmap[id] = append(idmap[id], &noders[i])
 	}
 	switch table {
+	case address.Table:
+		query := c.Address.Query().
+			Where(address.IDIn(ids...))
+		query, err := query.CollectFields(ctx, addressImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case category.Table:
 		query := c.Category.Query().
 			Where(category.IDIn(ids...))
 		query, err := query.CollectFields(ctx, categoryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case customer.Table:
+		query := c.Customer.Query().
+			Where(customer.IDIn(ids...))
+		query, err := query.CollectFields(ctx, customerImplementors...)
 		if err != nil {
 			return nil, err
 		}

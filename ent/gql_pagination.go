@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"storefront/ent/address"
 	"storefront/ent/category"
+	"storefront/ent/customer"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/ent/warehouse"
@@ -99,6 +101,302 @@ func paginateLimit(first, last *int) int {
 		limit = *last + 1
 	}
 	return limit
+}
+
+// AddressEdge is the edge representation of Address.
+type AddressEdge struct {
+	Node   *Address `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// AddressConnection is the connection containing edges to Address.
+type AddressConnection struct {
+	Edges      []*AddressEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *AddressConnection) build(nodes []*Address, pager *addressPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Address
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Address {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Address {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AddressEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AddressEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AddressPaginateOption enables pagination customization.
+type AddressPaginateOption func(*addressPager) error
+
+// WithAddressOrder configures pagination ordering.
+func WithAddressOrder(order *AddressOrder) AddressPaginateOption {
+	if order == nil {
+		order = DefaultAddressOrder
+	}
+	o := *order
+	return func(pager *addressPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAddressOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAddressFilter configures pagination filter.
+func WithAddressFilter(filter func(*AddressQuery) (*AddressQuery, error)) AddressPaginateOption {
+	return func(pager *addressPager) error {
+		if filter == nil {
+			return errors.New("AddressQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type addressPager struct {
+	reverse bool
+	order   *AddressOrder
+	filter  func(*AddressQuery) (*AddressQuery, error)
+}
+
+func newAddressPager(opts []AddressPaginateOption, reverse bool) (*addressPager, error) {
+	pager := &addressPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAddressOrder
+	}
+	return pager, nil
+}
+
+func (p *addressPager) applyFilter(query *AddressQuery) (*AddressQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *addressPager) toCursor(_m *Address) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *addressPager) applyCursors(query *AddressQuery, after, before *Cursor) (*AddressQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAddressOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *addressPager) applyOrder(query *AddressQuery) *AddressQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAddressOrder.Field {
+		query = query.Order(DefaultAddressOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *addressPager) orderExpr(query *AddressQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAddressOrder.Field {
+			b.Comma().Ident(DefaultAddressOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Address.
+func (_m *AddressQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AddressPaginateOption,
+) (*AddressConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAddressPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AddressConnection{Edges: []*AddressEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AddressOrderFieldCreatedAt orders Address by created_at.
+	AddressOrderFieldCreatedAt = &AddressOrderField{
+		Value: func(_m *Address) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: address.FieldCreatedAt,
+		toTerm: address.ByCreatedAt,
+		toCursor: func(_m *Address) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AddressOrderField) String() string {
+	var str string
+	switch f.column {
+	case AddressOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AddressOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AddressOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AddressOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AddressOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid AddressOrderField", str)
+	}
+	return nil
+}
+
+// AddressOrderField defines the ordering field of Address.
+type AddressOrderField struct {
+	// Value extracts the ordering value from the given Address.
+	Value    func(*Address) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) address.OrderOption
+	toCursor func(*Address) Cursor
+}
+
+// AddressOrder defines the ordering of Address.
+type AddressOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *AddressOrderField `json:"field"`
+}
+
+// DefaultAddressOrder is the default ordering of Address.
+var DefaultAddressOrder = &AddressOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AddressOrderField{
+		Value: func(_m *Address) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: address.FieldID,
+		toTerm: address.ByID,
+		toCursor: func(_m *Address) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Address into AddressEdge.
+func (_m *Address) ToEdge(order *AddressOrder) *AddressEdge {
+	if order == nil {
+		order = DefaultAddressOrder
+	}
+	return &AddressEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
 }
 
 // CategoryEdge is the edge representation of Category.
@@ -392,6 +690,302 @@ func (_m *Category) ToEdge(order *CategoryOrder) *CategoryEdge {
 		order = DefaultCategoryOrder
 	}
 	return &CategoryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CustomerEdge is the edge representation of Customer.
+type CustomerEdge struct {
+	Node   *Customer `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// CustomerConnection is the connection containing edges to Customer.
+type CustomerConnection struct {
+	Edges      []*CustomerEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *CustomerConnection) build(nodes []*Customer, pager *customerPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Customer
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Customer {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Customer {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CustomerEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CustomerEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CustomerPaginateOption enables pagination customization.
+type CustomerPaginateOption func(*customerPager) error
+
+// WithCustomerOrder configures pagination ordering.
+func WithCustomerOrder(order *CustomerOrder) CustomerPaginateOption {
+	if order == nil {
+		order = DefaultCustomerOrder
+	}
+	o := *order
+	return func(pager *customerPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultCustomerOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithCustomerFilter configures pagination filter.
+func WithCustomerFilter(filter func(*CustomerQuery) (*CustomerQuery, error)) CustomerPaginateOption {
+	return func(pager *customerPager) error {
+		if filter == nil {
+			return errors.New("CustomerQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type customerPager struct {
+	reverse bool
+	order   *CustomerOrder
+	filter  func(*CustomerQuery) (*CustomerQuery, error)
+}
+
+func newCustomerPager(opts []CustomerPaginateOption, reverse bool) (*customerPager, error) {
+	pager := &customerPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultCustomerOrder
+	}
+	return pager, nil
+}
+
+func (p *customerPager) applyFilter(query *CustomerQuery) (*CustomerQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *customerPager) toCursor(_m *Customer) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *customerPager) applyCursors(query *CustomerQuery, after, before *Cursor) (*CustomerQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCustomerOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *customerPager) applyOrder(query *CustomerQuery) *CustomerQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultCustomerOrder.Field {
+		query = query.Order(DefaultCustomerOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *customerPager) orderExpr(query *CustomerQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultCustomerOrder.Field {
+			b.Comma().Ident(DefaultCustomerOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Customer.
+func (_m *CustomerQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CustomerPaginateOption,
+) (*CustomerConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCustomerPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CustomerConnection{Edges: []*CustomerEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CustomerOrderFieldCreatedAt orders Customer by created_at.
+	CustomerOrderFieldCreatedAt = &CustomerOrderField{
+		Value: func(_m *Customer) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: customer.FieldCreatedAt,
+		toTerm: customer.ByCreatedAt,
+		toCursor: func(_m *Customer) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CustomerOrderField) String() string {
+	var str string
+	switch f.column {
+	case CustomerOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CustomerOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CustomerOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CustomerOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CustomerOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid CustomerOrderField", str)
+	}
+	return nil
+}
+
+// CustomerOrderField defines the ordering field of Customer.
+type CustomerOrderField struct {
+	// Value extracts the ordering value from the given Customer.
+	Value    func(*Customer) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) customer.OrderOption
+	toCursor func(*Customer) Cursor
+}
+
+// CustomerOrder defines the ordering of Customer.
+type CustomerOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *CustomerOrderField `json:"field"`
+}
+
+// DefaultCustomerOrder is the default ordering of Customer.
+var DefaultCustomerOrder = &CustomerOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CustomerOrderField{
+		Value: func(_m *Customer) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: customer.FieldID,
+		toTerm: customer.ByID,
+		toCursor: func(_m *Customer) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Customer into CustomerEdge.
+func (_m *Customer) ToEdge(order *CustomerOrder) *CustomerEdge {
+	if order == nil {
+		order = DefaultCustomerOrder
+	}
+	return &CustomerEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

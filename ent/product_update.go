@@ -237,7 +237,9 @@ func (_u *ProductUpdate) RemoveVariants(v ...*ProductVariant) *ProductUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ProductUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -264,11 +266,15 @@ func (_u *ProductUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ProductUpdate) defaults() {
+func (_u *ProductUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if product.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized product.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := product.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -665,7 +671,9 @@ func (_u *ProductUpdateOne) Select(field string, fields ...string) *ProductUpdat
 
 // Save executes the query and returns the updated Product entity.
 func (_u *ProductUpdateOne) Save(ctx context.Context) (*Product, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -692,11 +700,15 @@ func (_u *ProductUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ProductUpdateOne) defaults() {
+func (_u *ProductUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if product.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized product.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := product.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -204,7 +204,9 @@ func (_u *ProductVariantUpdate) RemoveStockLevels(v ...*StockLevel) *ProductVari
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ProductVariantUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -231,11 +233,15 @@ func (_u *ProductVariantUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ProductVariantUpdate) defaults() {
+func (_u *ProductVariantUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if productvariant.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized productvariant.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := productvariant.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -582,7 +588,9 @@ func (_u *ProductVariantUpdateOne) Select(field string, fields ...string) *Produ
 
 // Save executes the query and returns the updated ProductVariant entity.
 func (_u *ProductVariantUpdateOne) Save(ctx context.Context) (*ProductVariant, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -609,11 +617,15 @@ func (_u *ProductVariantUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ProductVariantUpdateOne) defaults() {
+func (_u *ProductVariantUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if productvariant.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized productvariant.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := productvariant.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -95,7 +95,9 @@ func (_c *StockLevelCreate) Mutation() *StockLevelMutation {
 
 // Save creates the StockLevel in the database.
 func (_c *StockLevelCreate) Save(ctx context.Context) (*StockLevel, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -122,7 +124,7 @@ func (_c *StockLevelCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *StockLevelCreate) defaults() {
+func (_c *StockLevelCreate) defaults() error {
 	if _, ok := _c.mutation.OnHand(); !ok {
 		v := stocklevel.DefaultOnHand
 		_c.mutation.SetOnHand(v)
@@ -132,9 +134,13 @@ func (_c *StockLevelCreate) defaults() {
 		_c.mutation.SetReserved(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if stocklevel.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized stocklevel.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := stocklevel.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

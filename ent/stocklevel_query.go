@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"storefront/ent/predicate"
@@ -402,6 +403,12 @@ func (_q *StockLevelQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if stocklevel.Policy == nil {
+		return errors.New("ent: uninitialized stocklevel.Policy (forgotten import ent/runtime?)")
+	}
+	if err := stocklevel.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -84,7 +84,9 @@ func (_u *StockLevelUpdate) Mutation() *StockLevelMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *StockLevelUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -111,11 +113,15 @@ func (_u *StockLevelUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *StockLevelUpdate) defaults() {
+func (_u *StockLevelUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if stocklevel.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized stocklevel.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := stocklevel.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -262,7 +268,9 @@ func (_u *StockLevelUpdateOne) Select(field string, fields ...string) *StockLeve
 
 // Save executes the query and returns the updated StockLevel entity.
 func (_u *StockLevelUpdateOne) Save(ctx context.Context) (*StockLevel, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -289,11 +297,15 @@ func (_u *StockLevelUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *StockLevelUpdateOne) defaults() {
+func (_u *StockLevelUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if stocklevel.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized stocklevel.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := stocklevel.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -70,7 +70,9 @@ func (_c *WarehouseCreate) Mutation() *WarehouseMutation {
 
 // Save creates the Warehouse in the database.
 func (_c *WarehouseCreate) Save(ctx context.Context) (*Warehouse, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -97,11 +99,12 @@ func (_c *WarehouseCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *WarehouseCreate) defaults() {
+func (_c *WarehouseCreate) defaults() error {
 	if _, ok := _c.mutation.Priority(); !ok {
 		v := warehouse.DefaultPriority
 		_c.mutation.SetPriority(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

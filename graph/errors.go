@@ -10,7 +10,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"storefront/commerce"
+	"storefront/commerce/viewer"
 	"storefront/ent"
+	"storefront/ent/privacy"
 	"storefront/internal/requestid"
 )
 
@@ -40,6 +42,9 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		}
 		switch {
+		case errors.Is(err, privacy.Deny):
+			denied(ctx, gqlErr)
+			return gqlErr
 		case ent.IsNotFound(err):
 			gqlErr.Message = "not found"
 			setCode(gqlErr, string(commerce.NotFound))
@@ -55,6 +60,23 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		setCode(gqlErr, string(commerce.Internal))
 		gqlErr.Extensions["requestId"] = id
 		return gqlErr
+	}
+}
+
+// denied explains a refusal by the access rules: the anonymous are asked to
+// sign in (or told why their token was refused), the signed-in are refused.
+func denied(ctx context.Context, e *gqlerror.Error) {
+	v := viewer.FromContext(ctx)
+	switch {
+	case v.TokenError != nil:
+		e.Message = v.TokenError.Error()
+		setCode(e, string(commerce.Unauthenticated))
+	case !v.SignedIn():
+		e.Message = "sign in to do this"
+		setCode(e, string(commerce.Unauthenticated))
+	default:
+		e.Message = "you are not allowed to do this"
+		setCode(e, string(commerce.Forbidden))
 	}
 }
 

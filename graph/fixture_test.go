@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"fmt"
+	"storefront/commerce/access"
 	"testing"
 	"time"
 
@@ -33,7 +34,7 @@ func fixturePrice(i int) int64 { return int64((i*7)%20+1) * 100 }
 
 func seedCatalogue(t *testing.T, c *ent.Client) *catalogue {
 	t.Helper()
-	ctx := context.Background()
+	ctx := access.System(context.Background())
 	cat := &catalogue{variants: map[int][]*ent.ProductVariant{}}
 	mk := func(name, slug string, parent *ent.Category, pos int) *ent.Category {
 		q := c.Category.Create().SetName(name).SetSlug(slug).SetPosition(pos)

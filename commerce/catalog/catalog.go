@@ -215,21 +215,21 @@ func isInteger(v any) bool {
 	return false
 }
 
-// Product returns the active product with this id, or a commerce.NotFound
-// error.
+// Product returns the product with this id, or a commerce.NotFound error.
+// Shoppers see ACTIVE products only (commerce/access); staff see all.
 func (s *Service) Product(ctx context.Context, id int) (*ent.Product, error) {
 	return s.oneProduct(ctx, product.ID(id))
 }
 
-// ProductBySlug returns the active product with this slug, or a
-// commerce.NotFound error.
+// ProductBySlug returns the product with this slug, or a commerce.NotFound
+// error, with the same visibility as Product.
 func (s *Service) ProductBySlug(ctx context.Context, slug string) (*ent.Product, error) {
 	return s.oneProduct(ctx, product.Slug(slug))
 }
 
 func (s *Service) oneProduct(ctx context.Context, where predicate.Product) (*ent.Product, error) {
 	p, err := s.db(ctx).Product.Query().
-		Where(where, product.StatusEQ(product.StatusACTIVE)).
+		Where(where).
 		CollectFields(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: product: %w", err)

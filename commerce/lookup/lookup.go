@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"storefront/commerce"
-	"storefront/commerce/catalog"
 	"storefront/commerce/gid"
 	"storefront/ent"
 )
@@ -31,24 +30,20 @@ func (s *Service) db(ctx context.Context) *ent.Client {
 }
 
 // Node returns the object named by id, or nil when there is none the viewer
-// may see (unknown type, missing row or hidden object alike, so that the
-// answer does not reveal which).
+// may see: unknown type, missing row or hidden object alike, so that the
+// answer does not reveal which. Hiding is done by the privacy rules of
+// commerce/access, which filter the lookup query itself.
 func (s *Service) Node(ctx context.Context, id gid.ID) (ent.Noder, error) {
 	table, ok := ent.NodeTable(id.Type)
 	if !ok {
 		return nil, nil
 	}
-	db := s.db(ctx)
-	n, err := db.Noder(ctx, id.ID, ent.WithFixedNodeType(table))
+	n, err := s.db(ctx).Noder(ctx, id.ID, ent.WithFixedNodeType(table))
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lookup: node: %w", err)
-	}
-	visible, err := catalog.Visible(ctx, db, n)
-	if err != nil || !visible {
-		return nil, err
 	}
 	return n, nil
 }

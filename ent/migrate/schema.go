@@ -9,6 +9,36 @@ import (
 )
 
 var (
+	// AddressesColumns holds the columns for the "addresses" table.
+	AddressesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "first_name", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "last_name", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "address1", Type: field.TypeString, Size: 200},
+		{Name: "address2", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "city", Type: field.TypeString, Size: 100},
+		{Name: "province", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "zip", Type: field.TypeString, Size: 20, Default: ""},
+		{Name: "country_code", Type: field.TypeString, Size: 2},
+		{Name: "phone", Type: field.TypeString, Size: 32, Default: ""},
+		{Name: "customer_id", Type: field.TypeInt},
+	}
+	// AddressesTable holds the schema information for the "addresses" table.
+	AddressesTable = &schema.Table{
+		Name:       "addresses",
+		Columns:    AddressesColumns,
+		PrimaryKey: []*schema.Column{AddressesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "addresses_customers_addresses",
+				Columns:    []*schema.Column{AddressesColumns[12]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// CategoriesColumns holds the columns for the "categories" table.
 	CategoriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -36,6 +66,31 @@ var (
 				Name:    "category_parent_id_position",
 				Unique:  false,
 				Columns: []*schema.Column{CategoriesColumns[5], CategoriesColumns[4]},
+			},
+		},
+	}
+	// CustomersColumns holds the columns for the "customers" table.
+	CustomersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "email", Type: field.TypeString, Unique: true, Size: 254},
+		{Name: "name", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "password_hash", Type: field.TypeString},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"CUSTOMER", "STAFF"}, Default: "CUSTOMER"},
+		{Name: "default_address_id", Type: field.TypeInt, Nullable: true},
+	}
+	// CustomersTable holds the schema information for the "customers" table.
+	CustomersTable = &schema.Table{
+		Name:       "customers",
+		Columns:    CustomersColumns,
+		PrimaryKey: []*schema.Column{CustomersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "customers_addresses_default_address",
+				Columns:    []*schema.Column{CustomersColumns[7]},
+				RefColumns: []*schema.Column{AddressesColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 	}
@@ -125,6 +180,58 @@ var (
 			},
 		},
 	}
+	// RefreshTokensColumns holds the columns for the "refresh_tokens" table.
+	RefreshTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "session_id", Type: field.TypeInt},
+	}
+	// RefreshTokensTable holds the schema information for the "refresh_tokens" table.
+	RefreshTokensTable = &schema.Table{
+		Name:       "refresh_tokens",
+		Columns:    RefreshTokensColumns,
+		PrimaryKey: []*schema.Column{RefreshTokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "refresh_tokens_sessions_refresh_tokens",
+				Columns:    []*schema.Column{RefreshTokensColumns[4]},
+				RefColumns: []*schema.Column{SessionsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// SessionsColumns holds the columns for the "sessions" table.
+	SessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "user_agent", Type: field.TypeString, Size: 300, Default: ""},
+		{Name: "customer_id", Type: field.TypeInt},
+	}
+	// SessionsTable holds the schema information for the "sessions" table.
+	SessionsTable = &schema.Table{
+		Name:       "sessions",
+		Columns:    SessionsColumns,
+		PrimaryKey: []*schema.Column{SessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sessions_customers_sessions",
+				Columns:    []*schema.Column{SessionsColumns[5]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "session_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{SessionsColumns[5]},
+			},
+		},
+	}
 	// StockLevelsColumns holds the columns for the "stock_levels" table.
 	StockLevelsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -181,18 +288,26 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		AddressesTable,
 		CategoriesTable,
+		CustomersTable,
 		ProductsTable,
 		ProductVariantsTable,
+		RefreshTokensTable,
+		SessionsTable,
 		StockLevelsTable,
 		WarehousesTable,
 	}
 )
 
 func init() {
+	AddressesTable.ForeignKeys[0].RefTable = CustomersTable
 	CategoriesTable.ForeignKeys[0].RefTable = CategoriesTable
+	CustomersTable.ForeignKeys[0].RefTable = AddressesTable
 	ProductsTable.ForeignKeys[0].RefTable = CategoriesTable
 	ProductVariantsTable.ForeignKeys[0].RefTable = ProductsTable
+	RefreshTokensTable.ForeignKeys[0].RefTable = SessionsTable
+	SessionsTable.ForeignKeys[0].RefTable = CustomersTable
 	StockLevelsTable.ForeignKeys[0].RefTable = ProductVariantsTable
 	StockLevelsTable.ForeignKeys[1].RefTable = WarehousesTable
 	StockLevelsTable.Annotation = &entsql.Annotation{}

@@ -6,14 +6,26 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// Address is the predicate function for address builders.
+type Address func(*sql.Selector)
+
 // Category is the predicate function for category builders.
 type Category func(*sql.Selector)
+
+// Customer is the predicate function for customer builders.
+type Customer func(*sql.Selector)
 
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
 
 // ProductVariant is the predicate function for productvariant builders.
 type ProductVariant func(*sql.Selector)
+
+// RefreshToken is the predicate function for refreshtoken builders.
+type RefreshToken func(*sql.Selector)
+
+// Session is the predicate function for session builders.
+type Session func(*sql.Selector)
 
 // StockLevel is the predicate function for stocklevel builders.
 type StockLevel func(*sql.Selector)

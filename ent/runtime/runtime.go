@@ -2,7 +2,547 @@
 
 package runtime
 
-// The schema-stitching logic is generated in storefront/ent/runtime.go
+import (
+	"context"
+	"storefront/ent/address"
+	"storefront/ent/category"
+	"storefront/ent/customer"
+	"storefront/ent/product"
+	"storefront/ent/productvariant"
+	"storefront/ent/refreshtoken"
+	"storefront/ent/schema"
+	"storefront/ent/schematype"
+	"storefront/ent/session"
+	"storefront/ent/stocklevel"
+	"storefront/ent/warehouse"
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	addressMixin := schema.Address{}.Mixin()
+	address.Policy = privacy.NewPolicies(schema.Address{})
+	address.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := address.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	addressMixinFields0 := addressMixin[0].Fields()
+	_ = addressMixinFields0
+	addressFields := schema.Address{}.Fields()
+	_ = addressFields
+	// addressDescCreatedAt is the schema descriptor for created_at field.
+	addressDescCreatedAt := addressMixinFields0[0].Descriptor()
+	// address.DefaultCreatedAt holds the default value on creation for the created_at field.
+	address.DefaultCreatedAt = addressDescCreatedAt.Default.(func() time.Time)
+	// addressDescUpdatedAt is the schema descriptor for updated_at field.
+	addressDescUpdatedAt := addressMixinFields0[1].Descriptor()
+	// address.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	address.DefaultUpdatedAt = addressDescUpdatedAt.Default.(func() time.Time)
+	// address.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	address.UpdateDefaultUpdatedAt = addressDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// addressDescFirstName is the schema descriptor for first_name field.
+	addressDescFirstName := addressFields[1].Descriptor()
+	// address.DefaultFirstName holds the default value on creation for the first_name field.
+	address.DefaultFirstName = addressDescFirstName.Default.(string)
+	// address.FirstNameValidator is a validator for the "first_name" field. It is called by the builders before save.
+	address.FirstNameValidator = addressDescFirstName.Validators[0].(func(string) error)
+	// addressDescLastName is the schema descriptor for last_name field.
+	addressDescLastName := addressFields[2].Descriptor()
+	// address.DefaultLastName holds the default value on creation for the last_name field.
+	address.DefaultLastName = addressDescLastName.Default.(string)
+	// address.LastNameValidator is a validator for the "last_name" field. It is called by the builders before save.
+	address.LastNameValidator = addressDescLastName.Validators[0].(func(string) error)
+	// addressDescAddress1 is the schema descriptor for address1 field.
+	addressDescAddress1 := addressFields[3].Descriptor()
+	// address.Address1Validator is a validator for the "address1" field. It is called by the builders before save.
+	address.Address1Validator = func() func(string) error {
+		validators := addressDescAddress1.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(address1 string) error {
+			for _, fn := range fns {
+				if err := fn(address1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// addressDescAddress2 is the schema descriptor for address2 field.
+	addressDescAddress2 := addressFields[4].Descriptor()
+	// address.DefaultAddress2 holds the default value on creation for the address2 field.
+	address.DefaultAddress2 = addressDescAddress2.Default.(string)
+	// address.Address2Validator is a validator for the "address2" field. It is called by the builders before save.
+	address.Address2Validator = addressDescAddress2.Validators[0].(func(string) error)
+	// addressDescCity is the schema descriptor for city field.
+	addressDescCity := addressFields[5].Descriptor()
+	// address.CityValidator is a validator for the "city" field. It is called by the builders before save.
+	address.CityValidator = func() func(string) error {
+		validators := addressDescCity.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(city string) error {
+			for _, fn := range fns {
+				if err := fn(city); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// addressDescProvince is the schema descriptor for province field.
+	addressDescProvince := addressFields[6].Descriptor()
+	// address.DefaultProvince holds the default value on creation for the province field.
+	address.DefaultProvince = addressDescProvince.Default.(string)
+	// address.ProvinceValidator is a validator for the "province" field. It is called by the builders before save.
+	address.ProvinceValidator = addressDescProvince.Validators[0].(func(string) error)
+	// addressDescZip is the schema descriptor for zip field.
+	addressDescZip := addressFields[7].Descriptor()
+	// address.DefaultZip holds the default value on creation for the zip field.
+	address.DefaultZip = addressDescZip.Default.(string)
+	// address.ZipValidator is a validator for the "zip" field. It is called by the builders before save.
+	address.ZipValidator = addressDescZip.Validators[0].(func(string) error)
+	// addressDescCountryCode is the schema descriptor for country_code field.
+	addressDescCountryCode := addressFields[8].Descriptor()
+	// address.CountryCodeValidator is a validator for the "country_code" field. It is called by the builders before save.
+	address.CountryCodeValidator = func() func(string) error {
+		validators := addressDescCountryCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(country_code string) error {
+			for _, fn := range fns {
+				if err := fn(country_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// addressDescPhone is the schema descriptor for phone field.
+	addressDescPhone := addressFields[9].Descriptor()
+	// address.DefaultPhone holds the default value on creation for the phone field.
+	address.DefaultPhone = addressDescPhone.Default.(string)
+	// address.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
+	address.PhoneValidator = addressDescPhone.Validators[0].(func(string) error)
+	category.Policy = privacy.NewPolicies(schema.Category{})
+	category.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := category.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	categoryFields := schema.Category{}.Fields()
+	_ = categoryFields
+	// categoryDescName is the schema descriptor for name field.
+	categoryDescName := categoryFields[0].Descriptor()
+	// category.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	category.NameValidator = func() func(string) error {
+		validators := categoryDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// categoryDescSlug is the schema descriptor for slug field.
+	categoryDescSlug := categoryFields[1].Descriptor()
+	// category.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	category.SlugValidator = func() func(string) error {
+		validators := categoryDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// categoryDescDescription is the schema descriptor for description field.
+	categoryDescDescription := categoryFields[2].Descriptor()
+	// category.DefaultDescription holds the default value on creation for the description field.
+	category.DefaultDescription = categoryDescDescription.Default.(string)
+	// categoryDescPosition is the schema descriptor for position field.
+	categoryDescPosition := categoryFields[3].Descriptor()
+	// category.DefaultPosition holds the default value on creation for the position field.
+	category.DefaultPosition = categoryDescPosition.Default.(int)
+	customerMixin := schema.Customer{}.Mixin()
+	customer.Policy = privacy.NewPolicies(schema.Customer{})
+	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := customer.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	customerMixinFields0 := customerMixin[0].Fields()
+	_ = customerMixinFields0
+	customerFields := schema.Customer{}.Fields()
+	_ = customerFields
+	// customerDescCreatedAt is the schema descriptor for created_at field.
+	customerDescCreatedAt := customerMixinFields0[0].Descriptor()
+	// customer.DefaultCreatedAt holds the default value on creation for the created_at field.
+	customer.DefaultCreatedAt = customerDescCreatedAt.Default.(func() time.Time)
+	// customerDescUpdatedAt is the schema descriptor for updated_at field.
+	customerDescUpdatedAt := customerMixinFields0[1].Descriptor()
+	// customer.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	customer.DefaultUpdatedAt = customerDescUpdatedAt.Default.(func() time.Time)
+	// customer.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	customer.UpdateDefaultUpdatedAt = customerDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// customerDescEmail is the schema descriptor for email field.
+	customerDescEmail := customerFields[0].Descriptor()
+	// customer.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	customer.EmailValidator = func() func(string) error {
+		validators := customerDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// customerDescName is the schema descriptor for name field.
+	customerDescName := customerFields[1].Descriptor()
+	// customer.DefaultName holds the default value on creation for the name field.
+	customer.DefaultName = customerDescName.Default.(string)
+	// customer.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	customer.NameValidator = customerDescName.Validators[0].(func(string) error)
+	// customerDescPasswordHash is the schema descriptor for password_hash field.
+	customerDescPasswordHash := customerFields[2].Descriptor()
+	// customer.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
+	customer.PasswordHashValidator = customerDescPasswordHash.Validators[0].(func(string) error)
+	productMixin := schema.Product{}.Mixin()
+	product.Policy = privacy.NewPolicies(schema.Product{})
+	product.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := product.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	productMixinFields0 := productMixin[0].Fields()
+	_ = productMixinFields0
+	productFields := schema.Product{}.Fields()
+	_ = productFields
+	// productDescCreatedAt is the schema descriptor for created_at field.
+	productDescCreatedAt := productMixinFields0[0].Descriptor()
+	// product.DefaultCreatedAt holds the default value on creation for the created_at field.
+	product.DefaultCreatedAt = productDescCreatedAt.Default.(func() time.Time)
+	// productDescUpdatedAt is the schema descriptor for updated_at field.
+	productDescUpdatedAt := productMixinFields0[1].Descriptor()
+	// product.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	product.DefaultUpdatedAt = productDescUpdatedAt.Default.(func() time.Time)
+	// product.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	product.UpdateDefaultUpdatedAt = productDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// productDescTitle is the schema descriptor for title field.
+	productDescTitle := productFields[0].Descriptor()
+	// product.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	product.TitleValidator = func() func(string) error {
+		validators := productDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescSlug is the schema descriptor for slug field.
+	productDescSlug := productFields[1].Descriptor()
+	// product.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	product.SlugValidator = func() func(string) error {
+		validators := productDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescDescription is the schema descriptor for description field.
+	productDescDescription := productFields[2].Descriptor()
+	// product.DefaultDescription holds the default value on creation for the description field.
+	product.DefaultDescription = productDescDescription.Default.(string)
+	// productDescImages is the schema descriptor for images field.
+	productDescImages := productFields[3].Descriptor()
+	// product.DefaultImages holds the default value on creation for the images field.
+	product.DefaultImages = productDescImages.Default.([]schematype.Image)
+	// productDescMinPrice is the schema descriptor for min_price field.
+	productDescMinPrice := productFields[6].Descriptor()
+	// product.DefaultMinPrice holds the default value on creation for the min_price field.
+	product.DefaultMinPrice = productDescMinPrice.Default.(int64)
+	// productDescMaxPrice is the schema descriptor for max_price field.
+	productDescMaxPrice := productFields[7].Descriptor()
+	// product.DefaultMaxPrice holds the default value on creation for the max_price field.
+	product.DefaultMaxPrice = productDescMaxPrice.Default.(int64)
+	// productDescCurrencyCode is the schema descriptor for currency_code field.
+	productDescCurrencyCode := productFields[8].Descriptor()
+	// product.DefaultCurrencyCode holds the default value on creation for the currency_code field.
+	product.DefaultCurrencyCode = productDescCurrencyCode.Default.(string)
+	// product.CurrencyCodeValidator is a validator for the "currency_code" field. It is called by the builders before save.
+	product.CurrencyCodeValidator = func() func(string) error {
+		validators := productDescCurrencyCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency_code string) error {
+			for _, fn := range fns {
+				if err := fn(currency_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	productvariantMixin := schema.ProductVariant{}.Mixin()
+	productvariant.Policy = privacy.NewPolicies(schema.ProductVariant{})
+	productvariant.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := productvariant.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	productvariantMixinFields0 := productvariantMixin[0].Fields()
+	_ = productvariantMixinFields0
+	productvariantFields := schema.ProductVariant{}.Fields()
+	_ = productvariantFields
+	// productvariantDescCreatedAt is the schema descriptor for created_at field.
+	productvariantDescCreatedAt := productvariantMixinFields0[0].Descriptor()
+	// productvariant.DefaultCreatedAt holds the default value on creation for the created_at field.
+	productvariant.DefaultCreatedAt = productvariantDescCreatedAt.Default.(func() time.Time)
+	// productvariantDescUpdatedAt is the schema descriptor for updated_at field.
+	productvariantDescUpdatedAt := productvariantMixinFields0[1].Descriptor()
+	// productvariant.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	productvariant.DefaultUpdatedAt = productvariantDescUpdatedAt.Default.(func() time.Time)
+	// productvariant.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	productvariant.UpdateDefaultUpdatedAt = productvariantDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// productvariantDescSku is the schema descriptor for sku field.
+	productvariantDescSku := productvariantFields[1].Descriptor()
+	// productvariant.SkuValidator is a validator for the "sku" field. It is called by the builders before save.
+	productvariant.SkuValidator = func() func(string) error {
+		validators := productvariantDescSku.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sku string) error {
+			for _, fn := range fns {
+				if err := fn(sku); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productvariantDescTitle is the schema descriptor for title field.
+	productvariantDescTitle := productvariantFields[2].Descriptor()
+	// productvariant.DefaultTitle holds the default value on creation for the title field.
+	productvariant.DefaultTitle = productvariantDescTitle.Default.(string)
+	// productvariant.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	productvariant.TitleValidator = productvariantDescTitle.Validators[0].(func(string) error)
+	// productvariantDescOptions is the schema descriptor for options field.
+	productvariantDescOptions := productvariantFields[3].Descriptor()
+	// productvariant.DefaultOptions holds the default value on creation for the options field.
+	productvariant.DefaultOptions = productvariantDescOptions.Default.([]schematype.SelectedOption)
+	// productvariantDescPrice is the schema descriptor for price field.
+	productvariantDescPrice := productvariantFields[4].Descriptor()
+	// productvariant.PriceValidator is a validator for the "price" field. It is called by the builders before save.
+	productvariant.PriceValidator = productvariantDescPrice.Validators[0].(func(int64) error)
+	// productvariantDescCompareAtPrice is the schema descriptor for compare_at_price field.
+	productvariantDescCompareAtPrice := productvariantFields[5].Descriptor()
+	// productvariant.CompareAtPriceValidator is a validator for the "compare_at_price" field. It is called by the builders before save.
+	productvariant.CompareAtPriceValidator = productvariantDescCompareAtPrice.Validators[0].(func(int64) error)
+	// productvariantDescCurrencyCode is the schema descriptor for currency_code field.
+	productvariantDescCurrencyCode := productvariantFields[6].Descriptor()
+	// productvariant.DefaultCurrencyCode holds the default value on creation for the currency_code field.
+	productvariant.DefaultCurrencyCode = productvariantDescCurrencyCode.Default.(string)
+	// productvariant.CurrencyCodeValidator is a validator for the "currency_code" field. It is called by the builders before save.
+	productvariant.CurrencyCodeValidator = func() func(string) error {
+		validators := productvariantDescCurrencyCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency_code string) error {
+			for _, fn := range fns {
+				if err := fn(currency_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productvariantDescPosition is the schema descriptor for position field.
+	productvariantDescPosition := productvariantFields[7].Descriptor()
+	// productvariant.DefaultPosition holds the default value on creation for the position field.
+	productvariant.DefaultPosition = productvariantDescPosition.Default.(int)
+	refreshtoken.Policy = privacy.NewPolicies(schema.RefreshToken{})
+	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := refreshtoken.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	refreshtokenFields := schema.RefreshToken{}.Fields()
+	_ = refreshtokenFields
+	// refreshtokenDescCreatedAt is the schema descriptor for created_at field.
+	refreshtokenDescCreatedAt := refreshtokenFields[2].Descriptor()
+	// refreshtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	refreshtoken.DefaultCreatedAt = refreshtokenDescCreatedAt.Default.(func() time.Time)
+	session.Policy = privacy.NewPolicies(schema.Session{})
+	session.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := session.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	sessionFields := schema.Session{}.Fields()
+	_ = sessionFields
+	// sessionDescCreatedAt is the schema descriptor for created_at field.
+	sessionDescCreatedAt := sessionFields[1].Descriptor()
+	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
+	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
+	// sessionDescUserAgent is the schema descriptor for user_agent field.
+	sessionDescUserAgent := sessionFields[4].Descriptor()
+	// session.DefaultUserAgent holds the default value on creation for the user_agent field.
+	session.DefaultUserAgent = sessionDescUserAgent.Default.(string)
+	// session.UserAgentValidator is a validator for the "user_agent" field. It is called by the builders before save.
+	session.UserAgentValidator = sessionDescUserAgent.Validators[0].(func(string) error)
+	stocklevel.Policy = privacy.NewPolicies(schema.StockLevel{})
+	stocklevel.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := stocklevel.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	stocklevelFields := schema.StockLevel{}.Fields()
+	_ = stocklevelFields
+	// stocklevelDescOnHand is the schema descriptor for on_hand field.
+	stocklevelDescOnHand := stocklevelFields[2].Descriptor()
+	// stocklevel.DefaultOnHand holds the default value on creation for the on_hand field.
+	stocklevel.DefaultOnHand = stocklevelDescOnHand.Default.(int)
+	// stocklevel.OnHandValidator is a validator for the "on_hand" field. It is called by the builders before save.
+	stocklevel.OnHandValidator = stocklevelDescOnHand.Validators[0].(func(int) error)
+	// stocklevelDescReserved is the schema descriptor for reserved field.
+	stocklevelDescReserved := stocklevelFields[3].Descriptor()
+	// stocklevel.DefaultReserved holds the default value on creation for the reserved field.
+	stocklevel.DefaultReserved = stocklevelDescReserved.Default.(int)
+	// stocklevel.ReservedValidator is a validator for the "reserved" field. It is called by the builders before save.
+	stocklevel.ReservedValidator = stocklevelDescReserved.Validators[0].(func(int) error)
+	// stocklevelDescUpdatedAt is the schema descriptor for updated_at field.
+	stocklevelDescUpdatedAt := stocklevelFields[4].Descriptor()
+	// stocklevel.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	stocklevel.DefaultUpdatedAt = stocklevelDescUpdatedAt.Default.(func() time.Time)
+	// stocklevel.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	stocklevel.UpdateDefaultUpdatedAt = stocklevelDescUpdatedAt.UpdateDefault.(func() time.Time)
+	warehouse.Policy = privacy.NewPolicies(schema.Warehouse{})
+	warehouse.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := warehouse.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	warehouseFields := schema.Warehouse{}.Fields()
+	_ = warehouseFields
+	// warehouseDescCode is the schema descriptor for code field.
+	warehouseDescCode := warehouseFields[0].Descriptor()
+	// warehouse.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	warehouse.CodeValidator = func() func(string) error {
+		validators := warehouseDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// warehouseDescName is the schema descriptor for name field.
+	warehouseDescName := warehouseFields[1].Descriptor()
+	// warehouse.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	warehouse.NameValidator = func() func(string) error {
+		validators := warehouseDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// warehouseDescPriority is the schema descriptor for priority field.
+	warehouseDescPriority := warehouseFields[2].Descriptor()
+	// warehouse.DefaultPriority holds the default value on creation for the priority field.
+	warehouse.DefaultPriority = warehouseDescPriority.Default.(int)
+}
 
 const (
 	Version = "v0.14.6"                                         // Version of ent codegen.

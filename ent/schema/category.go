@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"storefront/commerce/access"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -54,3 +56,6 @@ func (Category) Annotations() []schema.Annotation {
 		entgql.RelayConnection(),
 	}
 }
+
+// Policy of the Category: see commerce/access.
+func (Category) Policy() ent.Policy { return access.CatalogPolicy() }

@@ -5,6 +5,8 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
 )
@@ -25,4 +27,9 @@ func (TimeMixin) Fields() []ent.Field {
 			Default(time.Now).
 			UpdateDefault(time.Now),
 	}
+}
+
+// entsqlCascade deletes the edge's rows with their owner.
+func entsqlCascade() schema.Annotation {
+	return entsql.OnDelete(entsql.Cascade)
 }

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"storefront/commerce/access"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -75,3 +77,6 @@ func (Product) Annotations() []schema.Annotation {
 		entgql.RelayConnection(),
 	}
 }
+
+// Policy of the Product: see commerce/access.
+func (Product) Policy() ent.Policy { return access.ProductPolicy() }

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"storefront/commerce/access"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
@@ -60,3 +62,6 @@ func (ProductVariant) Indexes() []ent.Index {
 		index.Fields("product_id", "position"),
 	}
 }
+
+// Policy of the ProductVariant: see commerce/access.
+func (ProductVariant) Policy() ent.Policy { return access.ProductVariantPolicy() }

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"storefront/commerce/access"
+
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -58,3 +60,6 @@ func (StockLevel) Annotations() []schema.Annotation {
 		}),
 	}
 }
+
+// Policy of the StockLevel: see commerce/access.
+func (StockLevel) Policy() ent.Policy { return access.StockLevelPolicy() }

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"storefront/commerce/access"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -38,3 +40,6 @@ func (Warehouse) Annotations() []schema.Annotation {
 		entgql.RelayConnection(),
 	}
 }
+
+// Policy of the Warehouse: see commerce/access.
+func (Warehouse) Policy() ent.Policy { return access.WarehousePolicy() }

@@ -5,6 +5,7 @@ package stocklevel
 import (
 	"time"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 )
@@ -66,7 +67,14 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "storefront/ent/runtime"
 var (
+	Hooks  [1]ent.Hook
+	Policy ent.Policy
 	// DefaultOnHand holds the default value on creation for the "on_hand" field.
 	DefaultOnHand int
 	// OnHandValidator is a validator for the "on_hand" field. It is called by the builders before save.
