@@ -19,8 +19,11 @@ import (
 	"syscall"
 	"time"
 
+	"storefront/commerce/authtoken"
+	"storefront/commerce/identity"
 	"storefront/database"
 	"storefront/demo"
+	"storefront/ent/customer"
 	"storefront/graph"
 	"storefront/httpserver"
 )
@@ -35,6 +38,12 @@ type config struct {
 	corsOrigins     string
 	complexityLimit int
 	dbMaxConns      int
+	jwtKeys         string
+	accessTTL       time.Duration
+	sessionTTL      time.Duration
+	staffEmail      string
+	staffPassword   string
+	trustProxy      bool
 	logLevel        string
 	logFormat       string
 	shutdownTimeout time.Duration
@@ -52,11 +61,20 @@ func loadConfig(args []string) (config, error) {
 	fs.StringVar(&c.corsOrigins, "cors-origins", env("CORS_ALLOWED_ORIGINS", "*"), "comma-separated browser origins allowed by CORS, * for any (CORS_ALLOWED_ORIGINS)")
 	fs.IntVar(&c.complexityLimit, "complexity-limit", envInt("COMPLEXITY_LIMIT", 20000), "maximum complexity of one operation (COMPLEXITY_LIMIT)")
 	fs.IntVar(&c.dbMaxConns, "db-max-conns", envInt("DB_MAX_CONNS", 0), "database pool size, 0 for the per-database default (DB_MAX_CONNS)")
+	fs.StringVar(&c.jwtKeys, "jwt-keys", env("JWT_KEYS", ""), "access-token signing keys, kid:secret[,kid:secret...], the first signs; secrets of 32+ bytes; empty: a random key per start (JWT_KEYS)")
+	fs.DurationVar(&c.accessTTL, "access-token-ttl", envDuration("ACCESS_TOKEN_TTL", 15*time.Minute), "life of an access token (ACCESS_TOKEN_TTL)")
+	fs.DurationVar(&c.sessionTTL, "session-ttl", envDuration("SESSION_TTL", 30*24*time.Hour), "absolute life of a sign-in session (SESSION_TTL)")
+	fs.StringVar(&c.staffEmail, "staff-email", env("STAFF_EMAIL", ""), "create or update this staff account on start (STAFF_EMAIL)")
+	fs.StringVar(&c.staffPassword, "staff-password", env("STAFF_PASSWORD", ""), "password of the STAFF_EMAIL account (STAFF_PASSWORD)")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", envBool("TRUST_PROXY", false), "take the client address from X-Forwarded-For, behind a trusted proxy (TRUST_PROXY)")
 	fs.StringVar(&c.logLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LOG_FORMAT", "text"), "text or json (LOG_FORMAT)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("SHUTDOWN_TIMEOUT", 15*time.Second), "how long to drain requests on SIGTERM (SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if (c.staffEmail == "") != (c.staffPassword == "") {
+		return c, errors.New("set STAFF_EMAIL and STAFF_PASSWORD together")
 	}
 	if len(c.currency) != 3 || strings.ToUpper(c.currency) != c.currency {
 		return c, fmt.Errorf("currency %q is not an ISO 4217 code such as USD", c.currency)
@@ -94,6 +112,11 @@ func run(cfg config, logger *slog.Logger) error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	keys, err := signingKeys(cfg.jwtKeys, logger)
+	if err != nil {
+		return err
+	}
+	ids := identity.New(db.Client, identity.Config{Keys: keys, AccessTTL: cfg.accessTTL, SessionTTL: cfg.sessionTTL})
 	if cfg.seedDemo {
 		seeded, stats, err := demo.SeedIfEmpty(ctx, db.Client, demo.Options{Products: cfg.demoProducts, Log: logger})
 		if err != nil {
@@ -102,13 +125,25 @@ func run(cfg config, logger *slog.Logger) error {
 		if seeded {
 			logger.Info("demo catalogue seeded", "products", stats.Products, "variants", stats.Variants, "categories", stats.Categories)
 		}
+		if err := demo.SeedAccounts(ctx, ids); err != nil {
+			return fmt.Errorf("seeding the demo accounts: %w", err)
+		}
+	}
+	if cfg.staffEmail != "" {
+		if _, err := ids.EnsureAccount(ctx, cfg.staffEmail, cfg.staffPassword, "Staff", customer.RoleSTAFF); err != nil {
+			return fmt.Errorf("STAFF_EMAIL account: %w", err)
+		}
+		logger.Info("staff account ready", "email", cfg.staffEmail)
 	}
 
+	origins := strings.Split(cfg.corsOrigins, ",")
 	gql := graph.NewHandler(db.Client, graph.Options{
 		Logger:          logger,
 		Currency:        cfg.currency,
 		ComplexityLimit: cfg.complexityLimit,
 		Introspection:   true,
+		Identity:        ids,
+		AllowedOrigins:  origins,
 	})
 	srv := &http.Server{
 		Addr: cfg.addr,
@@ -117,7 +152,8 @@ func run(cfg config, logger *slog.Logger) error {
 			GraphQL:        gql,
 			Ready:          db.Ping,
 			Playground:     cfg.playground,
-			AllowedOrigins: strings.Split(cfg.corsOrigins, ","),
+			AllowedOrigins: origins,
+			TrustProxy:     cfg.trustProxy,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -142,6 +178,20 @@ func run(cfg config, logger *slog.Logger) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// signingKeys parses JWT_KEYS, or makes a random key for development: its
+// tokens die with the process and are not shared between replicas.
+func signingKeys(spec string, logger *slog.Logger) (*authtoken.Keyring, error) {
+	if spec == "" {
+		logger.Warn("JWT_KEYS is not set: using a random signing key; tokens will not survive a restart or work across replicas")
+		return authtoken.RandomKeyring(), nil
+	}
+	keys, err := authtoken.ParseKeyring(spec)
+	if err != nil {
+		return nil, fmt.Errorf("JWT_KEYS: %w", err)
+	}
+	return keys, nil
 }
 
 func newLogger(cfg config) *slog.Logger {

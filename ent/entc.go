@@ -41,7 +41,6 @@ func main() {
 			gen.FeatureIntercept,
 			gen.FeatureVersionedMigration,
 			gen.FeaturePrivacy,
-			gen.FeatureEntQL,
 		},
 		Templates: []*gen.Template{globalID},
 	}, entc.Extensions(ex))

@@ -114,3 +114,10 @@ func TestHTTPEndpoints(t *testing.T) {
 		}
 	})
 }
+
+func mustJSON(t testing.TB, b []byte, out any) {
+	t.Helper()
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("decoding %.300s: %v", b, err)
+	}
+}

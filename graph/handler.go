@@ -3,7 +3,13 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -14,6 +20,7 @@ import (
 
 	"storefront/commerce/catalog"
 	"storefront/commerce/gid"
+	"storefront/commerce/identity"
 	"storefront/commerce/lookup"
 	"storefront/commerce/paging"
 	"storefront/ent"
@@ -34,6 +41,11 @@ type Options struct {
 	QueryCacheSize int
 	// Introspection allows schema introspection (the playground needs it).
 	Introspection bool
+	// Identity is the account service (required).
+	Identity *identity.Service
+	// AllowedOrigins are the browser origins allowed to open websockets
+	// ("*" for any); requests without an Origin (native apps) are accepted.
+	AllowedOrigins []string
 }
 
 func (o *Options) defaults() {
@@ -52,18 +64,28 @@ func (o *Options) defaults() {
 }
 
 // NewHandler returns the GraphQL HTTP handler over client, with its
-// transports, limits and error handling set explicitly.
-func NewHandler(client *ent.Client, opts Options) *handler.Server {
+// transports, limits, authentication and error handling set explicitly.
+func NewHandler(client *ent.Client, opts Options) http.Handler {
 	opts.defaults()
+	ids := opts.Identity
 	res := &Resolver{
-		Client:  client,
-		Catalog: catalog.New(client, opts.Currency),
-		Lookup:  lookup.New(client),
+		Client:   client,
+		Catalog:  catalog.New(client, opts.Currency),
+		Lookup:   lookup.New(client),
+		Identity: ids,
 	}
 	cfg := generated.Config{Resolvers: res}
 	setComplexity(&cfg)
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 
+	srv.AddTransport(transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+			OriginPatterns: originPatterns(opts.AllowedOrigins),
+		}},
+		InitFunc:              websocketInit(ids),
+		InitTimeout:           10 * time.Second,
+		KeepAlivePingInterval: 15 * time.Second,
+	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -82,7 +104,24 @@ func NewHandler(client *ent.Client, opts Options) *handler.Server {
 		// Fresh loaders per operation: cached rows never cross requests.
 		return next(loader.With(ctx, loader.New(client)))
 	})
-	return srv
+	return authenticate(ids, opts.Logger, srv)
+}
+
+// originPatterns turns the CORS origins ("https://shop.example") into the
+// host patterns the websocket library matches ("shop.example").
+func originPatterns(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			o = u.Host
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // setComplexity makes a connection cost its children's complexity times

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -33,6 +34,9 @@ type Config struct {
 	// AllowedOrigins lists the browser origins allowed by CORS; "*" allows
 	// any. Tokens travel in headers, not cookies, so credentials are off.
 	AllowedOrigins []string
+	// TrustProxy takes the client address from X-Forwarded-For (set it only
+	// behind a proxy that overwrites that header).
+	TrustProxy bool
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
 	// Registry receives the HTTP metrics (default: a new registry with the
@@ -76,7 +80,25 @@ func New(cfg Config) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found", "graphql": "/graphql"})
 	})
-	return withRequestID(recoverer(cfg.Logger, accessLog(cfg.Logger, m, mux)))
+	var h http.Handler = mux
+	if cfg.TrustProxy {
+		h = forwardedFor(h)
+	}
+	return withRequestID(recoverer(cfg.Logger, accessLog(cfg.Logger, m, h)))
+}
+
+// forwardedFor replaces the peer address with the client address a
+// trusted proxy put first in X-Forwarded-For.
+func forwardedFor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+				r.RemoteAddr = net.JoinHostPort(ip.String(), "0")
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -29,6 +29,8 @@ type Viewer struct {
 	TokenError error
 	// ClientIP is the address rate limits count against.
 	ClientIP string
+	// UserAgent names the client program, recorded on new sessions.
+	UserAgent string
 }
 
 // SignedIn reports whether the viewer is a customer or staff member.

@@ -7,7 +7,6 @@ import (
 
 	"storefront/ent"
 
-	"entgo.io/ent/entql"
 	"entgo.io/ent/privacy"
 )
 
@@ -325,87 +324,4 @@ func (f WarehouseMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WarehouseMutation", m)
-}
-
-type (
-	// Filter is the interface that wraps the Where function
-	// for filtering nodes in queries and mutations.
-	Filter interface {
-		// Where applies a filter on the executed query/mutation.
-		Where(entql.P)
-	}
-
-	// The FilterFunc type is an adapter that allows the use of ordinary
-	// functions as filters for query and mutation types.
-	FilterFunc func(context.Context, Filter) error
-)
-
-// EvalQuery calls f(ctx, q) if the query implements the Filter interface, otherwise it is denied.
-func (f FilterFunc) EvalQuery(ctx context.Context, q ent.Query) error {
-	fr, err := queryFilter(q)
-	if err != nil {
-		return err
-	}
-	return f(ctx, fr)
-}
-
-// EvalMutation calls f(ctx, q) if the mutation implements the Filter interface, otherwise it is denied.
-func (f FilterFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
-	fr, err := mutationFilter(m)
-	if err != nil {
-		return err
-	}
-	return f(ctx, fr)
-}
-
-var _ QueryMutationRule = FilterFunc(nil)
-
-func queryFilter(q ent.Query) (Filter, error) {
-	switch q := q.(type) {
-	case *ent.AddressQuery:
-		return q.Filter(), nil
-	case *ent.CategoryQuery:
-		return q.Filter(), nil
-	case *ent.CustomerQuery:
-		return q.Filter(), nil
-	case *ent.ProductQuery:
-		return q.Filter(), nil
-	case *ent.ProductVariantQuery:
-		return q.Filter(), nil
-	case *ent.RefreshTokenQuery:
-		return q.Filter(), nil
-	case *ent.SessionQuery:
-		return q.Filter(), nil
-	case *ent.StockLevelQuery:
-		return q.Filter(), nil
-	case *ent.WarehouseQuery:
-		return q.Filter(), nil
-	default:
-		return nil, Denyf("ent/privacy: unexpected query type %T for query filter", q)
-	}
-}
-
-func mutationFilter(m ent.Mutation) (Filter, error) {
-	switch m := m.(type) {
-	case *ent.AddressMutation:
-		return m.Filter(), nil
-	case *ent.CategoryMutation:
-		return m.Filter(), nil
-	case *ent.CustomerMutation:
-		return m.Filter(), nil
-	case *ent.ProductMutation:
-		return m.Filter(), nil
-	case *ent.ProductVariantMutation:
-		return m.Filter(), nil
-	case *ent.RefreshTokenMutation:
-		return m.Filter(), nil
-	case *ent.SessionMutation:
-		return m.Filter(), nil
-	case *ent.StockLevelMutation:
-		return m.Filter(), nil
-	case *ent.WarehouseMutation:
-		return m.Filter(), nil
-	default:
-		return nil, Denyf("ent/privacy: unexpected mutation type %T for mutation filter", m)
-	}
 }

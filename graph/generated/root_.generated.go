@@ -25,6 +25,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Category() CategoryResolver
+	Mutation() MutationResolver
 	Product() ProductResolver
 	ProductVariant() ProductVariantResolver
 	Query() QueryResolver
@@ -34,6 +35,21 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Address struct {
+		Address1    func(childComplexity int) int
+		Address2    func(childComplexity int) int
+		City        func(childComplexity int) int
+		CountryCode func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		FirstName   func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
+		LastName    func(childComplexity int) int
+		Phone       func(childComplexity int) int
+		Province    func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		Zip         func(childComplexity int) int
+	}
+
 	Category struct {
 		Children    func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -55,6 +71,63 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Customer struct {
+		Addresses      func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		DefaultAddress func(childComplexity int) int
+		Email          func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Role           func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
+	CustomerAddressDeletePayload struct {
+		DeletedAddressID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	CustomerAddressPayload struct {
+		Address    func(childComplexity int) int
+		Customer   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CustomerConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CustomerCreatePayload struct {
+		Customer   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CustomerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CustomerPayload struct {
+		Customer   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CustomerSignOutPayload struct {
+		SignedOut  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CustomerTokenPayload struct {
+		AccessToken          func(childComplexity int) int
+		AccessTokenExpiresAt func(childComplexity int) int
+		Customer             func(childComplexity int) int
+		RefreshToken         func(childComplexity int) int
+		SessionExpiresAt     func(childComplexity int) int
+		UserErrors           func(childComplexity int) int
+	}
+
 	Image struct {
 		AltText func(childComplexity int) int
 		Height  func(childComplexity int) int
@@ -66,6 +139,19 @@ type ComplexityRoot struct {
 		Amount       func(childComplexity int) int
 		CurrencyCode func(childComplexity int) int
 		MinorUnits   func(childComplexity int) int
+	}
+
+	Mutation struct {
+		CustomerAddressCreate        func(childComplexity int, address model.MailingAddressInput, setAsDefault *bool) int
+		CustomerAddressDelete        func(childComplexity int, id gid.ID) int
+		CustomerAddressUpdate        func(childComplexity int, id gid.ID, address model.MailingAddressInput) int
+		CustomerCreate               func(childComplexity int, input model.CustomerCreateInput) int
+		CustomerDefaultAddressUpdate func(childComplexity int, addressID gid.ID) int
+		CustomerPasswordChange       func(childComplexity int, input model.CustomerPasswordChangeInput) int
+		CustomerRefreshToken         func(childComplexity int, refreshToken string) int
+		CustomerSignIn               func(childComplexity int, input model.CustomerSignInInput) int
+		CustomerSignOut              func(childComplexity int, refreshToken *string) int
+		CustomerUpdate               func(childComplexity int, input model.CustomerUpdateInput) int
 	}
 
 	PageInfo struct {
@@ -128,11 +214,18 @@ type ComplexityRoot struct {
 		Nodes      func(childComplexity int, ids []*gid.ID) int
 		Product    func(childComplexity int, id *gid.ID, slug *string) int
 		Products   func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.ProductFilter, sortKey *model.ProductSortKeys, reverse *bool) int
+		Viewer     func(childComplexity int) int
 	}
 
 	SelectedOption struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	UserError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
 	}
 
 	Warehouse struct {
@@ -166,6 +259,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Address.address1":
+		if e.ComplexityRoot.Address.Address1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.Address1(childComplexity), true
+	case "Address.address2":
+		if e.ComplexityRoot.Address.Address2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.Address2(childComplexity), true
+	case "Address.city":
+		if e.ComplexityRoot.Address.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.City(childComplexity), true
+	case "Address.countryCode":
+		if e.ComplexityRoot.Address.CountryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.CountryCode(childComplexity), true
+	case "Address.createdAt":
+		if e.ComplexityRoot.Address.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.CreatedAt(childComplexity), true
+	case "Address.firstName":
+		if e.ComplexityRoot.Address.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.FirstName(childComplexity), true
+	case "Address.id":
+		if e.ComplexityRoot.Address.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.GlobalID(childComplexity), true
+	case "Address.lastName":
+		if e.ComplexityRoot.Address.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.LastName(childComplexity), true
+	case "Address.phone":
+		if e.ComplexityRoot.Address.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.Phone(childComplexity), true
+	case "Address.province":
+		if e.ComplexityRoot.Address.Province == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.Province(childComplexity), true
+	case "Address.updatedAt":
+		if e.ComplexityRoot.Address.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.UpdatedAt(childComplexity), true
+	case "Address.zip":
+		if e.ComplexityRoot.Address.Zip == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.Zip(childComplexity), true
 
 	case "Category.children":
 		if e.ComplexityRoot.Category.Children == nil {
@@ -247,6 +413,195 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CategoryEdge.Node(childComplexity), true
 
+	case "Customer.addresses":
+		if e.ComplexityRoot.Customer.Addresses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Addresses(childComplexity), true
+	case "Customer.createdAt":
+		if e.ComplexityRoot.Customer.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.CreatedAt(childComplexity), true
+	case "Customer.defaultAddress":
+		if e.ComplexityRoot.Customer.DefaultAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.DefaultAddress(childComplexity), true
+	case "Customer.email":
+		if e.ComplexityRoot.Customer.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Email(childComplexity), true
+	case "Customer.id":
+		if e.ComplexityRoot.Customer.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.GlobalID(childComplexity), true
+	case "Customer.name":
+		if e.ComplexityRoot.Customer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Name(childComplexity), true
+	case "Customer.role":
+		if e.ComplexityRoot.Customer.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Role(childComplexity), true
+	case "Customer.updatedAt":
+		if e.ComplexityRoot.Customer.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.UpdatedAt(childComplexity), true
+
+	case "CustomerAddressDeletePayload.deletedAddressId":
+		if e.ComplexityRoot.CustomerAddressDeletePayload.DeletedAddressID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddressDeletePayload.DeletedAddressID(childComplexity), true
+	case "CustomerAddressDeletePayload.userErrors":
+		if e.ComplexityRoot.CustomerAddressDeletePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddressDeletePayload.UserErrors(childComplexity), true
+
+	case "CustomerAddressPayload.address":
+		if e.ComplexityRoot.CustomerAddressPayload.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddressPayload.Address(childComplexity), true
+	case "CustomerAddressPayload.customer":
+		if e.ComplexityRoot.CustomerAddressPayload.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddressPayload.Customer(childComplexity), true
+	case "CustomerAddressPayload.userErrors":
+		if e.ComplexityRoot.CustomerAddressPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddressPayload.UserErrors(childComplexity), true
+
+	case "CustomerConnection.edges":
+		if e.ComplexityRoot.CustomerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Edges(childComplexity), true
+	case "CustomerConnection.pageInfo":
+		if e.ComplexityRoot.CustomerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
+	case "CustomerConnection.totalCount":
+		if e.ComplexityRoot.CustomerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.TotalCount(childComplexity), true
+
+	case "CustomerCreatePayload.customer":
+		if e.ComplexityRoot.CustomerCreatePayload.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCreatePayload.Customer(childComplexity), true
+	case "CustomerCreatePayload.userErrors":
+		if e.ComplexityRoot.CustomerCreatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCreatePayload.UserErrors(childComplexity), true
+
+	case "CustomerEdge.cursor":
+		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Cursor(childComplexity), true
+	case "CustomerEdge.node":
+		if e.ComplexityRoot.CustomerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
+	case "CustomerPayload.customer":
+		if e.ComplexityRoot.CustomerPayload.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPayload.Customer(childComplexity), true
+	case "CustomerPayload.userErrors":
+		if e.ComplexityRoot.CustomerPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPayload.UserErrors(childComplexity), true
+
+	case "CustomerSignOutPayload.signedOut":
+		if e.ComplexityRoot.CustomerSignOutPayload.SignedOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSignOutPayload.SignedOut(childComplexity), true
+	case "CustomerSignOutPayload.userErrors":
+		if e.ComplexityRoot.CustomerSignOutPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerSignOutPayload.UserErrors(childComplexity), true
+
+	case "CustomerTokenPayload.accessToken":
+		if e.ComplexityRoot.CustomerTokenPayload.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerTokenPayload.AccessToken(childComplexity), true
+	case "CustomerTokenPayload.accessTokenExpiresAt":
+		if e.ComplexityRoot.CustomerTokenPayload.AccessTokenExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerTokenPayload.AccessTokenExpiresAt(childComplexity), true
+	case "CustomerTokenPayload.customer":
+		if e.ComplexityRoot.CustomerTokenPayload.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerTokenPayload.Customer(childComplexity), true
+	case "CustomerTokenPayload.refreshToken":
+		if e.ComplexityRoot.CustomerTokenPayload.RefreshToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerTokenPayload.RefreshToken(childComplexity), true
+	case "CustomerTokenPayload.sessionExpiresAt":
+		if e.ComplexityRoot.CustomerTokenPayload.SessionExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerTokenPayload.SessionExpiresAt(childComplexity), true
+	case "CustomerTokenPayload.userErrors":
+		if e.ComplexityRoot.CustomerTokenPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerTokenPayload.UserErrors(childComplexity), true
+
 	case "Image.altText":
 		if e.ComplexityRoot.Image.AltText == nil {
 			break
@@ -290,6 +645,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Money.MinorUnits(childComplexity), true
+
+	case "Mutation.customerAddressCreate":
+		if e.ComplexityRoot.Mutation.CustomerAddressCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerAddressCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerAddressCreate(childComplexity, args["address"].(model.MailingAddressInput), args["setAsDefault"].(*bool)), true
+	case "Mutation.customerAddressDelete":
+		if e.ComplexityRoot.Mutation.CustomerAddressDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerAddressDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerAddressDelete(childComplexity, args["id"].(gid.ID)), true
+	case "Mutation.customerAddressUpdate":
+		if e.ComplexityRoot.Mutation.CustomerAddressUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerAddressUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerAddressUpdate(childComplexity, args["id"].(gid.ID), args["address"].(model.MailingAddressInput)), true
+	case "Mutation.customerCreate":
+		if e.ComplexityRoot.Mutation.CustomerCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerCreate(childComplexity, args["input"].(model.CustomerCreateInput)), true
+	case "Mutation.customerDefaultAddressUpdate":
+		if e.ComplexityRoot.Mutation.CustomerDefaultAddressUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerDefaultAddressUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerDefaultAddressUpdate(childComplexity, args["addressId"].(gid.ID)), true
+	case "Mutation.customerPasswordChange":
+		if e.ComplexityRoot.Mutation.CustomerPasswordChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerPasswordChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerPasswordChange(childComplexity, args["input"].(model.CustomerPasswordChangeInput)), true
+	case "Mutation.customerRefreshToken":
+		if e.ComplexityRoot.Mutation.CustomerRefreshToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerRefreshToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerRefreshToken(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.customerSignIn":
+		if e.ComplexityRoot.Mutation.CustomerSignIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerSignIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerSignIn(childComplexity, args["input"].(model.CustomerSignInInput)), true
+	case "Mutation.customerSignOut":
+		if e.ComplexityRoot.Mutation.CustomerSignOut == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerSignOut_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerSignOut(childComplexity, args["refreshToken"].(*string)), true
+	case "Mutation.customerUpdate":
+		if e.ComplexityRoot.Mutation.CustomerUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerUpdate(childComplexity, args["input"].(model.CustomerUpdateInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -574,6 +1040,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["last"].(*int), args["before"].(*entgql.Cursor[int]), args["filter"].(*model.ProductFilter), args["sortKey"].(*model.ProductSortKeys), args["reverse"].(*bool)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
 	case "SelectedOption.name":
 		if e.ComplexityRoot.SelectedOption.Name == nil {
@@ -587,6 +1059,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SelectedOption.Value(childComplexity), true
+
+	case "UserError.code":
+		if e.ComplexityRoot.UserError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Code(childComplexity), true
+	case "UserError.field":
+		if e.ComplexityRoot.UserError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Field(childComplexity), true
+	case "UserError.message":
+		if e.ComplexityRoot.UserError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Message(childComplexity), true
 
 	case "Warehouse.code":
 		if e.ComplexityRoot.Warehouse.Code == nil {
@@ -649,6 +1140,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("CategoryFilter", ec.unmarshalInputCategoryFilter),
+			graphql.NewInputUnmarshaler("CustomerCreateInput", ec.unmarshalInputCustomerCreateInput),
+			graphql.NewInputUnmarshaler("CustomerPasswordChangeInput", ec.unmarshalInputCustomerPasswordChangeInput),
+			graphql.NewInputUnmarshaler("CustomerSignInInput", ec.unmarshalInputCustomerSignInInput),
+			graphql.NewInputUnmarshaler("CustomerUpdateInput", ec.unmarshalInputCustomerUpdateInput),
+			graphql.NewInputUnmarshaler("MailingAddressInput", ec.unmarshalInputMailingAddressInput),
 			graphql.NewInputUnmarshaler("PriceRangeFilter", ec.unmarshalInputPriceRangeFilter),
 			graphql.NewInputUnmarshaler("ProductFilter", ec.unmarshalInputProductFilter),
 		)
@@ -685,6 +1181,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -935,11 +1446,193 @@ A point in time, as an RFC 3339 string such as "2026-11-24T10:00:00Z".
 """
 scalar Time
 `, BuiltIn: false},
+	{Name: "../../schema/customer.graphql", Input: `# Accounts: sign-up, sign-in, tokens, the viewer and the address book.
+#
+# Sign in with customerSignIn and send the access token as
+# ` + "`" + `Authorization: Bearer <accessToken>` + "`" + ` (or in the graphql-ws connection_init
+# payload as {"Authorization": "Bearer <accessToken>"}). When it expires,
+# trade the refresh token for new tokens with customerRefreshToken; each
+# refresh token works once.
+
+extend type Query {
+  """
+  The signed-in customer, or null for an anonymous viewer.
+  """
+  viewer: Customer
+}
+
+"""
+Mutation payloads are nullable by convention: when one of several aliased
+mutations fails with a top-level error (RATE_LIMITED, UNAUTHENTICATED), only
+its own field becomes null.
+"""
+type Mutation {
+  """
+  Creates a customer account. Sign in afterwards with customerSignIn.
+  """
+  customerCreate(input: CustomerCreateInput!): CustomerCreatePayload
+  """
+  Checks an email and password and starts a session.
+  """
+  customerSignIn(input: CustomerSignInInput!): CustomerTokenPayload
+  """
+  Trades a refresh token for a new access token and a new refresh token. The
+  old refresh token stops working; using it again ends the session.
+  """
+  customerRefreshToken(refreshToken: String!): CustomerTokenPayload
+  """
+  Ends the session of the access token sent with the request, or of the
+  given refresh token.
+  """
+  customerSignOut(refreshToken: String): CustomerSignOutPayload
+  """
+  Changes the signed-in customer's name.
+  """
+  customerUpdate(input: CustomerUpdateInput!): CustomerPayload
+  """
+  Changes the signed-in customer's password and ends their other sessions.
+  """
+  customerPasswordChange(input: CustomerPasswordChangeInput!): CustomerPayload
+  """
+  Adds an address to the signed-in customer's address book.
+  """
+  customerAddressCreate(address: MailingAddressInput!, setAsDefault: Boolean = false): CustomerAddressPayload
+  """
+  Replaces an address of the signed-in customer's address book.
+  """
+  customerAddressUpdate(id: ID!, address: MailingAddressInput!): CustomerAddressPayload
+  """
+  Removes an address from the signed-in customer's address book.
+  """
+  customerAddressDelete(id: ID!): CustomerAddressDeletePayload
+  """
+  Makes an address of the signed-in customer's book their default.
+  """
+  customerDefaultAddressUpdate(addressId: ID!): CustomerPayload
+}
+
+"""
+A problem with the input of a mutation that the user can correct.
+"""
+type UserError {
+  """
+  The path to the input field at fault, such as ["input", "email"].
+  """
+  field: [String!]
+  message: String!
+  """
+  A stable code: BAD_USER_INPUT, NOT_FOUND, CONFLICT, TAKEN, INVALID_CREDENTIALS, ...
+  """
+  code: String!
+}
+
+input CustomerCreateInput {
+  email: String!
+  """
+  At least 8 characters, not the email, not a common password.
+  """
+  password: String!
+  name: String
+}
+
+type CustomerCreatePayload {
+  customer: Customer
+  userErrors: [UserError!]!
+}
+
+input CustomerSignInInput {
+  email: String!
+  password: String!
+}
+
+type CustomerTokenPayload {
+  """
+  Send as ` + "`" + `Authorization: Bearer <accessToken>` + "`" + `. Short-lived.
+  """
+  accessToken: String
+  accessTokenExpiresAt: Time
+  """
+  Opaque; works once, with customerRefreshToken.
+  """
+  refreshToken: String
+  """
+  When the session ends at the latest, however often it is refreshed.
+  """
+  sessionExpiresAt: Time
+  customer: Customer
+  userErrors: [UserError!]!
+}
+
+type CustomerSignOutPayload {
+  signedOut: Boolean!
+  userErrors: [UserError!]!
+}
+
+input CustomerUpdateInput {
+  name: String!
+}
+
+input CustomerPasswordChangeInput {
+  currentPassword: String!
+  newPassword: String!
+}
+
+type CustomerPayload {
+  customer: Customer
+  userErrors: [UserError!]!
+}
+
+"""
+A postal address, as sent by a client.
+"""
+input MailingAddressInput {
+  firstName: String
+  lastName: String
+  address1: String!
+  address2: String
+  city: String!
+  province: String
+  zip: String
+  """
+  ISO 3166-1 alpha-2, such as US or PL.
+  """
+  countryCode: String!
+  phone: String
+}
+
+type CustomerAddressPayload {
+  address: Address
+  customer: Customer
+  userErrors: [UserError!]!
+}
+
+type CustomerAddressDeletePayload {
+  deletedAddressId: ID
+  userErrors: [UserError!]!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/ent.graphql", Input: `# Code generated by entgql from ent/schema, DO NOT EDIT.
 # The hand-written SDL in this folder extends these types.
 
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
+type Address implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  firstName: String!
+  lastName: String!
+  address1: String!
+  address2: String!
+  city: String!
+  province: String!
+  zip: String!
+  """
+  ISO 3166-1 alpha-2, upper case.
+  """
+  countryCode: String!
+  phone: String!
+}
 type Category implements Node {
   id: ID!
   name: String!
@@ -983,6 +1676,56 @@ Define a Relay Cursor type:
 https://relay.dev/graphql/connections.htm#sec-Cursor
 """
 scalar Cursor
+type Customer implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  """
+  Normalised: trimmed and lower-cased.
+  """
+  email: String!
+  name: String!
+  role: CustomerRole!
+  addresses: [Address!]
+  defaultAddress: Address
+}
+"""
+A connection to a list of items.
+"""
+type CustomerConnection {
+  """
+  A list of edges.
+  """
+  edges: [CustomerEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type CustomerEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Customer
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+CustomerRole is enum for the field role
+"""
+enum CustomerRole @goModel(model: "storefront/ent/customer.Role") {
+  CUSTOMER
+  STAFF
+}
 """
 An object with an ID.
 Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
@@ -1138,6 +1881,36 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_Address(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Address_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Address_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Address_updatedAt(ctx, field)
+	case "firstName":
+		return ec.fieldContext_Address_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_Address_lastName(ctx, field)
+	case "address1":
+		return ec.fieldContext_Address_address1(ctx, field)
+	case "address2":
+		return ec.fieldContext_Address_address2(ctx, field)
+	case "city":
+		return ec.fieldContext_Address_city(ctx, field)
+	case "province":
+		return ec.fieldContext_Address_province(ctx, field)
+	case "zip":
+		return ec.fieldContext_Address_zip(ctx, field)
+	case "countryCode":
+		return ec.fieldContext_Address_countryCode(ctx, field)
+	case "phone":
+		return ec.fieldContext_Address_phone(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
+}
+
 func (ec *executionContext) childFields_Category(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1178,6 +1951,108 @@ func (ec *executionContext) childFields_CategoryEdge(ctx context.Context, field 
 		return ec.fieldContext_CategoryEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CategoryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Customer_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Customer_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Customer_updatedAt(ctx, field)
+	case "email":
+		return ec.fieldContext_Customer_email(ctx, field)
+	case "name":
+		return ec.fieldContext_Customer_name(ctx, field)
+	case "role":
+		return ec.fieldContext_Customer_role(ctx, field)
+	case "addresses":
+		return ec.fieldContext_Customer_addresses(ctx, field)
+	case "defaultAddress":
+		return ec.fieldContext_Customer_defaultAddress(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerAddressDeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedAddressId":
+		return ec.fieldContext_CustomerAddressDeletePayload_deletedAddressId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerAddressDeletePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAddressDeletePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerAddressPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "address":
+		return ec.fieldContext_CustomerAddressPayload_address(ctx, field)
+	case "customer":
+		return ec.fieldContext_CustomerAddressPayload_customer(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerAddressPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAddressPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerCreatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customer":
+		return ec.fieldContext_CustomerCreatePayload_customer(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerCreatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerCreatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CustomerEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customer":
+		return ec.fieldContext_CustomerPayload_customer(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerSignOutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "signedOut":
+		return ec.fieldContext_CustomerSignOutPayload_signedOut(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerSignOutPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerSignOutPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessToken":
+		return ec.fieldContext_CustomerTokenPayload_accessToken(ctx, field)
+	case "accessTokenExpiresAt":
+		return ec.fieldContext_CustomerTokenPayload_accessTokenExpiresAt(ctx, field)
+	case "refreshToken":
+		return ec.fieldContext_CustomerTokenPayload_refreshToken(ctx, field)
+	case "sessionExpiresAt":
+		return ec.fieldContext_CustomerTokenPayload_sessionExpiresAt(ctx, field)
+	case "customer":
+		return ec.fieldContext_CustomerTokenPayload_customer(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerTokenPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerTokenPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Image(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1320,6 +2195,18 @@ func (ec *executionContext) childFields_SelectedOption(ctx context.Context, fiel
 		return ec.fieldContext_SelectedOption_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SelectedOption", field.Name)
+}
+
+func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_UserError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_UserError_message(ctx, field)
+	case "code":
+		return ec.fieldContext_UserError_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
 func (ec *executionContext) childFields_Warehouse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"storefront/commerce/gid"
+	"storefront/ent"
 	"strconv"
+	"time"
 )
 
 // Narrows a category list.
@@ -16,6 +18,79 @@ type CategoryFilter struct {
 	ParentID *gid.ID `json:"parentId,omitempty"`
 	// When true, only categories without a parent.
 	TopLevel *bool `json:"topLevel,omitempty"`
+}
+
+type CustomerAddressDeletePayload struct {
+	DeletedAddressID *gid.ID      `json:"deletedAddressId,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+}
+
+type CustomerAddressPayload struct {
+	Address    *ent.Address  `json:"address,omitempty"`
+	Customer   *ent.Customer `json:"customer,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type CustomerCreateInput struct {
+	Email string `json:"email"`
+	// At least 8 characters, not the email, not a common password.
+	Password string  `json:"password"`
+	Name     *string `json:"name,omitempty"`
+}
+
+type CustomerCreatePayload struct {
+	Customer   *ent.Customer `json:"customer,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type CustomerPasswordChangeInput struct {
+	CurrentPassword string `json:"currentPassword"`
+	NewPassword     string `json:"newPassword"`
+}
+
+type CustomerPayload struct {
+	Customer   *ent.Customer `json:"customer,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type CustomerSignInInput struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type CustomerSignOutPayload struct {
+	SignedOut  bool         `json:"signedOut"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type CustomerTokenPayload struct {
+	// Send as `Authorization: Bearer <accessToken>`. Short-lived.
+	AccessToken          *string    `json:"accessToken,omitempty"`
+	AccessTokenExpiresAt *time.Time `json:"accessTokenExpiresAt,omitempty"`
+	// Opaque; works once, with customerRefreshToken.
+	RefreshToken *string `json:"refreshToken,omitempty"`
+	// When the session ends at the latest, however often it is refreshed.
+	SessionExpiresAt *time.Time    `json:"sessionExpiresAt,omitempty"`
+	Customer         *ent.Customer `json:"customer,omitempty"`
+	UserErrors       []*UserError  `json:"userErrors"`
+}
+
+type CustomerUpdateInput struct {
+	Name string `json:"name"`
+}
+
+// A postal address, as sent by a client.
+type MailingAddressInput struct {
+	FirstName *string `json:"firstName,omitempty"`
+	LastName  *string `json:"lastName,omitempty"`
+	Address1  string  `json:"address1"`
+	Address2  *string `json:"address2,omitempty"`
+	City      string  `json:"city"`
+	Province  *string `json:"province,omitempty"`
+	Zip       *string `json:"zip,omitempty"`
+	// ISO 3166-1 alpha-2, such as US or PL.
+	CountryCode string  `json:"countryCode"`
+	Phone       *string `json:"phone,omitempty"`
 }
 
 // An inclusive price range, as decimal strings in the shop's currency ("12.50").
@@ -34,6 +109,15 @@ type ProductFilter struct {
 	Price *PriceRangeFilter `json:"price,omitempty"`
 	// When true, only products with at least one variant available for sale.
 	InStock *bool `json:"inStock,omitempty"`
+}
+
+// A problem with the input of a mutation that the user can correct.
+type UserError struct {
+	// The path to the input field at fault, such as ["input", "email"].
+	Field   []string `json:"field,omitempty"`
+	Message string   `json:"message"`
+	// A stable code: BAD_USER_INPUT, NOT_FOUND, CONFLICT, TAKEN, INVALID_CREDENTIALS, ...
+	Code string `json:"code"`
 }
 
 // How to sort products. `reverse: true` flips the order.

@@ -13,6 +13,9 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 
+	"storefront/commerce/authtoken"
+	"storefront/commerce/identity"
+	"storefront/commerce/password"
 	"storefront/database"
 	"storefront/graph"
 	"storefront/httpserver"
@@ -20,28 +23,57 @@ import (
 
 // API is a test client bound to one database.
 type API struct {
-	DB      *database.DB
-	Handler http.Handler
-	client  *client.Client
+	DB       *database.DB
+	Handler  http.Handler
+	Identity *identity.Service
+	client   *client.Client
+	// token is sent as a bearer token when set (see As).
+	token string
 }
 
+// As returns a view of the API whose requests carry the access token.
+func (a *API) As(token string) *API {
+	c := *a
+	c.token = token
+	return &c
+}
+
+// TestKeys is the token keyring of test servers.
+const TestKeys = "test:0123456789abcdef0123456789abcdef"
+
+// FastPasswords are argon2id parameters that keep tests quick under -race;
+// production uses password.DefaultParams.
+var FastPasswords = password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+// Option adjusts the identity configuration of a test server.
+type Option func(*identity.Config)
+
 // New builds the full HTTP handler over db.
-func New(t testing.TB, db *database.DB) *API {
+func New(t testing.TB, db *database.DB, opts ...Option) *API {
 	t.Helper()
+	keys, err := authtoken.ParseKeyring(TestKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := identity.Config{Keys: keys, Password: FastPasswords}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ids := identity.New(db.Client, cfg)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	h := httpserver.New(httpserver.Config{
 		Logger:         logger,
-		GraphQL:        graph.NewHandler(db.Client, graph.Options{Logger: logger, Introspection: true}),
+		GraphQL:        graph.NewHandler(db.Client, graph.Options{Logger: logger, Introspection: true, Identity: ids, AllowedOrigins: []string{"*"}}),
 		Ready:          db.Ping,
 		Playground:     true,
 		AllowedOrigins: []string{"*"},
 	})
 	c := client.New(h)
 	c.SetCustomTarget("/graphql")
-	return &API{DB: db, Handler: h, client: c}
+	return &API{DB: db, Handler: h, Identity: ids, client: c}
 }
 
 type testWriter struct{ t testing.TB }
@@ -54,8 +86,11 @@ func (w *testWriter) Write(b []byte) (int, error) {
 // Vars are the variables of an operation.
 type Vars map[string]any
 
-func options(vars Vars) []client.Option {
+func (a *API) options(vars Vars) []client.Option {
 	var opts []client.Option
+	if a.token != "" {
+		opts = append(opts, client.AddHeader("Authorization", "Bearer "+a.token))
+	}
 	for k, v := range vars {
 		opts = append(opts, client.Var(k, v))
 	}
@@ -66,7 +101,7 @@ func options(vars Vars) []client.Option {
 // (by JSON, so that struct tags apply).
 func (a *API) Query(t testing.TB, query string, vars Vars, out any) {
 	t.Helper()
-	resp, err := a.client.RawPost(query, options(vars)...)
+	resp, err := a.client.RawPost(query, a.options(vars)...)
 	if err != nil {
 		t.Fatalf("query failed: %v", err)
 	}
@@ -136,6 +171,9 @@ func (a *API) Post(t testing.TB, body any, header http.Header) (int, []byte) {
 	}
 	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(string(b)))
 	req.Header.Set("Content-Type", "application/json")
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
@@ -147,4 +185,54 @@ func (a *API) Do(req *http.Request) (int, []byte) {
 	w := httptest.NewRecorder()
 	a.Handler.ServeHTTP(w, req)
 	return w.Code, w.Body.Bytes()
+}
+
+// Account is a customer signed in for a test.
+type Account struct {
+	ID, Email, Password       string
+	AccessToken, RefreshToken string
+}
+
+// SignUp creates a customer account through the API and signs it in.
+func (a *API) SignUp(t testing.TB, email, password string) Account {
+	t.Helper()
+	var created struct {
+		CustomerCreate struct {
+			Customer   *struct{ ID string }
+			UserErrors []struct{ Message string }
+		}
+	}
+	a.Query(t, `mutation($e: String!, $p: String!) { customerCreate(input: {email: $e, password: $p, name: "Test"}) { customer { id } userErrors { message } } }`,
+		Vars{"e": email, "p": password}, &created)
+	if created.CustomerCreate.Customer == nil {
+		t.Fatalf("sign-up of %s failed: %+v", email, created.CustomerCreate.UserErrors)
+	}
+	acc := a.SignIn(t, email, password)
+	acc.ID = created.CustomerCreate.Customer.ID
+	return acc
+}
+
+// SignIn signs an existing account in through the API.
+func (a *API) SignIn(t testing.TB, email, password string) Account {
+	t.Helper()
+	var r struct {
+		CustomerSignIn struct {
+			AccessToken, RefreshToken *string
+			Customer                  *struct{ ID string }
+			UserErrors                []struct{ Message string }
+		}
+	}
+	a.Query(t, `mutation($e: String!, $p: String!) { customerSignIn(input: {email: $e, password: $p}) { accessToken refreshToken customer { id } userErrors { message } } }`,
+		Vars{"e": email, "p": password}, &r)
+	if r.CustomerSignIn.AccessToken == nil {
+		t.Fatalf("sign-in of %s failed: %+v", email, r.CustomerSignIn.UserErrors)
+	}
+	return Account{ID: r.CustomerSignIn.Customer.ID, Email: email, Password: password,
+		AccessToken: *r.CustomerSignIn.AccessToken, RefreshToken: *r.CustomerSignIn.RefreshToken}
+}
+
+// Websocket runs query over a real websocket (gqlgen's client, legacy
+// graphql-ws protocol), with initPayload as the connection_init payload.
+func (a *API) Websocket(query string, initPayload map[string]any, vars Vars) *client.Subscription {
+	return a.client.WebsocketWithPayload(query, initPayload, a.options(vars)...)
 }

@@ -1,0 +1,446 @@
+// Package identity owns accounts and sign-in: sign-up, sign-in, refresh
+// token rotation, sign-out, password changes, and turning a bearer token
+// into the viewer of a request.
+//
+// Access tokens are short-lived JWTs naming a session; every request checks
+// that the session is still live, so signing out takes effect at once.
+// Refresh tokens are opaque, stored hashed, used once and rotated; a used
+// token presented again revokes its session (it leaked).
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"storefront/commerce"
+	"storefront/commerce/access"
+	"storefront/commerce/authtoken"
+	"storefront/commerce/password"
+	"storefront/commerce/ratelimit"
+	"storefront/commerce/viewer"
+	"storefront/ent"
+	"storefront/ent/customer"
+	"storefront/ent/refreshtoken"
+	"storefront/ent/session"
+)
+
+// Config tunes the identity service. Zero values take the defaults.
+type Config struct {
+	// Keys sign and verify access tokens. Required.
+	Keys *authtoken.Keyring
+	// AccessTTL is the life of an access token (default 15 minutes).
+	AccessTTL time.Duration
+	// SessionTTL is the absolute life of a sign-in (default 30 days).
+	SessionTTL time.Duration
+	// Password are the argon2id parameters for new hashes.
+	Password password.Params
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Limits on attempts. Defaults: sign-in 20 per IP then one per 3 s,
+	// 5 per account then one per minute; sign-up 10 per IP then one per 30 s.
+	SignInPerIP, SignInPerAccount, SignUpPerIP *ratelimit.Limiter
+}
+
+// Service is the identity service.
+type Service struct {
+	client *ent.Client
+	cfg    Config
+}
+
+// New returns an identity service over client.
+func New(client *ent.Client, cfg Config) *Service {
+	if cfg.Keys == nil {
+		panic("identity: Config.Keys is required")
+	}
+	if cfg.AccessTTL == 0 {
+		cfg.AccessTTL = 15 * time.Minute
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.Password == (password.Params{}) {
+		cfg.Password = password.DefaultParams
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SignInPerIP == nil {
+		cfg.SignInPerIP = ratelimit.New(3*time.Second, 20)
+	}
+	if cfg.SignInPerAccount == nil {
+		cfg.SignInPerAccount = ratelimit.New(time.Minute, 5)
+	}
+	if cfg.SignUpPerIP == nil {
+		cfg.SignUpPerIP = ratelimit.New(30*time.Second, 10)
+	}
+	return &Service{client: client, cfg: cfg}
+}
+
+func (s *Service) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.client
+}
+
+// Tokens is what a successful sign-in or refresh hands to the client.
+type Tokens struct {
+	AccessToken          string
+	AccessTokenExpiresAt time.Time
+	RefreshToken         string
+	// SessionExpiresAt is when the refresh token stops working at the latest.
+	SessionExpiresAt time.Time
+	Customer         *ent.Customer
+}
+
+// Errors a client can act on.
+var (
+	// ErrInvalidCredentials answers every failed sign-in, whether or not
+	// the email exists.
+	ErrInvalidCredentials = &commerce.Error{Code: commerce.Code("INVALID_CREDENTIALS"), Message: "invalid email or password"}
+	// ErrInvalidRefreshToken answers an unknown, used, revoked or expired
+	// refresh token: the client must sign in again.
+	ErrInvalidRefreshToken = &commerce.Error{Code: commerce.Unauthenticated, Message: "invalid or expired refresh token; sign in again"}
+	// ErrEmailTaken answers a sign-up with an email that has an account.
+	ErrEmailTaken = &commerce.Error{Code: commerce.Code("TAKEN"), Message: "an account with this email already exists; sign in instead", Field: []string{"input", "email"}}
+)
+
+// NormalizeEmail trims and lower-cases an email address and checks its
+// form; it returns a commerce.Invalid error on field otherwise.
+func NormalizeEmail(email string, field []string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	if len(e) > 254 {
+		return "", commerce.InvalidField(field, "email is longer than 254 characters")
+	}
+	addr, err := mail.ParseAddress(e)
+	if err != nil || addr.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
+		return "", commerce.InvalidField(field, "%q is not an email address", email)
+	}
+	return e, nil
+}
+
+func rateLimited(l *ratelimit.Limiter, key, what string) error {
+	if l.Allow(key) {
+		return nil
+	}
+	wait := l.RetryAfter(key).Round(time.Second)
+	return commerce.Errorf(commerce.RateLimited, "too many %s attempts; try again in %s", what, max(wait, time.Second))
+}
+
+// SignUpInput is what customerCreate takes.
+type SignUpInput struct {
+	Email, Password, Name string
+}
+
+// SignUp creates a customer account. Errors: RateLimited (per client IP),
+// Invalid (email, password policy, name), ErrEmailTaken.
+func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*ent.Customer, error) {
+	v := viewer.FromContext(ctx)
+	if err := rateLimited(s.cfg.SignUpPerIP, v.ClientIP, "sign-up"); err != nil {
+		return nil, err
+	}
+	email, err := NormalizeEmail(in.Email, []string{"input", "email"})
+	if err != nil {
+		return nil, err
+	}
+	if err := password.CheckPolicy(in.Password, email, []string{"input", "password"}); err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(in.Name)
+	if len([]rune(name)) > 200 {
+		return nil, commerce.InvalidField([]string{"input", "name"}, "name is longer than 200 characters")
+	}
+	hash, err := password.Hash(in.Password, s.cfg.Password)
+	if err != nil {
+		return nil, fmt.Errorf("identity: hash: %w", err)
+	}
+	c, err := s.db(ctx).Customer.Create().
+		SetEmail(email).SetName(name).SetPasswordHash(hash).SetRole(customer.RoleCUSTOMER).
+		Save(access.System(ctx))
+	if ent.IsConstraintError(err) {
+		return nil, ErrEmailTaken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("identity: create customer: %w", err)
+	}
+	return c, nil
+}
+
+// SignIn checks credentials and opens a session. Errors: RateLimited (per
+// client IP and per account, counted for every attempt), and
+// ErrInvalidCredentials for an unknown email and a wrong password alike.
+func (s *Service) SignIn(ctx context.Context, email, pass, userAgent string) (*Tokens, error) {
+	v := viewer.FromContext(ctx)
+	if err := rateLimited(s.cfg.SignInPerIP, v.ClientIP, "sign-in"); err != nil {
+		return nil, err
+	}
+	normalized := strings.ToLower(strings.TrimSpace(email))
+	if err := rateLimited(s.cfg.SignInPerAccount, normalized, "sign-in"); err != nil {
+		return nil, err
+	}
+	sys := access.System(ctx)
+	c, err := s.db(ctx).Customer.Query().Where(customer.Email(normalized)).Only(sys)
+	if ent.IsNotFound(err) {
+		password.DummyVerify(pass, s.cfg.Password)
+		return nil, ErrInvalidCredentials
+	}
+	if err != nil {
+		return nil, fmt.Errorf("identity: find customer: %w", err)
+	}
+	ok, rehash, err := password.Verify(pass, c.PasswordHash, s.cfg.Password)
+	if err != nil {
+		return nil, fmt.Errorf("identity: verify password of customer %d: %w", c.ID, err)
+	}
+	if !ok {
+		return nil, ErrInvalidCredentials
+	}
+	if rehash {
+		if h, err := password.Hash(pass, s.cfg.Password); err == nil {
+			if c, err = c.Update().SetPasswordHash(h).Save(sys); err != nil {
+				return nil, fmt.Errorf("identity: upgrade password hash: %w", err)
+			}
+		}
+	}
+	return s.openSession(ctx, c, userAgent)
+}
+
+// openSession creates a session with its first refresh token.
+func (s *Service) openSession(ctx context.Context, c *ent.Customer, userAgent string) (*Tokens, error) {
+	now := s.cfg.Now()
+	sys := access.System(ctx)
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	sess, err := s.db(ctx).Session.Create().
+		SetCustomerID(c.ID).SetExpiresAt(now.Add(s.cfg.SessionTTL)).SetUserAgent(userAgent).
+		Save(sys)
+	if err != nil {
+		return nil, fmt.Errorf("identity: create session: %w", err)
+	}
+	return s.issue(ctx, c, sess)
+}
+
+// issue signs an access token and stores a new refresh token for sess.
+func (s *Service) issue(ctx context.Context, c *ent.Customer, sess *ent.Session) (*Tokens, error) {
+	now := s.cfg.Now()
+	refresh, hash := authtoken.NewRefreshToken()
+	if err := s.db(ctx).RefreshToken.Create().SetSessionID(sess.ID).SetTokenHash(hash).Exec(access.System(ctx)); err != nil {
+		return nil, fmt.Errorf("identity: store refresh token: %w", err)
+	}
+	exp := now.Add(s.cfg.AccessTTL)
+	access, err := s.cfg.Keys.Sign(authtoken.Claims{
+		CustomerID: c.ID, SessionID: sess.ID, Role: string(c.Role), IssuedAt: now, ExpiresAt: exp,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("identity: sign access token: %w", err)
+	}
+	return &Tokens{
+		AccessToken: access, AccessTokenExpiresAt: exp,
+		RefreshToken: refresh, SessionExpiresAt: sess.ExpiresAt,
+		Customer: c,
+	}, nil
+}
+
+// Refresh trades a refresh token for new tokens in the same session. The
+// presented token is spent; presenting it again revokes the session.
+// Errors: ErrInvalidRefreshToken.
+func (s *Service) Refresh(ctx context.Context, refresh string) (*Tokens, error) {
+	now := s.cfg.Now()
+	sys := access.System(ctx)
+	db := s.db(ctx)
+	tok, err := db.RefreshToken.Query().
+		Where(refreshtoken.TokenHash(authtoken.HashRefreshToken(refresh))).
+		WithSession(func(q *ent.SessionQuery) { q.WithCustomer() }).
+		Only(sys)
+	if ent.IsNotFound(err) {
+		return nil, ErrInvalidRefreshToken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("identity: find refresh token: %w", err)
+	}
+	sess := tok.Edges.Session
+	if sess.RevokedAt != nil || !now.Before(sess.ExpiresAt) {
+		return nil, ErrInvalidRefreshToken
+	}
+	if tok.UsedAt != nil {
+		// A spent token came back: whoever holds it is not the client that
+		// spent it. End the session on every device that shares it.
+		if err := s.revoke(ctx, sess.ID); err != nil {
+			return nil, err
+		}
+		return nil, ErrInvalidRefreshToken
+	}
+	// Spend the token with a conditional update, so that of two concurrent
+	// refreshes with the same token exactly one wins.
+	n, err := db.RefreshToken.Update().
+		Where(refreshtoken.ID(tok.ID), refreshtoken.UsedAtIsNil()).
+		SetUsedAt(now).
+		Save(sys)
+	if err != nil {
+		return nil, fmt.Errorf("identity: spend refresh token: %w", err)
+	}
+	if n == 0 {
+		return nil, ErrInvalidRefreshToken
+	}
+	return s.issue(ctx, sess.Edges.Customer, sess)
+}
+
+// SignOut ends a session: the viewer's own (from the access token), or the
+// one the refresh token belongs to. Errors: Unauthenticated when neither
+// names a live session.
+func (s *Service) SignOut(ctx context.Context, refresh *string) error {
+	v := viewer.FromContext(ctx)
+	if v.SignedIn() && v.SessionID != 0 {
+		return s.revoke(ctx, v.SessionID)
+	}
+	if refresh != nil {
+		tok, err := s.db(ctx).RefreshToken.Query().
+			Where(refreshtoken.TokenHash(authtoken.HashRefreshToken(*refresh))).
+			Only(access.System(ctx))
+		if err == nil {
+			return s.revoke(ctx, tok.SessionID)
+		}
+		if !ent.IsNotFound(err) {
+			return fmt.Errorf("identity: find refresh token: %w", err)
+		}
+	}
+	if v.TokenError != nil {
+		return v.TokenError
+	}
+	return commerce.Errorf(commerce.Unauthenticated, "not signed in")
+}
+
+func (s *Service) revoke(ctx context.Context, sessionID int) error {
+	err := s.db(ctx).Session.Update().
+		Where(session.ID(sessionID), session.RevokedAtIsNil()).
+		SetRevokedAt(s.cfg.Now()).
+		Exec(access.System(ctx))
+	if err != nil {
+		return fmt.Errorf("identity: revoke session: %w", err)
+	}
+	return nil
+}
+
+// Authenticate turns a bearer token into a viewer: the token must verify
+// and its session must be live; the role is read from the account, so a
+// demotion applies at once. It returns authtoken.ErrExpired or
+// authtoken.ErrInvalid (Unauthenticated) otherwise.
+func (s *Service) Authenticate(ctx context.Context, bearer string) (viewer.Viewer, error) {
+	now := s.cfg.Now()
+	claims, err := s.cfg.Keys.Verify(bearer, now)
+	if err != nil {
+		return viewer.Viewer{}, err
+	}
+	c, err := s.db(ctx).Customer.Query().
+		Where(customer.ID(claims.CustomerID), customer.HasSessionsWith(
+			session.ID(claims.SessionID), session.RevokedAtIsNil(), session.ExpiresAtGT(now))).
+		Select(customer.FieldRole).
+		Only(access.System(ctx))
+	if ent.IsNotFound(err) {
+		return viewer.Viewer{}, errSessionEnded
+	}
+	if err != nil {
+		return viewer.Viewer{}, fmt.Errorf("identity: check session: %w", err)
+	}
+	return viewer.Viewer{CustomerID: claims.CustomerID, SessionID: claims.SessionID, Role: viewer.Role(c.Role)}, nil
+}
+
+var errSessionEnded = &commerce.Error{Code: commerce.Unauthenticated, Message: "this session has ended; sign in again"}
+
+// Me returns the signed-in customer. Errors: Unauthenticated.
+func (s *Service) Me(ctx context.Context) (*ent.Customer, error) {
+	v := viewer.FromContext(ctx)
+	if !v.SignedIn() {
+		if v.TokenError != nil {
+			return nil, v.TokenError
+		}
+		return nil, commerce.Errorf(commerce.Unauthenticated, "not signed in")
+	}
+	c, err := s.db(ctx).Customer.Get(ctx, v.CustomerID)
+	if err != nil {
+		return nil, fmt.Errorf("identity: me: %w", err)
+	}
+	return c, nil
+}
+
+// ChangePassword replaces the viewer's password after checking the current
+// one, and ends every other session of the account. Errors:
+// Unauthenticated, ErrInvalidCredentials (wrong current password), Invalid.
+func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
+	me, err := s.Me(ctx)
+	if err != nil {
+		return err
+	}
+	if err := rateLimited(s.cfg.SignInPerAccount, me.Email, "password"); err != nil {
+		return err
+	}
+	sys := access.System(ctx)
+	full, err := s.db(ctx).Customer.Get(sys, me.ID)
+	if err != nil {
+		return fmt.Errorf("identity: load account: %w", err)
+	}
+	ok, _, err := password.Verify(current, full.PasswordHash, s.cfg.Password)
+	if err != nil {
+		return fmt.Errorf("identity: verify password: %w", err)
+	}
+	if !ok {
+		e := *ErrInvalidCredentials
+		e.Message, e.Field = "the current password is wrong", []string{"input", "currentPassword"}
+		return &e
+	}
+	if err := password.CheckPolicy(next, full.Email, []string{"input", "newPassword"}); err != nil {
+		return err
+	}
+	hash, err := password.Hash(next, s.cfg.Password)
+	if err != nil {
+		return fmt.Errorf("identity: hash: %w", err)
+	}
+	if err := full.Update().SetPasswordHash(hash).Exec(ctx); err != nil {
+		return fmt.Errorf("identity: save password: %w", err)
+	}
+	v := viewer.FromContext(ctx)
+	err = s.db(ctx).Session.Update().
+		Where(session.CustomerID(me.ID), session.IDNEQ(v.SessionID), session.RevokedAtIsNil()).
+		SetRevokedAt(s.cfg.Now()).
+		Exec(sys)
+	if err != nil {
+		return fmt.Errorf("identity: end other sessions: %w", err)
+	}
+	return nil
+}
+
+// EnsureAccount creates the account, or updates its password, name and
+// role: for STAFF_EMAIL/STAFF_PASSWORD and the demo accounts. It applies the
+// password policy.
+func (s *Service) EnsureAccount(ctx context.Context, email, pass, name string, role customer.Role) (*ent.Customer, error) {
+	sys := access.System(ctx)
+	normalized, err := NormalizeEmail(email, []string{"email"})
+	if err != nil {
+		return nil, err
+	}
+	if err := password.CheckPolicy(pass, normalized, []string{"password"}); err != nil {
+		return nil, err
+	}
+	hash, err := password.Hash(pass, s.cfg.Password)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.db(ctx).Customer.Create().
+		SetEmail(normalized).SetName(name).SetPasswordHash(hash).SetRole(role).
+		OnConflictColumns(customer.FieldEmail).
+		Update(func(u *ent.CustomerUpsert) { u.UpdatePasswordHash().UpdateRole().UpdateName().UpdateUpdatedAt() }).
+		ID(sys)
+	if err != nil {
+		return nil, fmt.Errorf("identity: ensure account %s: %w", normalized, err)
+	}
+	return s.db(ctx).Customer.Get(sys, id)
+}
+
+// IsTokenError reports whether err is a refusal of a presented token.
+func IsTokenError(err error) bool {
+	return errors.Is(err, authtoken.ErrExpired) || errors.Is(err, authtoken.ErrInvalid) || errors.Is(err, errSessionEnded)
+}

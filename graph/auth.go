@@ -1,0 +1,89 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"storefront/commerce/authtoken"
+	"storefront/commerce/identity"
+	"storefront/commerce/viewer"
+	"storefront/internal/requestid"
+)
+
+// authenticate puts the viewer of an HTTP request in its context: anonymous
+// without an Authorization header, the token's customer with a valid
+// bearer token, and anonymous-with-TokenError with a refused one (so that
+// public data still loads and customerRefreshToken still works, while
+// anything that needs a signed-in viewer says why it failed).
+func authenticate(ids *identity.Service, logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := viewer.Viewer{ClientIP: clientIP(r), UserAgent: r.UserAgent()}
+		if h := r.Header.Get("Authorization"); h != "" {
+			var err error
+			v, err = viewerFromToken(r.Context(), ids, h, v)
+			if err != nil {
+				logger.ErrorContext(r.Context(), "auth: checking a token failed", "request_id", requestid.From(r.Context()), "err", err)
+				http.Error(w, `{"errors":[{"message":"service unavailable","extensions":{"code":"INTERNAL"}}]}`, http.StatusServiceUnavailable)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), v)))
+	})
+}
+
+// viewerFromToken checks an Authorization value ("Bearer <token>"). A refused
+// token yields base with TokenError set; only an infrastructure failure is
+// returned as an error.
+func viewerFromToken(ctx context.Context, ids *identity.Service, header string, base viewer.Viewer) (viewer.Viewer, error) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		base.TokenError = authtoken.ErrInvalid
+		return base, nil
+	}
+	v, err := ids.Authenticate(ctx, strings.TrimSpace(token))
+	if identity.IsTokenError(err) {
+		base.TokenError = err
+		return base, nil
+	}
+	if err != nil {
+		return base, err
+	}
+	v.ClientIP, v.UserAgent = base.ClientIP, base.UserAgent
+	return v, nil
+}
+
+// websocketInit authenticates a websocket connection from the
+// connection_init payload ({"Authorization": "Bearer <token>"}), since
+// browsers cannot set headers on a websocket. A refused token closes the
+// connection (graphql-transport-ws: 4403 Forbidden).
+func websocketInit(ids *identity.Service) transport.WebsocketInitFunc {
+	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		h := payload.Authorization()
+		if h == "" {
+			return ctx, nil, nil
+		}
+		v, err := viewerFromToken(ctx, ids, h, viewer.FromContext(ctx))
+		if err != nil {
+			return ctx, nil, err
+		}
+		if v.TokenError != nil {
+			return ctx, nil, v.TokenError
+		}
+		return viewer.NewContext(ctx, v), nil, nil
+	}
+}
+
+// clientIP is the peer address of the request (httpserver replaces it with
+// the forwarded one when proxy headers are trusted).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
