@@ -78,7 +78,7 @@ func TestSignUpAndSignIn(t *testing.T) {
 		// A wrong password and an unknown email get the very same answer.
 		signIn := func(email, password string) string {
 			_, body := api.Post(t, map[string]any{
-				"query": `mutation($e: String!, $p: String!) { customerSignIn(input: {email: $e, password: $p}) { accessToken userErrors { field message code } } }`,
+				"query":     `mutation($e: String!, $p: String!) { customerSignIn(input: {email: $e, password: $p}) { accessToken userErrors { field message code } } }`,
 				"variables": map[string]any{"e": email, "p": password},
 			}, nil)
 			return string(body)
