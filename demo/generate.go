@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"storefront/commerce/catalog"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ func flatten(roots []node) ([]flatCategory, error) {
 	for len(queue) > 0 {
 		it := queue[0]
 		queue = queue[1:]
-		slug := slugify(it.n.name)
+		slug := catalog.Slugify(it.n.name)
 		if seen[slug] {
 			return nil, fmt.Errorf("demo: duplicate category slug %q", slug)
 		}
@@ -161,7 +162,7 @@ func (g *generator) product(i int) genProduct {
 		words = append(words, s)
 	}
 	title := strings.Join(words, " ")
-	slug := slugify(title) + "-" + strconv.Itoa(number)
+	slug := catalog.Slugify(title) + "-" + strconv.Itoa(number)
 
 	a := r.IntN(len(l.highlights))
 	b := r.IntN(len(l.highlights) - 1)
@@ -282,27 +283,4 @@ func (g *generator) variants(l *leaf, number, count int) []genVariant {
 // charm rounds cents to the .99 price point at or above them: 1234 -> 1299.
 func charm(cents int64) int64 {
 	return cents/100*100 + 99
-}
-
-// slugify lower-cases s and joins its runs of letters and digits with
-// hyphens, dropping apostrophes: "Home & Garden" -> "home-garden".
-func slugify(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	dash := false
-	for _, c := range strings.ToLower(s) {
-		switch {
-		case c == '\'' || c == '\u2019':
-			// "Women's" -> "womens"
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(c)
-		default:
-			dash = true
-		}
-	}
-	return b.String()
 }

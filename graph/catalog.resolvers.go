@@ -28,6 +28,87 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, firs
 	return r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse))
 }
 
+// ProductCreate is the resolver for the productCreate field.
+func (r *mutationResolver) ProductCreate(ctx context.Context, input model.ProductCreateInput) (*model.ProductPayload, error) {
+	cat, err := idOf(input.CategoryID, "Category", "input", "categoryId")
+	if err != nil {
+		return productPayload(nil, err)
+	}
+	return productPayload(r.Catalog.CreateProduct(ctx, catalog.ProductInput{
+		Title: &input.Title, Slug: input.Slug, Description: input.Description,
+		Status: input.Status, CategoryID: cat, Images: values(input.Images),
+	}))
+}
+
+// ProductUpdate is the resolver for the productUpdate field.
+func (r *mutationResolver) ProductUpdate(ctx context.Context, id gid.ID, input model.ProductUpdateInput) (*model.ProductPayload, error) {
+	pid, err := idOf(&id, "Product", "id")
+	if err != nil {
+		return productPayload(nil, err)
+	}
+	cat, err := idOf(input.CategoryID, "Category", "input", "categoryId")
+	if err != nil {
+		return productPayload(nil, err)
+	}
+	return productPayload(r.Catalog.UpdateProduct(ctx, *pid, catalog.ProductInput{
+		Title: input.Title, Slug: input.Slug, Description: input.Description,
+		Status: input.Status, CategoryID: cat, Images: values(input.Images),
+	}))
+}
+
+// ProductVariantCreate is the resolver for the productVariantCreate field.
+func (r *mutationResolver) ProductVariantCreate(ctx context.Context, input model.ProductVariantCreateInput) (*model.ProductVariantPayload, error) {
+	pid, err := idOf(&input.ProductID, "Product", "input", "productId")
+	if err != nil {
+		return variantPayload(nil, err)
+	}
+	return variantPayload(r.Catalog.CreateVariant(ctx, *pid, catalog.VariantInput{
+		SKU: &input.Sku, Title: input.Title, Price: &input.Price, CompareAtPrice: input.CompareAtPrice,
+		Options: values(input.SelectedOptions), Position: input.Position,
+	}))
+}
+
+// ProductVariantUpdate is the resolver for the productVariantUpdate field.
+func (r *mutationResolver) ProductVariantUpdate(ctx context.Context, id gid.ID, input model.ProductVariantUpdateInput) (*model.ProductVariantPayload, error) {
+	vid, err := idOf(&id, "ProductVariant", "id")
+	if err != nil {
+		return variantPayload(nil, err)
+	}
+	return variantPayload(r.Catalog.UpdateVariant(ctx, *vid, catalog.VariantInput{
+		SKU: input.Sku, Title: input.Title, Price: input.Price, CompareAtPrice: input.CompareAtPrice,
+		Options: values(input.SelectedOptions), Position: input.Position,
+	}))
+}
+
+// CategoryCreate is the resolver for the categoryCreate field.
+func (r *mutationResolver) CategoryCreate(ctx context.Context, input model.CategoryCreateInput) (*model.CategoryPayload, error) {
+	parent, err := idOf(input.ParentID, "Category", "input", "parentId")
+	if err != nil {
+		return categoryPayload(nil, err)
+	}
+	return categoryPayload(r.Catalog.CreateCategory(ctx, catalog.CategoryInput{
+		Name: &input.Name, Slug: input.Slug, Description: input.Description, ParentID: parent, Position: input.Position,
+	}))
+}
+
+// CategoryUpdate is the resolver for the categoryUpdate field.
+func (r *mutationResolver) CategoryUpdate(ctx context.Context, id gid.ID, input model.CategoryUpdateInput) (*model.CategoryPayload, error) {
+	cid, err := idOf(&id, "Category", "id")
+	if err != nil {
+		return categoryPayload(nil, err)
+	}
+	parent, err := idOf(input.ParentID, "Category", "input", "parentId")
+	if err != nil {
+		return categoryPayload(nil, err)
+	}
+	if boolValue(input.TopLevel) {
+		parent = new(int) // 0: no parent
+	}
+	return categoryPayload(r.Catalog.UpdateCategory(ctx, *cid, catalog.CategoryInput{
+		Name: input.Name, Slug: input.Slug, Description: input.Description, ParentID: parent, Position: input.Position,
+	}))
+}
+
 // FeaturedImage is the resolver for the featuredImage field.
 func (r *productResolver) FeaturedImage(ctx context.Context, obj *ent.Product) (*schematype.Image, error) {
 	if len(obj.Images) == 0 {

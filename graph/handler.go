@@ -21,6 +21,7 @@ import (
 	"storefront/commerce/catalog"
 	"storefront/commerce/gid"
 	"storefront/commerce/identity"
+	"storefront/commerce/inventory"
 	"storefront/commerce/lookup"
 	"storefront/commerce/paging"
 	"storefront/ent"
@@ -69,10 +70,11 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	opts.defaults()
 	ids := opts.Identity
 	res := &Resolver{
-		Client:   client,
-		Catalog:  catalog.New(client, opts.Currency),
-		Lookup:   lookup.New(client),
-		Identity: ids,
+		Client:    client,
+		Catalog:   catalog.New(client, opts.Currency),
+		Lookup:    lookup.New(client),
+		Identity:  ids,
+		Inventory: inventory.New(client),
 	}
 	cfg := generated.Config{Resolvers: res}
 	setComplexity(&cfg)

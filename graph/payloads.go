@@ -81,3 +81,63 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+func productPayload(p *ent.Product, err error) (*model.ProductPayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ProductPayload{Product: p, UserErrors: ue}, nil
+}
+
+func variantPayload(v *ent.ProductVariant, err error) (*model.ProductVariantPayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ProductVariantPayload{ProductVariant: v, UserErrors: ue}, nil
+}
+
+func categoryPayload(c *ent.Category, err error) (*model.CategoryPayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CategoryPayload{Category: c, UserErrors: ue}, nil
+}
+
+func warehousePayload(w *ent.Warehouse, err error) (*model.WarehousePayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.WarehousePayload{Warehouse: w, UserErrors: ue}, nil
+}
+
+func stockPayload(ctx context.Context, r *mutationResolver, level *ent.StockLevel, err error) (*model.StockLevelSetPayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	p := &model.StockLevelSetPayload{StockLevel: level, UserErrors: ue}
+	if level != nil {
+		if p.ProductVariant, err = level.QueryVariant().Only(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// values turns an optional list of pointers into an optional list of values.
+func values[T any](in []*T) *[]T {
+	if in == nil {
+		return nil
+	}
+	out := make([]T, 0, len(in))
+	for _, v := range in {
+		if v != nil {
+			out = append(out, *v)
+		}
+	}
+	return &out
+}

@@ -3,6 +3,7 @@ package graph
 import (
 	"storefront/commerce/catalog"
 	"storefront/commerce/identity"
+	"storefront/commerce/inventory"
 	"storefront/commerce/lookup"
 	"storefront/ent"
 )
@@ -10,8 +11,9 @@ import (
 // Resolver holds the dependencies of every resolver. Resolvers translate
 // GraphQL to a domain call and back; rules live in the commerce packages.
 type Resolver struct {
-	Client   *ent.Client
-	Catalog  *catalog.Service
-	Lookup   *lookup.Service
-	Identity *identity.Service
+	Client    *ent.Client
+	Catalog   *catalog.Service
+	Lookup    *lookup.Service
+	Identity  *identity.Service
+	Inventory *inventory.Service
 }

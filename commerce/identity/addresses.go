@@ -85,7 +85,7 @@ func (s *Service) AddAddress(ctx context.Context, in AddressInput, makeDefault b
 		}
 		return nil
 	})
-	return a, err
+	return txn.Detach(ctx, a), err
 }
 
 type addressSetter[T any] interface {

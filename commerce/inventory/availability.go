@@ -8,6 +8,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 
+	"storefront/commerce/access"
 	"storefront/ent"
 	"storefront/ent/predicate"
 	"storefront/ent/product"
@@ -35,7 +36,7 @@ func VariantQuantities(ctx context.Context, client *ent.Client, variantIDs []int
 		Aggregate(func(s *sql.Selector) string {
 			return sql.As(fmt.Sprintf("COALESCE(SUM(%s), 0)", availableExpr(s)), "available")
 		}).
-		Scan(ctx, &rows)
+		Scan(access.System(ctx), &rows) // totals are public; per-warehouse rows are not
 	if err != nil {
 		return nil, fmt.Errorf("inventory: variant quantities: %w", err)
 	}
@@ -53,7 +54,7 @@ func ProductsInStock(ctx context.Context, client *ent.Client, productIDs []int) 
 		Where(productvariant.ProductIDIn(productIDs...), variantInStock()).
 		Unique(true).
 		Select(productvariant.FieldProductID).
-		Ints(ctx)
+		Ints(ctx) // variant visibility applies; the stock subquery is plain SQL
 	if err != nil {
 		return nil, fmt.Errorf("inventory: products in stock: %w", err)
 	}

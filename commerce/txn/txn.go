@@ -7,6 +7,9 @@ import (
 	"context"
 	"fmt"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
 	"storefront/ent"
 )
 
@@ -37,4 +40,28 @@ func Run(ctx context.Context, client *ent.Client, f func(tx *ent.Client) error) 
 		return fmt.Errorf("txn: commit: %w", err)
 	}
 	return nil
+}
+
+// LockRows is a query modifier that locks the selected rows until the end
+// of the transaction: SELECT ... FOR UPDATE on PostgreSQL. SQLite has no
+// row locks and needs none: its transactions begin IMMEDIATE, holding the
+// database's write lock. Use it as q.Modify(txn.LockRows) before q.Only.
+func LockRows(s *sql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.ForUpdate()
+	}
+}
+
+// Detach makes an entity saved inside Run usable after Run committed:
+// entities remember the transaction they were loaded in, and querying an
+// edge through a committed transaction fails. When ctx carries an outer
+// transaction (Run joined it), v is returned as it is.
+func Detach[T any, P interface {
+	*T
+	Unwrap() P
+}](ctx context.Context, v P) P {
+	if v == nil || ent.TxFromContext(ctx) != nil {
+		return v
+	}
+	return v.Unwrap()
 }

@@ -29,6 +29,7 @@ type ResolverRoot interface {
 	Product() ProductResolver
 	ProductVariant() ProductVariantResolver
 	Query() QueryResolver
+	StockLevel() StockLevelResolver
 }
 
 type DirectiveRoot struct {
@@ -69,6 +70,11 @@ type ComplexityRoot struct {
 	CategoryEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CategoryPayload struct {
+		Category   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Customer struct {
@@ -142,6 +148,8 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		CategoryCreate               func(childComplexity int, input model.CategoryCreateInput) int
+		CategoryUpdate               func(childComplexity int, id gid.ID, input model.CategoryUpdateInput) int
 		CustomerAddressCreate        func(childComplexity int, address model.MailingAddressInput, setAsDefault *bool) int
 		CustomerAddressDelete        func(childComplexity int, id gid.ID) int
 		CustomerAddressUpdate        func(childComplexity int, id gid.ID, address model.MailingAddressInput) int
@@ -152,6 +160,13 @@ type ComplexityRoot struct {
 		CustomerSignIn               func(childComplexity int, input model.CustomerSignInInput) int
 		CustomerSignOut              func(childComplexity int, refreshToken *string) int
 		CustomerUpdate               func(childComplexity int, input model.CustomerUpdateInput) int
+		ProductCreate                func(childComplexity int, input model.ProductCreateInput) int
+		ProductUpdate                func(childComplexity int, id gid.ID, input model.ProductUpdateInput) int
+		ProductVariantCreate         func(childComplexity int, input model.ProductVariantCreateInput) int
+		ProductVariantUpdate         func(childComplexity int, id gid.ID, input model.ProductVariantUpdateInput) int
+		StockLevelSet                func(childComplexity int, input model.StockLevelSetInput) int
+		WarehouseCreate              func(childComplexity int, input model.WarehouseCreateInput) int
+		WarehouseUpdate              func(childComplexity int, id gid.ID, input model.WarehouseUpdateInput) int
 	}
 
 	PageInfo struct {
@@ -188,6 +203,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProductPayload struct {
+		Product    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	ProductPriceRange struct {
 		MaxVariantPrice func(childComplexity int) int
 		MinVariantPrice func(childComplexity int) int
@@ -203,8 +223,14 @@ type ComplexityRoot struct {
 		Product           func(childComplexity int) int
 		QuantityAvailable func(childComplexity int) int
 		Sku               func(childComplexity int) int
+		StockLevels       func(childComplexity int) int
 		Title             func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
+	}
+
+	ProductVariantPayload struct {
+		ProductVariant func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
 	}
 
 	Query struct {
@@ -215,11 +241,25 @@ type ComplexityRoot struct {
 		Product    func(childComplexity int, id *gid.ID, slug *string) int
 		Products   func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.ProductFilter, sortKey *model.ProductSortKeys, reverse *bool) int
 		Viewer     func(childComplexity int) int
+		Warehouses func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
 	}
 
 	SelectedOption struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	StockLevel struct {
+		Available func(childComplexity int) int
+		OnHand    func(childComplexity int) int
+		Reserved  func(childComplexity int) int
+		Warehouse func(childComplexity int) int
+	}
+
+	StockLevelSetPayload struct {
+		ProductVariant func(childComplexity int) int
+		StockLevel     func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
 	}
 
 	UserError struct {
@@ -232,6 +272,7 @@ type ComplexityRoot struct {
 		Code     func(childComplexity int) int
 		GlobalID func(childComplexity int) int
 		Name     func(childComplexity int) int
+		Priority func(childComplexity int) int
 	}
 
 	WarehouseConnection struct {
@@ -243,6 +284,11 @@ type ComplexityRoot struct {
 	WarehouseEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	WarehousePayload struct {
+		UserErrors func(childComplexity int) int
+		Warehouse  func(childComplexity int) int
 	}
 }
 
@@ -412,6 +458,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CategoryEdge.Node(childComplexity), true
+
+	case "CategoryPayload.category":
+		if e.ComplexityRoot.CategoryPayload.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryPayload.Category(childComplexity), true
+	case "CategoryPayload.userErrors":
+		if e.ComplexityRoot.CategoryPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryPayload.UserErrors(childComplexity), true
 
 	case "Customer.addresses":
 		if e.ComplexityRoot.Customer.Addresses == nil {
@@ -646,6 +705,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.MinorUnits(childComplexity), true
 
+	case "Mutation.categoryCreate":
+		if e.ComplexityRoot.Mutation.CategoryCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_categoryCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CategoryCreate(childComplexity, args["input"].(model.CategoryCreateInput)), true
+	case "Mutation.categoryUpdate":
+		if e.ComplexityRoot.Mutation.CategoryUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_categoryUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CategoryUpdate(childComplexity, args["id"].(gid.ID), args["input"].(model.CategoryUpdateInput)), true
 	case "Mutation.customerAddressCreate":
 		if e.ComplexityRoot.Mutation.CustomerAddressCreate == nil {
 			break
@@ -756,6 +837,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CustomerUpdate(childComplexity, args["input"].(model.CustomerUpdateInput)), true
+	case "Mutation.productCreate":
+		if e.ComplexityRoot.Mutation.ProductCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_productCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProductCreate(childComplexity, args["input"].(model.ProductCreateInput)), true
+	case "Mutation.productUpdate":
+		if e.ComplexityRoot.Mutation.ProductUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_productUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProductUpdate(childComplexity, args["id"].(gid.ID), args["input"].(model.ProductUpdateInput)), true
+	case "Mutation.productVariantCreate":
+		if e.ComplexityRoot.Mutation.ProductVariantCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_productVariantCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProductVariantCreate(childComplexity, args["input"].(model.ProductVariantCreateInput)), true
+	case "Mutation.productVariantUpdate":
+		if e.ComplexityRoot.Mutation.ProductVariantUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_productVariantUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProductVariantUpdate(childComplexity, args["id"].(gid.ID), args["input"].(model.ProductVariantUpdateInput)), true
+	case "Mutation.stockLevelSet":
+		if e.ComplexityRoot.Mutation.StockLevelSet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_stockLevelSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StockLevelSet(childComplexity, args["input"].(model.StockLevelSetInput)), true
+	case "Mutation.warehouseCreate":
+		if e.ComplexityRoot.Mutation.WarehouseCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_warehouseCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WarehouseCreate(childComplexity, args["input"].(model.WarehouseCreateInput)), true
+	case "Mutation.warehouseUpdate":
+		if e.ComplexityRoot.Mutation.WarehouseUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_warehouseUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WarehouseUpdate(childComplexity, args["id"].(gid.ID), args["input"].(model.WarehouseUpdateInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -893,6 +1051,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProductEdge.Node(childComplexity), true
 
+	case "ProductPayload.product":
+		if e.ComplexityRoot.ProductPayload.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPayload.Product(childComplexity), true
+	case "ProductPayload.userErrors":
+		if e.ComplexityRoot.ProductPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPayload.UserErrors(childComplexity), true
+
 	case "ProductPriceRange.maxVariantPrice":
 		if e.ComplexityRoot.ProductPriceRange.MaxVariantPrice == nil {
 			break
@@ -960,6 +1131,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProductVariant.Sku(childComplexity), true
+	case "ProductVariant.stockLevels":
+		if e.ComplexityRoot.ProductVariant.StockLevels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductVariant.StockLevels(childComplexity), true
 	case "ProductVariant.title":
 		if e.ComplexityRoot.ProductVariant.Title == nil {
 			break
@@ -972,6 +1149,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProductVariant.UpdatedAt(childComplexity), true
+
+	case "ProductVariantPayload.productVariant":
+		if e.ComplexityRoot.ProductVariantPayload.ProductVariant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductVariantPayload.ProductVariant(childComplexity), true
+	case "ProductVariantPayload.userErrors":
+		if e.ComplexityRoot.ProductVariantPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductVariantPayload.UserErrors(childComplexity), true
 
 	case "Query.categories":
 		if e.ComplexityRoot.Query.Categories == nil {
@@ -1046,6 +1236,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.warehouses":
+		if e.ComplexityRoot.Query.Warehouses == nil {
+			break
+		}
+
+		args, err := ec.field_Query_warehouses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Warehouses(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["last"].(*int), args["before"].(*entgql.Cursor[int])), true
 
 	case "SelectedOption.name":
 		if e.ComplexityRoot.SelectedOption.Name == nil {
@@ -1059,6 +1260,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SelectedOption.Value(childComplexity), true
+
+	case "StockLevel.available":
+		if e.ComplexityRoot.StockLevel.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockLevel.Available(childComplexity), true
+	case "StockLevel.onHand":
+		if e.ComplexityRoot.StockLevel.OnHand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockLevel.OnHand(childComplexity), true
+	case "StockLevel.reserved":
+		if e.ComplexityRoot.StockLevel.Reserved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockLevel.Reserved(childComplexity), true
+	case "StockLevel.warehouse":
+		if e.ComplexityRoot.StockLevel.Warehouse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockLevel.Warehouse(childComplexity), true
+
+	case "StockLevelSetPayload.productVariant":
+		if e.ComplexityRoot.StockLevelSetPayload.ProductVariant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockLevelSetPayload.ProductVariant(childComplexity), true
+	case "StockLevelSetPayload.stockLevel":
+		if e.ComplexityRoot.StockLevelSetPayload.StockLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockLevelSetPayload.StockLevel(childComplexity), true
+	case "StockLevelSetPayload.userErrors":
+		if e.ComplexityRoot.StockLevelSetPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockLevelSetPayload.UserErrors(childComplexity), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -1097,6 +1342,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Warehouse.Name(childComplexity), true
+	case "Warehouse.priority":
+		if e.ComplexityRoot.Warehouse.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Warehouse.Priority(childComplexity), true
 
 	case "WarehouseConnection.edges":
 		if e.ComplexityRoot.WarehouseConnection.Edges == nil {
@@ -1130,6 +1381,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WarehouseEdge.Node(childComplexity), true
 
+	case "WarehousePayload.userErrors":
+		if e.ComplexityRoot.WarehousePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WarehousePayload.UserErrors(childComplexity), true
+	case "WarehousePayload.warehouse":
+		if e.ComplexityRoot.WarehousePayload.Warehouse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WarehousePayload.Warehouse(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1139,14 +1403,25 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CategoryCreateInput", ec.unmarshalInputCategoryCreateInput),
 			graphql.NewInputUnmarshaler("CategoryFilter", ec.unmarshalInputCategoryFilter),
+			graphql.NewInputUnmarshaler("CategoryUpdateInput", ec.unmarshalInputCategoryUpdateInput),
 			graphql.NewInputUnmarshaler("CustomerCreateInput", ec.unmarshalInputCustomerCreateInput),
 			graphql.NewInputUnmarshaler("CustomerPasswordChangeInput", ec.unmarshalInputCustomerPasswordChangeInput),
 			graphql.NewInputUnmarshaler("CustomerSignInInput", ec.unmarshalInputCustomerSignInInput),
 			graphql.NewInputUnmarshaler("CustomerUpdateInput", ec.unmarshalInputCustomerUpdateInput),
+			graphql.NewInputUnmarshaler("ImageInput", ec.unmarshalInputImageInput),
 			graphql.NewInputUnmarshaler("MailingAddressInput", ec.unmarshalInputMailingAddressInput),
 			graphql.NewInputUnmarshaler("PriceRangeFilter", ec.unmarshalInputPriceRangeFilter),
+			graphql.NewInputUnmarshaler("ProductCreateInput", ec.unmarshalInputProductCreateInput),
 			graphql.NewInputUnmarshaler("ProductFilter", ec.unmarshalInputProductFilter),
+			graphql.NewInputUnmarshaler("ProductUpdateInput", ec.unmarshalInputProductUpdateInput),
+			graphql.NewInputUnmarshaler("ProductVariantCreateInput", ec.unmarshalInputProductVariantCreateInput),
+			graphql.NewInputUnmarshaler("ProductVariantUpdateInput", ec.unmarshalInputProductVariantUpdateInput),
+			graphql.NewInputUnmarshaler("SelectedOptionInput", ec.unmarshalInputSelectedOptionInput),
+			graphql.NewInputUnmarshaler("StockLevelSetInput", ec.unmarshalInputStockLevelSetInput),
+			graphql.NewInputUnmarshaler("WarehouseCreateInput", ec.unmarshalInputWarehouseCreateInput),
+			graphql.NewInputUnmarshaler("WarehouseUpdateInput", ec.unmarshalInputWarehouseUpdateInput),
 		)
 	}
 	first := true
@@ -1401,6 +1676,135 @@ extend type Category {
     sortKey: ProductSortKeys = ID
     reverse: Boolean = false
   ): ProductConnection!
+}
+
+# Staff: changing the catalogue. Anyone else gets FORBIDDEN (signed in) or
+# UNAUTHENTICATED (anonymous).
+
+extend type Mutation {
+  """
+  Staff: adds a product (DRAFT unless a status is given).
+  """
+  productCreate(input: ProductCreateInput!): ProductPayload
+  """
+  Staff: changes a product; fields left out stay as they are.
+  """
+  productUpdate(id: ID!, input: ProductUpdateInput!): ProductPayload
+  """
+  Staff: adds a variant to a product.
+  """
+  productVariantCreate(input: ProductVariantCreateInput!): ProductVariantPayload
+  """
+  Staff: changes a variant; fields left out stay as they are.
+  """
+  productVariantUpdate(id: ID!, input: ProductVariantUpdateInput!): ProductVariantPayload
+  """
+  Staff: adds a category.
+  """
+  categoryCreate(input: CategoryCreateInput!): CategoryPayload
+  """
+  Staff: changes a category; fields left out stay as they are.
+  """
+  categoryUpdate(id: ID!, input: CategoryUpdateInput!): CategoryPayload
+}
+
+input ImageInput {
+  url: String!
+  altText: String!
+  width: Int
+  height: Int
+}
+
+input ProductCreateInput {
+  title: String!
+  """
+  Defaults to the title, slugified.
+  """
+  slug: String
+  description: String
+  status: ProductStatus
+  categoryId: ID
+  images: [ImageInput!]
+}
+
+input ProductUpdateInput {
+  title: String
+  slug: String
+  description: String
+  status: ProductStatus
+  categoryId: ID
+  images: [ImageInput!]
+}
+
+type ProductPayload {
+  product: Product
+  userErrors: [UserError!]!
+}
+
+input SelectedOptionInput {
+  name: String!
+  value: String!
+}
+
+input ProductVariantCreateInput {
+  productId: ID!
+  sku: String!
+  title: String
+  """
+  A decimal string in the shop's currency, such as "12.50".
+  """
+  price: String!
+  """
+  The price before a reduction; above price. Omit for none.
+  """
+  compareAtPrice: String
+  selectedOptions: [SelectedOptionInput!]
+  position: Int
+}
+
+input ProductVariantUpdateInput {
+  sku: String
+  title: String
+  price: String
+  """
+  An empty string removes the compare-at price.
+  """
+  compareAtPrice: String
+  selectedOptions: [SelectedOptionInput!]
+  position: Int
+}
+
+type ProductVariantPayload {
+  productVariant: ProductVariant
+  userErrors: [UserError!]!
+}
+
+input CategoryCreateInput {
+  name: String!
+  slug: String
+  description: String
+  parentId: ID
+  position: Int
+}
+
+input CategoryUpdateInput {
+  name: String
+  slug: String
+  description: String
+  """
+  Moves the category below another; null leaves it where it is.
+  """
+  parentId: ID
+  """
+  When true, moves the category to the top level.
+  """
+  topLevel: Boolean
+  position: Int
+}
+
+type CategoryPayload {
+  category: Category
+  userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/common.graphql", Input: `# Types shared by every area of the API.
@@ -1874,6 +2278,89 @@ type WarehouseEdge {
   cursor: Cursor!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/inventory.graphql", Input: `# Warehouses and stock. Shoppers see stock only as quantityAvailable and
+# availableForSale on variants; everything here is for staff.
+
+extend type Query {
+  """
+  Staff: the warehouses. Empty for everyone else.
+  """
+  warehouses(first: Int, after: Cursor, last: Int, before: Cursor): WarehouseConnection!
+}
+
+extend type Warehouse {
+  """
+  Checkout takes stock from the lowest priority first.
+  """
+  priority: Int!
+}
+
+"""
+The stock of one variant in one warehouse.
+"""
+type StockLevel {
+  warehouse: Warehouse!
+  onHand: Int!
+  """
+  Held for orders waiting for payment.
+  """
+  reserved: Int!
+  """
+  onHand - reserved.
+  """
+  available: Int!
+}
+
+extend type ProductVariant {
+  """
+  Staff: stock per warehouse. Empty for everyone else.
+  """
+  stockLevels: [StockLevel!]!
+}
+
+extend type Mutation {
+  """
+  Staff: sets the quantity on hand of a variant in a warehouse.
+  """
+  stockLevelSet(input: StockLevelSetInput!): StockLevelSetPayload
+  """
+  Staff: adds a warehouse.
+  """
+  warehouseCreate(input: WarehouseCreateInput!): WarehousePayload
+  """
+  Staff: changes a warehouse.
+  """
+  warehouseUpdate(id: ID!, input: WarehouseUpdateInput!): WarehousePayload
+}
+
+input StockLevelSetInput {
+  variantId: ID!
+  warehouseId: ID!
+  onHand: Int!
+}
+
+type StockLevelSetPayload {
+  stockLevel: StockLevel
+  productVariant: ProductVariant
+  userErrors: [UserError!]!
+}
+
+input WarehouseCreateInput {
+  code: String!
+  name: String!
+  priority: Int
+}
+
+input WarehouseUpdateInput {
+  name: String
+  priority: Int
+}
+
+type WarehousePayload {
+  warehouse: Warehouse
+  userErrors: [UserError!]!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1951,6 +2438,16 @@ func (ec *executionContext) childFields_CategoryEdge(ctx context.Context, field 
 		return ec.fieldContext_CategoryEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CategoryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CategoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_CategoryPayload_category(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CategoryPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CategoryPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2149,6 +2646,16 @@ func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "product":
+		return ec.fieldContext_ProductPayload_product(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProductPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ProductPriceRange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "minVariantPrice":
@@ -2183,8 +2690,20 @@ func (ec *executionContext) childFields_ProductVariant(ctx context.Context, fiel
 		return ec.fieldContext_ProductVariant_availableForSale(ctx, field)
 	case "selectedOptions":
 		return ec.fieldContext_ProductVariant_selectedOptions(ctx, field)
+	case "stockLevels":
+		return ec.fieldContext_ProductVariant_stockLevels(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProductVariant", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductVariantPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "productVariant":
+		return ec.fieldContext_ProductVariantPayload_productVariant(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProductVariantPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductVariantPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SelectedOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2195,6 +2714,32 @@ func (ec *executionContext) childFields_SelectedOption(ctx context.Context, fiel
 		return ec.fieldContext_SelectedOption_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SelectedOption", field.Name)
+}
+
+func (ec *executionContext) childFields_StockLevel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "warehouse":
+		return ec.fieldContext_StockLevel_warehouse(ctx, field)
+	case "onHand":
+		return ec.fieldContext_StockLevel_onHand(ctx, field)
+	case "reserved":
+		return ec.fieldContext_StockLevel_reserved(ctx, field)
+	case "available":
+		return ec.fieldContext_StockLevel_available(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StockLevel", field.Name)
+}
+
+func (ec *executionContext) childFields_StockLevelSetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stockLevel":
+		return ec.fieldContext_StockLevelSetPayload_stockLevel(ctx, field)
+	case "productVariant":
+		return ec.fieldContext_StockLevelSetPayload_productVariant(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_StockLevelSetPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StockLevelSetPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2217,8 +2762,22 @@ func (ec *executionContext) childFields_Warehouse(ctx context.Context, field gra
 		return ec.fieldContext_Warehouse_code(ctx, field)
 	case "name":
 		return ec.fieldContext_Warehouse_name(ctx, field)
+	case "priority":
+		return ec.fieldContext_Warehouse_priority(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Warehouse", field.Name)
+}
+
+func (ec *executionContext) childFields_WarehouseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_WarehouseConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_WarehouseConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_WarehouseConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WarehouseConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_WarehouseEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2229,6 +2788,16 @@ func (ec *executionContext) childFields_WarehouseEdge(ctx context.Context, field
 		return ec.fieldContext_WarehouseEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WarehouseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WarehousePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "warehouse":
+		return ec.fieldContext_WarehousePayload_warehouse(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WarehousePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WarehousePayload", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -8,9 +8,19 @@ import (
 	"io"
 	"storefront/commerce/gid"
 	"storefront/ent"
+	"storefront/ent/product"
+	"storefront/ent/schematype"
 	"strconv"
 	"time"
 )
+
+type CategoryCreateInput struct {
+	Name        string  `json:"name"`
+	Slug        *string `json:"slug,omitempty"`
+	Description *string `json:"description,omitempty"`
+	ParentID    *gid.ID `json:"parentId,omitempty"`
+	Position    *int    `json:"position,omitempty"`
+}
 
 // Narrows a category list.
 type CategoryFilter struct {
@@ -18,6 +28,22 @@ type CategoryFilter struct {
 	ParentID *gid.ID `json:"parentId,omitempty"`
 	// When true, only categories without a parent.
 	TopLevel *bool `json:"topLevel,omitempty"`
+}
+
+type CategoryPayload struct {
+	Category   *ent.Category `json:"category,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type CategoryUpdateInput struct {
+	Name        *string `json:"name,omitempty"`
+	Slug        *string `json:"slug,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// Moves the category below another; null leaves it where it is.
+	ParentID *gid.ID `json:"parentId,omitempty"`
+	// When true, moves the category to the top level.
+	TopLevel *bool `json:"topLevel,omitempty"`
+	Position *int  `json:"position,omitempty"`
 }
 
 type CustomerAddressDeletePayload struct {
@@ -99,6 +125,16 @@ type PriceRangeFilter struct {
 	Max *string `json:"max,omitempty"`
 }
 
+type ProductCreateInput struct {
+	Title string `json:"title"`
+	// Defaults to the title, slugified.
+	Slug        *string             `json:"slug,omitempty"`
+	Description *string             `json:"description,omitempty"`
+	Status      *product.Status     `json:"status,omitempty"`
+	CategoryID  *gid.ID             `json:"categoryId,omitempty"`
+	Images      []*schematype.Image `json:"images,omitempty"`
+}
+
 // Narrows a product list. All given conditions must hold.
 type ProductFilter struct {
 	// Products in this category or in any category below it.
@@ -111,6 +147,59 @@ type ProductFilter struct {
 	InStock *bool `json:"inStock,omitempty"`
 }
 
+type ProductPayload struct {
+	Product    *ent.Product `json:"product,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type ProductUpdateInput struct {
+	Title       *string             `json:"title,omitempty"`
+	Slug        *string             `json:"slug,omitempty"`
+	Description *string             `json:"description,omitempty"`
+	Status      *product.Status     `json:"status,omitempty"`
+	CategoryID  *gid.ID             `json:"categoryId,omitempty"`
+	Images      []*schematype.Image `json:"images,omitempty"`
+}
+
+type ProductVariantCreateInput struct {
+	ProductID gid.ID  `json:"productId"`
+	Sku       string  `json:"sku"`
+	Title     *string `json:"title,omitempty"`
+	// A decimal string in the shop's currency, such as "12.50".
+	Price string `json:"price"`
+	// The price before a reduction; above price. Omit for none.
+	CompareAtPrice  *string                      `json:"compareAtPrice,omitempty"`
+	SelectedOptions []*schematype.SelectedOption `json:"selectedOptions,omitempty"`
+	Position        *int                         `json:"position,omitempty"`
+}
+
+type ProductVariantPayload struct {
+	ProductVariant *ent.ProductVariant `json:"productVariant,omitempty"`
+	UserErrors     []*UserError        `json:"userErrors"`
+}
+
+type ProductVariantUpdateInput struct {
+	Sku   *string `json:"sku,omitempty"`
+	Title *string `json:"title,omitempty"`
+	Price *string `json:"price,omitempty"`
+	// An empty string removes the compare-at price.
+	CompareAtPrice  *string                      `json:"compareAtPrice,omitempty"`
+	SelectedOptions []*schematype.SelectedOption `json:"selectedOptions,omitempty"`
+	Position        *int                         `json:"position,omitempty"`
+}
+
+type StockLevelSetInput struct {
+	VariantID   gid.ID `json:"variantId"`
+	WarehouseID gid.ID `json:"warehouseId"`
+	OnHand      int    `json:"onHand"`
+}
+
+type StockLevelSetPayload struct {
+	StockLevel     *ent.StockLevel     `json:"stockLevel,omitempty"`
+	ProductVariant *ent.ProductVariant `json:"productVariant,omitempty"`
+	UserErrors     []*UserError        `json:"userErrors"`
+}
+
 // A problem with the input of a mutation that the user can correct.
 type UserError struct {
 	// The path to the input field at fault, such as ["input", "email"].
@@ -118,6 +207,22 @@ type UserError struct {
 	Message string   `json:"message"`
 	// A stable code: BAD_USER_INPUT, NOT_FOUND, CONFLICT, TAKEN, INVALID_CREDENTIALS, ...
 	Code string `json:"code"`
+}
+
+type WarehouseCreateInput struct {
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	Priority *int   `json:"priority,omitempty"`
+}
+
+type WarehousePayload struct {
+	Warehouse  *ent.Warehouse `json:"warehouse,omitempty"`
+	UserErrors []*UserError   `json:"userErrors"`
+}
+
+type WarehouseUpdateInput struct {
+	Name     *string `json:"name,omitempty"`
+	Priority *int    `json:"priority,omitempty"`
 }
 
 // How to sort products. `reverse: true` flips the order.

@@ -1,0 +1,164 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"storefront/commerce"
+	"storefront/commerce/paging"
+	"storefront/commerce/txn"
+	"storefront/ent"
+	"storefront/ent/productvariant"
+	"storefront/ent/stocklevel"
+	"storefront/ent/warehouse"
+)
+
+// Service changes stock and warehouses. Who may call what is decided by
+// the privacy rules of commerce/access: staff, or the system.
+type Service struct {
+	client *ent.Client
+}
+
+// New returns an inventory service over client.
+func New(client *ent.Client) *Service { return &Service{client: client} }
+
+// MaxOnHand bounds a stock quantity.
+const MaxOnHand = 1_000_000_000
+
+// SetOnHand sets the quantity on hand of a variant in a warehouse, creating
+// the stock level when there is none. It refuses a quantity below what is
+// reserved there. Errors: Invalid, NotFound (variant, warehouse).
+func (s *Service) SetOnHand(ctx context.Context, variantID, warehouseID, onHand int) (*ent.StockLevel, error) {
+	if onHand < 0 || onHand > MaxOnHand {
+		return nil, commerce.InvalidField([]string{"input", "onHand"}, "onHand must be between 0 and %d", MaxOnHand)
+	}
+	var level *ent.StockLevel
+	err := txn.Run(ctx, s.client, func(tx *ent.Client) error {
+		if ok, err := tx.ProductVariant.Query().Where(productvariant.ID(variantID)).Exist(ctx); err != nil || !ok {
+			return orNotFound(err, "variant", "input", "variantId")
+		}
+		if ok, err := tx.Warehouse.Query().Where(warehouse.ID(warehouseID)).Exist(ctx); err != nil || !ok {
+			return orNotFound(err, "warehouse", "input", "warehouseId")
+		}
+		q := tx.StockLevel.Query().Where(stocklevel.VariantID(variantID), stocklevel.WarehouseID(warehouseID))
+		q.Modify(txn.LockRows)
+		cur, err := q.Only(ctx)
+		switch {
+		case ent.IsNotFound(err):
+			level, err = tx.StockLevel.Create().
+				SetVariantID(variantID).SetWarehouseID(warehouseID).SetOnHand(onHand).
+				Save(ctx)
+			return err
+		case err != nil:
+			return err
+		case onHand < cur.Reserved:
+			return commerce.InvalidField([]string{"input", "onHand"}, "onHand cannot go below the %d units reserved for orders being paid", cur.Reserved)
+		}
+		level, err = tx.StockLevel.UpdateOne(cur).SetOnHand(onHand).Save(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return txn.Detach(ctx, level), nil
+}
+
+func orNotFound(err error, what string, field ...string) error {
+	if err != nil {
+		return fmt.Errorf("inventory: find %s: %w", what, err)
+	}
+	return &commerce.Error{Code: commerce.NotFound, Message: "no such " + what, Field: field}
+}
+
+// WarehouseInput creates or changes a warehouse; nil fields are left alone
+// (on create, Code and Name are required).
+type WarehouseInput struct {
+	Code, Name *string
+	Priority   *int
+}
+
+// CreateWarehouse adds a warehouse. Errors: Invalid, TAKEN (code).
+func (s *Service) CreateWarehouse(ctx context.Context, in WarehouseInput) (*ent.Warehouse, error) {
+	if in.Code == nil || in.Name == nil {
+		return nil, commerce.InvalidField([]string{"input"}, "code and name are required")
+	}
+	c := s.db(ctx).Warehouse.Create()
+	if err := applyWarehouse(c.Mutation(), in); err != nil {
+		return nil, err
+	}
+	w, err := c.Save(ctx)
+	return w, warehouseWriteError(err)
+}
+
+// UpdateWarehouse changes a warehouse. Errors: NotFound, Invalid, TAKEN.
+func (s *Service) UpdateWarehouse(ctx context.Context, id int, in WarehouseInput) (*ent.Warehouse, error) {
+	u := s.db(ctx).Warehouse.UpdateOneID(id)
+	if err := applyWarehouse(u.Mutation(), in); err != nil {
+		return nil, err
+	}
+	w, err := u.Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, &commerce.Error{Code: commerce.NotFound, Message: "no such warehouse", Field: []string{"id"}}
+	}
+	return w, warehouseWriteError(err)
+}
+
+func applyWarehouse(m *ent.WarehouseMutation, in WarehouseInput) error {
+	if in.Code != nil {
+		code := strings.ToUpper(strings.TrimSpace(*in.Code))
+		if code == "" || len(code) > 32 {
+			return commerce.InvalidField([]string{"input", "code"}, "code must be 1 to 32 characters")
+		}
+		m.SetCode(code)
+	}
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if name == "" || len([]rune(name)) > 200 {
+			return commerce.InvalidField([]string{"input", "name"}, "name must be 1 to 200 characters")
+		}
+		m.SetName(name)
+	}
+	if in.Priority != nil {
+		m.SetPriority(*in.Priority)
+	}
+	return nil
+}
+
+func warehouseWriteError(err error) error {
+	if ent.IsConstraintError(err) {
+		return &commerce.Error{Code: "TAKEN", Message: "this warehouse code is already in use", Field: []string{"input", "code"}}
+	}
+	return err
+}
+
+// Warehouses lists warehouses in the order they were added (staff only:
+// others see none).
+func (s *Service) Warehouses(ctx context.Context, page paging.Page) (*ent.WarehouseConnection, error) {
+	page, err := page.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := s.db(ctx).Warehouse.Query().Paginate(ctx, page.After, page.First, page.Before, page.Last)
+	if err != nil {
+		return nil, fmt.Errorf("inventory: warehouses: %w", err)
+	}
+	return conn, nil
+}
+
+// StockLevels returns a variant's stock per warehouse (staff only: others
+// see none).
+func (s *Service) StockLevels(ctx context.Context, variantID int) ([]*ent.StockLevel, error) {
+	return s.db(ctx).StockLevel.Query().
+		Where(stocklevel.VariantID(variantID)).
+		WithWarehouse().
+		Order(stocklevel.ByWarehouseID()).
+		All(ctx)
+}
+
+func (s *Service) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.client
+}
