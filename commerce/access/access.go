@@ -109,11 +109,20 @@ func WarehousePolicy() ent.Policy {
 	}
 }
 
-// StockLevelPolicy: stock totals are public (availability is shown to
-// shoppers); only staff, or the inventory service in a System context,
-// change stock.
+// StockLevelPolicy: stock per warehouse is staff data. Shoppers see only
+// totals, which the inventory package computes in a System context; only
+// staff, or the inventory service in a System context, change stock.
 func StockLevelPolicy() ent.Policy {
-	return privacy.Policy{Mutation: staffOnlyMutations()}
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			allowStaffQueries(),
+			privacy.StockLevelQueryRuleFunc(func(_ context.Context, q *ent.StockLevelQuery) error {
+				q.Where(predicate.StockLevel(none))
+				return privacy.Skip
+			}),
+		},
+		Mutation: staffOnlyMutations(),
+	}
 }
 
 // CustomerPolicy: a customer sees and updates only their own account;
