@@ -21,6 +21,11 @@ import (
 
 	"storefront/commerce/authtoken"
 	"storefront/commerce/identity"
+	"storefront/commerce/inventory"
+	"storefront/commerce/money"
+	"storefront/commerce/orders"
+	"storefront/commerce/payment"
+	"storefront/commerce/pricing"
 	"storefront/database"
 	"storefront/demo"
 	"storefront/ent/customer"
@@ -44,6 +49,11 @@ type config struct {
 	staffEmail      string
 	staffPassword   string
 	trustProxy      bool
+	shippingFlat    string
+	freeShipping    string
+	taxRate         int
+	unpaidTTL       time.Duration
+	declinePayments bool
 	logLevel        string
 	logFormat       string
 	shutdownTimeout time.Duration
@@ -67,6 +77,11 @@ func loadConfig(args []string) (config, error) {
 	fs.StringVar(&c.staffEmail, "staff-email", env("STAFF_EMAIL", ""), "create or update this staff account on start (STAFF_EMAIL)")
 	fs.StringVar(&c.staffPassword, "staff-password", env("STAFF_PASSWORD", ""), "password of the STAFF_EMAIL account (STAFF_PASSWORD)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", envBool("TRUST_PROXY", false), "take the client address from X-Forwarded-For, behind a trusted proxy (TRUST_PROXY)")
+	fs.StringVar(&c.shippingFlat, "shipping-flat", env("SHIPPING_FLAT", "4.99"), "flat shipping charge of a cart, in the shop currency (SHIPPING_FLAT)")
+	fs.StringVar(&c.freeShipping, "free-shipping-over", env("FREE_SHIPPING_OVER", "50.00"), "subtotal from which shipping is free, 0 for never (FREE_SHIPPING_OVER)")
+	fs.IntVar(&c.taxRate, "tax-rate-bp", envInt("TAX_RATE_BP", 0), "tax rate in basis points, 2300 = 23% (TAX_RATE_BP)")
+	fs.DurationVar(&c.unpaidTTL, "unpaid-order-ttl", envDuration("UNPAID_ORDER_TTL", 30*time.Minute), "cancel orders still unpaid after this long, returning their stock (UNPAID_ORDER_TTL)")
+	fs.BoolVar(&c.declinePayments, "decline-payments", envBool("DECLINE_PAYMENTS", false), "make the simulated payment provider decline every payment (DECLINE_PAYMENTS)")
 	fs.StringVar(&c.logLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LOG_FORMAT", "text"), "text or json (LOG_FORMAT)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("SHUTDOWN_TIMEOUT", 15*time.Second), "how long to drain requests on SIGTERM (SHUTDOWN_TIMEOUT)")
@@ -136,6 +151,12 @@ func run(cfg config, logger *slog.Logger) error {
 		logger.Info("staff account ready", "email", cfg.staffEmail)
 	}
 
+	rules, err := pricingRules(cfg)
+	if err != nil {
+		return err
+	}
+	payments := payment.NewSimulated()
+	payments.DeclineAll = cfg.declinePayments
 	origins := strings.Split(cfg.corsOrigins, ",")
 	gql := graph.NewHandler(db.Client, graph.Options{
 		Logger:          logger,
@@ -144,7 +165,10 @@ func run(cfg config, logger *slog.Logger) error {
 		Introspection:   true,
 		Identity:        ids,
 		AllowedOrigins:  origins,
+		Pricing:         rules,
+		Payments:        payments,
 	})
+	go expireUnpaidOrders(ctx, orders.New(db.Client, inventory.New(db.Client, nil), payments, logger), cfg.unpaidTTL, logger)
 	srv := &http.Server{
 		Addr: cfg.addr,
 		Handler: httpserver.New(httpserver.Config{
@@ -178,6 +202,41 @@ func run(cfg config, logger *slog.Logger) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+func pricingRules(cfg config) (pricing.Rules, error) {
+	flat, err := money.Parse(cfg.shippingFlat, cfg.currency)
+	if err != nil {
+		return pricing.Rules{}, fmt.Errorf("SHIPPING_FLAT: %w", err)
+	}
+	free, err := money.Parse(cfg.freeShipping, cfg.currency)
+	if err != nil {
+		return pricing.Rules{}, fmt.Errorf("FREE_SHIPPING_OVER: %w", err)
+	}
+	if cfg.taxRate < 0 || cfg.taxRate > 10000 {
+		return pricing.Rules{}, fmt.Errorf("TAX_RATE_BP must be 0 to 10000, got %d", cfg.taxRate)
+	}
+	return pricing.Rules{ShippingFlat: flat, FreeShippingOver: free, TaxRateBasisPoints: int64(cfg.taxRate)}, nil
+}
+
+// expireUnpaidOrders cancels abandoned unpaid orders every minute, so that
+// they do not hold stock forever. Several replicas may run it: each
+// cancellation happens once.
+func expireUnpaidOrders(ctx context.Context, svc *orders.Service, ttl time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := svc.ExpireUnpaid(ctx, ttl); err != nil {
+				logger.Error("expiring unpaid orders", "err", err)
+			} else if n > 0 {
+				logger.Info("cancelled unpaid orders", "count", n)
+			}
+		}
+	}
 }
 
 // signingKeys parses JWT_KEYS, or makes a random key for development: its

@@ -46,14 +46,20 @@ type CustomerEdges struct {
 	DefaultAddress *Address `json:"default_address,omitempty"`
 	// Sessions holds the value of the sessions edge.
 	Sessions []*Session `json:"sessions,omitempty"`
+	// Carts holds the value of the carts edge.
+	Carts []*Cart `json:"carts,omitempty"`
+	// Orders holds the value of the orders edge.
+	Orders []*Order `json:"orders,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
 	namedAddresses map[string][]*Address
 	namedSessions  map[string][]*Session
+	namedCarts     map[string][]*Cart
+	namedOrders    map[string][]*Order
 }
 
 // AddressesOrErr returns the Addresses value or an error if the edge
@@ -83,6 +89,24 @@ func (e CustomerEdges) SessionsOrErr() ([]*Session, error) {
 		return e.Sessions, nil
 	}
 	return nil, &NotLoadedError{edge: "sessions"}
+}
+
+// CartsOrErr returns the Carts value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) CartsOrErr() ([]*Cart, error) {
+	if e.loadedTypes[3] {
+		return e.Carts, nil
+	}
+	return nil, &NotLoadedError{edge: "carts"}
+}
+
+// OrdersOrErr returns the Orders value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) OrdersOrErr() ([]*Order, error) {
+	if e.loadedTypes[4] {
+		return e.Orders, nil
+	}
+	return nil, &NotLoadedError{edge: "orders"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -188,6 +212,16 @@ func (_m *Customer) QuerySessions() *SessionQuery {
 	return NewCustomerClient(_m.config).QuerySessions(_m)
 }
 
+// QueryCarts queries the "carts" edge of the Customer entity.
+func (_m *Customer) QueryCarts() *CartQuery {
+	return NewCustomerClient(_m.config).QueryCarts(_m)
+}
+
+// QueryOrders queries the "orders" edge of the Customer entity.
+func (_m *Customer) QueryOrders() *OrderQuery {
+	return NewCustomerClient(_m.config).QueryOrders(_m)
+}
+
 // Update returns a builder for updating this Customer.
 // Note that you need to call Customer.Unwrap() before calling this method if this Customer
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -281,6 +315,54 @@ func (_m *Customer) appendNamedSessions(name string, edges ...*Session) {
 		_m.Edges.namedSessions[name] = []*Session{}
 	} else {
 		_m.Edges.namedSessions[name] = append(_m.Edges.namedSessions[name], edges...)
+	}
+}
+
+// NamedCarts returns the Carts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Customer) NamedCarts(name string) ([]*Cart, error) {
+	if _m.Edges.namedCarts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedCarts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Customer) appendNamedCarts(name string, edges ...*Cart) {
+	if _m.Edges.namedCarts == nil {
+		_m.Edges.namedCarts = make(map[string][]*Cart)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedCarts[name] = []*Cart{}
+	} else {
+		_m.Edges.namedCarts[name] = append(_m.Edges.namedCarts[name], edges...)
+	}
+}
+
+// NamedOrders returns the Orders named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Customer) NamedOrders(name string) ([]*Order, error) {
+	if _m.Edges.namedOrders == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedOrders[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Customer) appendNamedOrders(name string, edges ...*Order) {
+	if _m.Edges.namedOrders == nil {
+		_m.Edges.namedOrders = make(map[string][]*Order)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedOrders[name] = []*Order{}
+	} else {
+		_m.Edges.namedOrders[name] = append(_m.Edges.namedOrders[name], edges...)
 	}
 }
 

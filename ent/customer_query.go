@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"math"
 	"storefront/ent/address"
+	"storefront/ent/cart"
 	"storefront/ent/customer"
+	"storefront/ent/order"
 	"storefront/ent/predicate"
 	"storefront/ent/session"
 
@@ -30,10 +32,14 @@ type CustomerQuery struct {
 	withAddresses      *AddressQuery
 	withDefaultAddress *AddressQuery
 	withSessions       *SessionQuery
+	withCarts          *CartQuery
+	withOrders         *OrderQuery
 	loadTotal          []func(context.Context, []*Customer) error
 	modifiers          []func(*sql.Selector)
 	withNamedAddresses map[string]*AddressQuery
 	withNamedSessions  map[string]*SessionQuery
+	withNamedCarts     map[string]*CartQuery
+	withNamedOrders    map[string]*OrderQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -129,6 +135,50 @@ func (_q *CustomerQuery) QuerySessions() *SessionQuery {
 			sqlgraph.From(customer.Table, customer.FieldID, selector),
 			sqlgraph.To(session.Table, session.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, customer.SessionsTable, customer.SessionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCarts chains the current query on the "carts" edge.
+func (_q *CustomerQuery) QueryCarts() *CartQuery {
+	query := (&CartClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, selector),
+			sqlgraph.To(cart.Table, cart.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.CartsTable, customer.CartsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOrders chains the current query on the "orders" edge.
+func (_q *CustomerQuery) QueryOrders() *OrderQuery {
+	query := (&OrderClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, selector),
+			sqlgraph.To(order.Table, order.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.OrdersTable, customer.OrdersColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -331,6 +381,8 @@ func (_q *CustomerQuery) Clone() *CustomerQuery {
 		withAddresses:      _q.withAddresses.Clone(),
 		withDefaultAddress: _q.withDefaultAddress.Clone(),
 		withSessions:       _q.withSessions.Clone(),
+		withCarts:          _q.withCarts.Clone(),
+		withOrders:         _q.withOrders.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -368,6 +420,28 @@ func (_q *CustomerQuery) WithSessions(opts ...func(*SessionQuery)) *CustomerQuer
 		opt(query)
 	}
 	_q.withSessions = query
+	return _q
+}
+
+// WithCarts tells the query-builder to eager-load the nodes that are connected to
+// the "carts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithCarts(opts ...func(*CartQuery)) *CustomerQuery {
+	query := (&CartClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCarts = query
+	return _q
+}
+
+// WithOrders tells the query-builder to eager-load the nodes that are connected to
+// the "orders" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithOrders(opts ...func(*OrderQuery)) *CustomerQuery {
+	query := (&OrderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrders = query
 	return _q
 }
 
@@ -455,10 +529,12 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 	var (
 		nodes       = []*Customer{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [5]bool{
 			_q.withAddresses != nil,
 			_q.withDefaultAddress != nil,
 			_q.withSessions != nil,
+			_q.withCarts != nil,
+			_q.withOrders != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -502,6 +578,20 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 			return nil, err
 		}
 	}
+	if query := _q.withCarts; query != nil {
+		if err := _q.loadCarts(ctx, query, nodes,
+			func(n *Customer) { n.Edges.Carts = []*Cart{} },
+			func(n *Customer, e *Cart) { n.Edges.Carts = append(n.Edges.Carts, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOrders; query != nil {
+		if err := _q.loadOrders(ctx, query, nodes,
+			func(n *Customer) { n.Edges.Orders = []*Order{} },
+			func(n *Customer, e *Order) { n.Edges.Orders = append(n.Edges.Orders, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAddresses {
 		if err := _q.loadAddresses(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedAddresses(name) },
@@ -513,6 +603,20 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 		if err := _q.loadSessions(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedSessions(name) },
 			func(n *Customer, e *Session) { n.appendNamedSessions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedCarts {
+		if err := _q.loadCarts(ctx, query, nodes,
+			func(n *Customer) { n.appendNamedCarts(name) },
+			func(n *Customer, e *Cart) { n.appendNamedCarts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedOrders {
+		if err := _q.loadOrders(ctx, query, nodes,
+			func(n *Customer) { n.appendNamedOrders(name) },
+			func(n *Customer, e *Order) { n.appendNamedOrders(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -611,6 +715,72 @@ func (_q *CustomerQuery) loadSessions(ctx context.Context, query *SessionQuery, 
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "customer_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *CustomerQuery) loadCarts(ctx context.Context, query *CartQuery, nodes []*Customer, init func(*Customer), assign func(*Customer, *Cart)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Customer)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(cart.FieldCustomerID)
+	}
+	query.Where(predicate.Cart(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(customer.CartsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CustomerID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "customer_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "customer_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *CustomerQuery) loadOrders(ctx context.Context, query *OrderQuery, nodes []*Customer, init func(*Customer), assign func(*Customer, *Order)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Customer)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(order.FieldCustomerID)
+	}
+	query.Where(predicate.Order(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(customer.OrdersColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CustomerID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "customer_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "customer_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -764,6 +934,34 @@ func (_q *CustomerQuery) WithNamedSessions(name string, opts ...func(*SessionQue
 		_q.withNamedSessions = make(map[string]*SessionQuery)
 	}
 	_q.withNamedSessions[name] = query
+	return _q
+}
+
+// WithNamedCarts tells the query-builder to eager-load the nodes that are connected to the "carts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithNamedCarts(name string, opts ...func(*CartQuery)) *CustomerQuery {
+	query := (&CartClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedCarts == nil {
+		_q.withNamedCarts = make(map[string]*CartQuery)
+	}
+	_q.withNamedCarts[name] = query
+	return _q
+}
+
+// WithNamedOrders tells the query-builder to eager-load the nodes that are connected to the "orders"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithNamedOrders(name string, opts ...func(*OrderQuery)) *CustomerQuery {
+	query := (&OrderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedOrders == nil {
+		_q.withNamedOrders = make(map[string]*OrderQuery)
+	}
+	_q.withNamedOrders[name] = query
 	return _q
 }
 

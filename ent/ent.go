@@ -8,8 +8,14 @@ import (
 	"fmt"
 	"reflect"
 	"storefront/ent/address"
+	"storefront/ent/cart"
+	"storefront/ent/cartline"
 	"storefront/ent/category"
 	"storefront/ent/customer"
+	"storefront/ent/discountcode"
+	"storefront/ent/order"
+	"storefront/ent/orderevent"
+	"storefront/ent/orderline"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/ent/refreshtoken"
@@ -82,8 +88,14 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			address.Table:        address.ValidColumn,
+			cart.Table:           cart.ValidColumn,
+			cartline.Table:       cartline.ValidColumn,
 			category.Table:       category.ValidColumn,
 			customer.Table:       customer.ValidColumn,
+			discountcode.Table:   discountcode.ValidColumn,
+			order.Table:          order.ValidColumn,
+			orderevent.Table:     orderevent.ValidColumn,
+			orderline.Table:      orderline.ValidColumn,
 			product.Table:        product.ValidColumn,
 			productvariant.Table: productvariant.ValidColumn,
 			refreshtoken.Table:   refreshtoken.ValidColumn,

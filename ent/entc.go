@@ -54,8 +54,11 @@ func main() {
 // Shopify-style sortKey/reverse arguments (schema/catalog.graphql); the Go
 // order types stay available to the domain packages.
 func publicSchemaOnly(_ *gen.Graph, s *ast.Schema) error {
-	for name := range s.Types {
-		if strings.HasSuffix(name, "Order") || strings.HasSuffix(name, "OrderField") || name == "OrderDirection" {
+	for name, def := range s.Types {
+		switch {
+		case def.Kind == ast.InputObject && strings.HasSuffix(name, "Order"),
+			def.Kind == ast.Enum && strings.HasSuffix(name, "OrderField"),
+			name == "OrderDirection":
 			delete(s.Types, name)
 		}
 	}

@@ -5,8 +5,10 @@ package ent
 import (
 	"storefront/commerce/gid"
 	"storefront/ent/address"
+	"storefront/ent/cart"
 	"storefront/ent/category"
 	"storefront/ent/customer"
+	"storefront/ent/order"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/ent/warehouse"
@@ -17,6 +19,11 @@ func (_m *Address) GlobalID() gid.ID {
 	return gid.New("Address", _m.ID)
 }
 
+// GlobalID returns the opaque global ID of the Cart.
+func (_m *Cart) GlobalID() gid.ID {
+	return gid.New("Cart", _m.ID)
+}
+
 // GlobalID returns the opaque global ID of the Category.
 func (_m *Category) GlobalID() gid.ID {
 	return gid.New("Category", _m.ID)
@@ -25,6 +32,11 @@ func (_m *Category) GlobalID() gid.ID {
 // GlobalID returns the opaque global ID of the Customer.
 func (_m *Customer) GlobalID() gid.ID {
 	return gid.New("Customer", _m.ID)
+}
+
+// GlobalID returns the opaque global ID of the Order.
+func (_m *Order) GlobalID() gid.ID {
+	return gid.New("Order", _m.ID)
 }
 
 // GlobalID returns the opaque global ID of the Product.
@@ -48,10 +60,14 @@ func NodeTable(typ string) (string, bool) {
 	switch typ {
 	case "Address":
 		return address.Table, true
+	case "Cart":
+		return cart.Table, true
 	case "Category":
 		return category.Table, true
 	case "Customer":
 		return customer.Table, true
+	case "Order":
+		return order.Table, true
 	case "Product":
 		return product.Table, true
 	case "ProductVariant":

@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"storefront/ent/address"
+	"storefront/ent/cart"
 	"storefront/ent/category"
 	"storefront/ent/customer"
+	"storefront/ent/order"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/ent/warehouse"
@@ -33,6 +35,11 @@ var addressImplementors = []string{"Address", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Address) IsNode() {}
 
+var cartImplementors = []string{"Cart", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Cart) IsNode() {}
+
 var categoryImplementors = []string{"Category", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -42,6 +49,11 @@ var customerImplementors = []string{"Customer", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Customer) IsNode() {}
+
+var orderImplementors = []string{"Order", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Order) IsNode() {}
 
 var productImplementors = []string{"Product", "Node"}
 
@@ -125,6 +137,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case cart.Table:
+		query := c.Cart.Query().
+			Where(cart.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, cartImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case category.Table:
 		query := c.Category.Query().
 			Where(category.ID(id))
@@ -139,6 +160,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(customer.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, customerImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case order.Table:
+		query := c.Order.Query().
+			Where(order.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, orderImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -259,6 +289,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case cart.Table:
+		query := c.Cart.Query().
+			Where(cart.IDIn(ids...))
+		query, err := query.CollectFields(ctx, cartImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case category.Table:
 		query := c.Category.Query().
 			Where(category.IDIn(ids...))
@@ -279,6 +325,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Customer.Query().
 			Where(customer.IDIn(ids...))
 		query, err := query.CollectFields(ctx, customerImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case order.Table:
+		query := c.Order.Query().
+			Where(order.IDIn(ids...))
+		query, err := query.CollectFields(ctx, orderImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -38,6 +38,8 @@ type ProductVariant struct {
 	CompareAtPrice *int64 `json:"compare_at_price,omitempty"`
 	// CurrencyCode holds the value of the "currency_code" field.
 	CurrencyCode string `json:"currency_code,omitempty"`
+	// Increases with every stock change of the variant; inventory events carry it.
+	StockVersion int64 `json:"stock_version,omitempty"`
 	// Order among the product's variants, smallest first.
 	Position int `json:"position,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -88,7 +90,7 @@ func (*ProductVariant) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case productvariant.FieldOptions:
 			values[i] = new([]byte)
-		case productvariant.FieldID, productvariant.FieldProductID, productvariant.FieldPrice, productvariant.FieldCompareAtPrice, productvariant.FieldPosition:
+		case productvariant.FieldID, productvariant.FieldProductID, productvariant.FieldPrice, productvariant.FieldCompareAtPrice, productvariant.FieldStockVersion, productvariant.FieldPosition:
 			values[i] = new(sql.NullInt64)
 		case productvariant.FieldSku, productvariant.FieldTitle, productvariant.FieldCurrencyCode:
 			values[i] = new(sql.NullString)
@@ -172,6 +174,12 @@ func (_m *ProductVariant) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CurrencyCode = value.String
 			}
+		case productvariant.FieldStockVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field stock_version", values[i])
+			} else if value.Valid {
+				_m.StockVersion = value.Int64
+			}
 		case productvariant.FieldPosition:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field position", values[i])
@@ -252,6 +260,9 @@ func (_m *ProductVariant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("currency_code=")
 	builder.WriteString(_m.CurrencyCode)
+	builder.WriteString(", ")
+	builder.WriteString("stock_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.StockVersion))
 	builder.WriteString(", ")
 	builder.WriteString("position=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Position))

@@ -119,6 +119,20 @@ func (_c *ProductVariantCreate) SetNillableCurrencyCode(v *string) *ProductVaria
 	return _c
 }
 
+// SetStockVersion sets the "stock_version" field.
+func (_c *ProductVariantCreate) SetStockVersion(v int64) *ProductVariantCreate {
+	_c.mutation.SetStockVersion(v)
+	return _c
+}
+
+// SetNillableStockVersion sets the "stock_version" field if the given value is not nil.
+func (_c *ProductVariantCreate) SetNillableStockVersion(v *int64) *ProductVariantCreate {
+	if v != nil {
+		_c.SetStockVersion(*v)
+	}
+	return _c
+}
+
 // SetPosition sets the "position" field.
 func (_c *ProductVariantCreate) SetPosition(v int) *ProductVariantCreate {
 	_c.mutation.SetPosition(v)
@@ -216,6 +230,10 @@ func (_c *ProductVariantCreate) defaults() error {
 		v := productvariant.DefaultCurrencyCode
 		_c.mutation.SetCurrencyCode(v)
 	}
+	if _, ok := _c.mutation.StockVersion(); !ok {
+		v := productvariant.DefaultStockVersion
+		_c.mutation.SetStockVersion(v)
+	}
 	if _, ok := _c.mutation.Position(); !ok {
 		v := productvariant.DefaultPosition
 		_c.mutation.SetPosition(v)
@@ -273,6 +291,9 @@ func (_c *ProductVariantCreate) check() error {
 		if err := productvariant.CurrencyCodeValidator(v); err != nil {
 			return &ValidationError{Name: "currency_code", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.currency_code": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.StockVersion(); !ok {
+		return &ValidationError{Name: "stock_version", err: errors.New(`ent: missing required field "ProductVariant.stock_version"`)}
 	}
 	if _, ok := _c.mutation.Position(); !ok {
 		return &ValidationError{Name: "position", err: errors.New(`ent: missing required field "ProductVariant.position"`)}
@@ -338,6 +359,10 @@ func (_c *ProductVariantCreate) createSpec() (*ProductVariant, *sqlgraph.CreateS
 	if value, ok := _c.mutation.CurrencyCode(); ok {
 		_spec.SetField(productvariant.FieldCurrencyCode, field.TypeString, value)
 		_node.CurrencyCode = value
+	}
+	if value, ok := _c.mutation.StockVersion(); ok {
+		_spec.SetField(productvariant.FieldStockVersion, field.TypeInt64, value)
+		_node.StockVersion = value
 	}
 	if value, ok := _c.mutation.Position(); ok {
 		_spec.SetField(productvariant.FieldPosition, field.TypeInt, value)
@@ -530,6 +555,24 @@ func (u *ProductVariantUpsert) UpdateCurrencyCode() *ProductVariantUpsert {
 	return u
 }
 
+// SetStockVersion sets the "stock_version" field.
+func (u *ProductVariantUpsert) SetStockVersion(v int64) *ProductVariantUpsert {
+	u.Set(productvariant.FieldStockVersion, v)
+	return u
+}
+
+// UpdateStockVersion sets the "stock_version" field to the value that was provided on create.
+func (u *ProductVariantUpsert) UpdateStockVersion() *ProductVariantUpsert {
+	u.SetExcluded(productvariant.FieldStockVersion)
+	return u
+}
+
+// AddStockVersion adds v to the "stock_version" field.
+func (u *ProductVariantUpsert) AddStockVersion(v int64) *ProductVariantUpsert {
+	u.Add(productvariant.FieldStockVersion, v)
+	return u
+}
+
 // SetPosition sets the "position" field.
 func (u *ProductVariantUpsert) SetPosition(v int) *ProductVariantUpsert {
 	u.Set(productvariant.FieldPosition, v)
@@ -712,6 +755,27 @@ func (u *ProductVariantUpsertOne) SetCurrencyCode(v string) *ProductVariantUpser
 func (u *ProductVariantUpsertOne) UpdateCurrencyCode() *ProductVariantUpsertOne {
 	return u.Update(func(s *ProductVariantUpsert) {
 		s.UpdateCurrencyCode()
+	})
+}
+
+// SetStockVersion sets the "stock_version" field.
+func (u *ProductVariantUpsertOne) SetStockVersion(v int64) *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.SetStockVersion(v)
+	})
+}
+
+// AddStockVersion adds v to the "stock_version" field.
+func (u *ProductVariantUpsertOne) AddStockVersion(v int64) *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.AddStockVersion(v)
+	})
+}
+
+// UpdateStockVersion sets the "stock_version" field to the value that was provided on create.
+func (u *ProductVariantUpsertOne) UpdateStockVersion() *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.UpdateStockVersion()
 	})
 }
 
@@ -1066,6 +1130,27 @@ func (u *ProductVariantUpsertBulk) SetCurrencyCode(v string) *ProductVariantUpse
 func (u *ProductVariantUpsertBulk) UpdateCurrencyCode() *ProductVariantUpsertBulk {
 	return u.Update(func(s *ProductVariantUpsert) {
 		s.UpdateCurrencyCode()
+	})
+}
+
+// SetStockVersion sets the "stock_version" field.
+func (u *ProductVariantUpsertBulk) SetStockVersion(v int64) *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.SetStockVersion(v)
+	})
+}
+
+// AddStockVersion adds v to the "stock_version" field.
+func (u *ProductVariantUpsertBulk) AddStockVersion(v int64) *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.AddStockVersion(v)
+	})
+}
+
+// UpdateStockVersion sets the "stock_version" field to the value that was provided on create.
+func (u *ProductVariantUpsertBulk) UpdateStockVersion() *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.UpdateStockVersion()
 	})
 }
 

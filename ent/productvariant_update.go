@@ -140,6 +140,27 @@ func (_u *ProductVariantUpdate) SetNillableCurrencyCode(v *string) *ProductVaria
 	return _u
 }
 
+// SetStockVersion sets the "stock_version" field.
+func (_u *ProductVariantUpdate) SetStockVersion(v int64) *ProductVariantUpdate {
+	_u.mutation.ResetStockVersion()
+	_u.mutation.SetStockVersion(v)
+	return _u
+}
+
+// SetNillableStockVersion sets the "stock_version" field if the given value is not nil.
+func (_u *ProductVariantUpdate) SetNillableStockVersion(v *int64) *ProductVariantUpdate {
+	if v != nil {
+		_u.SetStockVersion(*v)
+	}
+	return _u
+}
+
+// AddStockVersion adds value to the "stock_version" field.
+func (_u *ProductVariantUpdate) AddStockVersion(v int64) *ProductVariantUpdate {
+	_u.mutation.AddStockVersion(v)
+	return _u
+}
+
 // SetPosition sets the "position" field.
 func (_u *ProductVariantUpdate) SetPosition(v int) *ProductVariantUpdate {
 	_u.mutation.ResetPosition()
@@ -330,6 +351,12 @@ func (_u *ProductVariantUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if value, ok := _u.mutation.CurrencyCode(); ok {
 		_spec.SetField(productvariant.FieldCurrencyCode, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.StockVersion(); ok {
+		_spec.SetField(productvariant.FieldStockVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedStockVersion(); ok {
+		_spec.AddField(productvariant.FieldStockVersion, field.TypeInt64, value)
+	}
 	if value, ok := _u.mutation.Position(); ok {
 		_spec.SetField(productvariant.FieldPosition, field.TypeInt, value)
 	}
@@ -508,6 +535,27 @@ func (_u *ProductVariantUpdateOne) SetNillableCurrencyCode(v *string) *ProductVa
 	if v != nil {
 		_u.SetCurrencyCode(*v)
 	}
+	return _u
+}
+
+// SetStockVersion sets the "stock_version" field.
+func (_u *ProductVariantUpdateOne) SetStockVersion(v int64) *ProductVariantUpdateOne {
+	_u.mutation.ResetStockVersion()
+	_u.mutation.SetStockVersion(v)
+	return _u
+}
+
+// SetNillableStockVersion sets the "stock_version" field if the given value is not nil.
+func (_u *ProductVariantUpdateOne) SetNillableStockVersion(v *int64) *ProductVariantUpdateOne {
+	if v != nil {
+		_u.SetStockVersion(*v)
+	}
+	return _u
+}
+
+// AddStockVersion adds value to the "stock_version" field.
+func (_u *ProductVariantUpdateOne) AddStockVersion(v int64) *ProductVariantUpdateOne {
+	_u.mutation.AddStockVersion(v)
 	return _u
 }
 
@@ -730,6 +778,12 @@ func (_u *ProductVariantUpdateOne) sqlSave(ctx context.Context) (_node *ProductV
 	}
 	if value, ok := _u.mutation.CurrencyCode(); ok {
 		_spec.SetField(productvariant.FieldCurrencyCode, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StockVersion(); ok {
+		_spec.SetField(productvariant.FieldStockVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedStockVersion(); ok {
+		_spec.AddField(productvariant.FieldStockVersion, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.Position(); ok {
 		_spec.SetField(productvariant.FieldPosition, field.TypeInt, value)

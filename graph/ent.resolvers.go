@@ -22,8 +22,17 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []*gid.ID) ([]ent.Noder, 
 	return r.Lookup.Nodes(ctx, ids)
 }
 
+// Cart returns generated.CartResolver implementation.
+func (r *Resolver) Cart() generated.CartResolver { return &cartResolver{r} }
+
 // Category returns generated.CategoryResolver implementation.
 func (r *Resolver) Category() generated.CategoryResolver { return &categoryResolver{r} }
+
+// Customer returns generated.CustomerResolver implementation.
+func (r *Resolver) Customer() generated.CustomerResolver { return &customerResolver{r} }
+
+// Order returns generated.OrderResolver implementation.
+func (r *Resolver) Order() generated.OrderResolver { return &orderResolver{r} }
 
 // Product returns generated.ProductResolver implementation.
 func (r *Resolver) Product() generated.ProductResolver { return &productResolver{r} }
@@ -37,7 +46,10 @@ func (r *Resolver) ProductVariant() generated.ProductVariantResolver {
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type (
+	cartResolver           struct{ *Resolver }
 	categoryResolver       struct{ *Resolver }
+	customerResolver       struct{ *Resolver }
+	orderResolver          struct{ *Resolver }
 	productResolver        struct{ *Resolver }
 	productVariantResolver struct{ *Resolver }
 	queryResolver          struct{ *Resolver }

@@ -18,12 +18,18 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"storefront/commerce/access"
+	"storefront/commerce/cart"
 	"storefront/commerce/catalog"
+	"storefront/commerce/checkout"
 	"storefront/commerce/gid"
 	"storefront/commerce/identity"
 	"storefront/commerce/inventory"
 	"storefront/commerce/lookup"
+	"storefront/commerce/orders"
 	"storefront/commerce/paging"
+	"storefront/commerce/payment"
+	"storefront/commerce/pricing"
 	"storefront/ent"
 	"storefront/graph/generated"
 	"storefront/graph/loader"
@@ -44,6 +50,12 @@ type Options struct {
 	Introspection bool
 	// Identity is the account service (required).
 	Identity *identity.Service
+	// Pricing are the shipping and tax rules of carts.
+	Pricing pricing.Rules
+	// Payments takes payments (default: the simulated provider).
+	Payments payment.Provider
+	// Publisher receives inventory events after each stock change (nil: none).
+	Publisher inventory.Publisher
 	// AllowedOrigins are the browser origins allowed to open websockets
 	// ("*" for any); requests without an Origin (native apps) are accepted.
 	AllowedOrigins []string
@@ -59,6 +71,9 @@ func (o *Options) defaults() {
 	if o.ComplexityLimit == 0 {
 		o.ComplexityLimit = 20000
 	}
+	if o.Payments == nil {
+		o.Payments = payment.NewSimulated()
+	}
 	if o.QueryCacheSize == 0 {
 		o.QueryCacheSize = 1000
 	}
@@ -69,12 +84,18 @@ func (o *Options) defaults() {
 func NewHandler(client *ent.Client, opts Options) http.Handler {
 	opts.defaults()
 	ids := opts.Identity
+	inv := inventory.New(client, opts.Publisher)
+	carts := cart.New(client, opts.Pricing)
+	ords := orders.New(client, inv, opts.Payments, opts.Logger)
 	res := &Resolver{
-		Client:    client,
-		Catalog:   catalog.New(client, opts.Currency),
-		Lookup:    lookup.New(client),
-		Identity:  ids,
-		Inventory: inventory.New(client),
+		Client:       client,
+		Catalog:      catalog.New(client, opts.Currency),
+		Lookup:       lookup.New(client),
+		Identity:     ids,
+		Inventory:    inv,
+		Carts:        carts,
+		OrderService: ords,
+		Checkout:     checkout.New(client, carts, inv, ords),
 	}
 	cfg := generated.Config{Resolvers: res}
 	setComplexity(&cfg)
@@ -104,7 +125,8 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		// Fresh loaders per operation: cached rows never cross requests.
-		return next(loader.With(ctx, loader.New(client)))
+		ctx = access.WithKnownIDs(ctx)
+		return next(loader.With(ctx, loader.New(client, carts)))
 	})
 	return authenticate(ids, opts.Logger, srv)
 }

@@ -3,10 +3,16 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"storefront/commerce"
+	"storefront/commerce/cart"
+	"storefront/commerce/checkout"
+	"storefront/commerce/gid"
 	"storefront/commerce/identity"
+	"storefront/commerce/money"
 	"storefront/ent"
+	"storefront/ent/order"
 	"storefront/graph/model"
 )
 
@@ -140,4 +146,86 @@ func values[T any](in []*T) *[]T {
 		}
 	}
 	return &out
+}
+
+func moneyOf(minor int64, currency string) *money.Money {
+	m := money.New(minor, currency)
+	return &m
+}
+
+func lineInputs(lines []*model.CartLineInput, field ...string) ([]cart.LineInput, error) {
+	out := make([]cart.LineInput, 0, len(lines))
+	for i, l := range lines {
+		at := append(append([]string{}, field...), fmt.Sprint(i), "variantId")
+		vid, err := idOf(&l.VariantID, "ProductVariant", at...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cart.LineInput{VariantID: *vid, Quantity: l.Quantity})
+	}
+	return out, nil
+}
+
+func cartPayload(res *cart.Result, err error) (*model.CartPayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	p := &model.CartPayload{UserErrors: ue, Warnings: []*model.CartWarning{}}
+	if res != nil {
+		p.Cart = res.Cart
+		for _, w := range res.Warnings {
+			id := gid.New("ProductVariant", w.VariantID)
+			avail := w.AvailableQuantity
+			p.Warnings = append(p.Warnings, &model.CartWarning{Code: w.Code, Message: w.Message, VariantID: &id, AvailableQuantity: &avail})
+		}
+	}
+	return p, nil
+}
+
+func checkoutPayload(res *checkout.Result, err error) (*model.CheckoutCompletePayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	p := &model.CheckoutCompletePayload{UserErrors: ue}
+	if res != nil {
+		p.Order = res.Order
+		if res.PaymentError != nil {
+			more, err := userErrors(res.PaymentError)
+			if err != nil {
+				return nil, err
+			}
+			p.UserErrors = append(p.UserErrors, more...)
+		}
+	}
+	return p, nil
+}
+
+func orderPayload(o *ent.Order, err error) (*model.OrderPayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OrderPayload{Order: o, UserErrors: ue}, nil
+}
+
+// move runs a staff status change of an order.
+func (r *mutationResolver) move(ctx context.Context, id gid.ID, to order.Status, note string) (*model.OrderPayload, error) {
+	oid, err := idOf(&id, "Order", "id")
+	if err != nil {
+		return orderPayload(nil, err)
+	}
+	return orderPayload(r.OrderService.Move(ctx, *oid, to, note))
+}
+
+// orderCurrency is the currency of a line's order (lines do not repeat it).
+func (r *orderLineResolver) orderCurrency(ctx context.Context, l *ent.OrderLine) string {
+	if o := l.Edges.Order; o != nil {
+		return o.CurrencyCode
+	}
+	if c, err := l.QueryOrder().Select(order.FieldCurrencyCode).String(ctx); err == nil {
+		return c
+	}
+	return "USD"
 }

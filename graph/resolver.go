@@ -1,19 +1,25 @@
 package graph
 
 import (
+	"storefront/commerce/cart"
 	"storefront/commerce/catalog"
+	"storefront/commerce/checkout"
 	"storefront/commerce/identity"
 	"storefront/commerce/inventory"
 	"storefront/commerce/lookup"
+	"storefront/commerce/orders"
 	"storefront/ent"
 )
 
 // Resolver holds the dependencies of every resolver. Resolvers translate
 // GraphQL to a domain call and back; rules live in the commerce packages.
 type Resolver struct {
-	Client    *ent.Client
-	Catalog   *catalog.Service
-	Lookup    *lookup.Service
-	Identity  *identity.Service
-	Inventory *inventory.Service
+	Client       *ent.Client
+	Catalog      *catalog.Service
+	Lookup       *lookup.Service
+	Identity     *identity.Service
+	Inventory    *inventory.Service
+	Carts        *cart.Service
+	Checkout     *checkout.Service
+	OrderService *orders.Service
 }

@@ -53,7 +53,7 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*ent.Prod
 		return nil, commerce.InvalidField([]string{"input", "title"}, "title is required")
 	}
 	var p *ent.Product
-	err := txn.Run(ctx, s.client, func(tx *ent.Client) error {
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		c := tx.Product.Create().SetCurrencyCode(s.Currency)
 		if err := applyProduct(ctx, tx, c.Mutation(), in); err != nil {
 			return err
@@ -68,7 +68,7 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*ent.Prod
 // UpdateProduct changes a product. Errors: NotFound, Invalid, TAKEN.
 func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductInput) (*ent.Product, error) {
 	var p *ent.Product
-	err := txn.Run(ctx, s.client, func(tx *ent.Client) error {
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		u := tx.Product.UpdateOneID(id)
 		if err := applyProduct(ctx, tx, u.Mutation(), in); err != nil {
 			return err
@@ -192,7 +192,7 @@ func (s *Service) CreateVariant(ctx context.Context, productID int, in VariantIn
 		return nil, commerce.InvalidField([]string{"input", "price"}, "price is required")
 	}
 	var v *ent.ProductVariant
-	err := txn.Run(ctx, s.client, func(tx *ent.Client) error {
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		if err := s.lockProduct(ctx, tx, productID, "input", "productId"); err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func (s *Service) CreateVariant(ctx context.Context, productID int, in VariantIn
 // Errors: NotFound, Invalid, TAKEN (SKU).
 func (s *Service) UpdateVariant(ctx context.Context, id int, in VariantInput) (*ent.ProductVariant, error) {
 	var v *ent.ProductVariant
-	err := txn.Run(ctx, s.client, func(tx *ent.Client) error {
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		cur, err := tx.ProductVariant.Get(ctx, id)
 		if ent.IsNotFound(err) {
 			return notFound("variant", "id")
@@ -354,7 +354,7 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*ent.Ca
 		return nil, commerce.InvalidField([]string{"input", "name"}, "name is required")
 	}
 	var c *ent.Category
-	err := txn.Run(ctx, s.client, func(tx *ent.Client) error {
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		cr := tx.Category.Create()
 		if err := applyCategory(ctx, tx, cr.Mutation(), 0, in); err != nil {
 			return err
@@ -370,7 +370,7 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*ent.Ca
 // Errors: NotFound, Invalid, TAKEN.
 func (s *Service) UpdateCategory(ctx context.Context, id int, in CategoryInput) (*ent.Category, error) {
 	var c *ent.Category
-	err := txn.Run(ctx, s.client, func(tx *ent.Client) error {
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		u := tx.Category.UpdateOneID(id)
 		if err := applyCategory(ctx, tx, u.Mutation(), id, in); err != nil {
 			return err

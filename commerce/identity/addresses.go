@@ -68,7 +68,7 @@ func (s *Service) AddAddress(ctx context.Context, in AddressInput, makeDefault b
 		return nil, err
 	}
 	var a *ent.Address
-	err = txn.Run(ctx, s.client, func(tx *ent.Client) error {
+	err = txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		n, err := tx.Address.Query().Count(ctx)
 		if err != nil {
 			return err
@@ -137,7 +137,7 @@ func (s *Service) DeleteAddress(ctx context.Context, id int) error {
 	if err != nil {
 		return err
 	}
-	return txn.Run(ctx, s.client, func(tx *ent.Client) error {
+	return txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		if me.DefaultAddressID != nil && *me.DefaultAddressID == id {
 			if err := tx.Customer.UpdateOneID(me.ID).ClearDefaultAddress().Exec(ctx); err != nil {
 				return err

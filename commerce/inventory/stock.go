@@ -9,6 +9,7 @@ import (
 	"storefront/commerce/paging"
 	"storefront/commerce/txn"
 	"storefront/ent"
+	"storefront/ent/predicate"
 	"storefront/ent/productvariant"
 	"storefront/ent/stocklevel"
 	"storefront/ent/warehouse"
@@ -17,11 +18,18 @@ import (
 // Service changes stock and warehouses. Who may call what is decided by
 // the privacy rules of commerce/access: staff, or the system.
 type Service struct {
-	client *ent.Client
+	client    *ent.Client
+	publisher Publisher
 }
 
-// New returns an inventory service over client.
-func New(client *ent.Client) *Service { return &Service{client: client} }
+// New returns an inventory service over client that announces stock changes
+// to pub (nil: to no one).
+func New(client *ent.Client, pub Publisher) *Service {
+	if pub == nil {
+		pub = noPublisher{}
+	}
+	return &Service{client: client, publisher: pub}
+}
 
 // MaxOnHand bounds a stock quantity.
 const MaxOnHand = 1_000_000_000
@@ -34,28 +42,33 @@ func (s *Service) SetOnHand(ctx context.Context, variantID, warehouseID, onHand 
 		return nil, commerce.InvalidField([]string{"input", "onHand"}, "onHand must be between 0 and %d", MaxOnHand)
 	}
 	var level *ent.StockLevel
-	err := txn.Run(ctx, s.client, func(tx *ent.Client) error {
+	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		if ok, err := tx.ProductVariant.Query().Where(productvariant.ID(variantID)).Exist(ctx); err != nil || !ok {
 			return orNotFound(err, "variant", "input", "variantId")
 		}
 		if ok, err := tx.Warehouse.Query().Where(warehouse.ID(warehouseID)).Exist(ctx); err != nil || !ok {
 			return orNotFound(err, "warehouse", "input", "warehouseId")
 		}
-		q := tx.StockLevel.Query().Where(stocklevel.VariantID(variantID), stocklevel.WarehouseID(warehouseID))
+		where := []predicate.StockLevel{stocklevel.VariantID(variantID), stocklevel.WarehouseID(warehouseID)}
+		err := tx.StockLevel.Create().SetVariantID(variantID).SetWarehouseID(warehouseID).
+			OnConflictColumns(stocklevel.FieldVariantID, stocklevel.FieldWarehouseID).Ignore().
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("inventory: create stock level: %w", err)
+		}
+		q := tx.StockLevel.Query().Where(where...)
 		q.Modify(txn.LockRows)
 		cur, err := q.Only(ctx)
-		switch {
-		case ent.IsNotFound(err):
-			level, err = tx.StockLevel.Create().
-				SetVariantID(variantID).SetWarehouseID(warehouseID).SetOnHand(onHand).
-				Save(ctx)
-			return err
-		case err != nil:
-			return err
-		case onHand < cur.Reserved:
+		if err != nil {
+			return fmt.Errorf("inventory: lock stock level: %w", err)
+		}
+		if onHand < cur.Reserved {
 			return commerce.InvalidField([]string{"input", "onHand"}, "onHand cannot go below the %d units reserved for orders being paid", cur.Reserved)
 		}
-		level, err = tx.StockLevel.UpdateOne(cur).SetOnHand(onHand).Save(ctx)
+		if err := s.apply(ctx, tx, []delta{{level: cur, onHand: onHand - cur.OnHand}}); err != nil {
+			return err
+		}
+		level, err = tx.StockLevel.Query().Where(where...).Only(ctx)
 		return err
 	})
 	if err != nil {

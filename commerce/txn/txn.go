@@ -1,11 +1,13 @@
 // Package txn runs domain work in one database transaction: begin, run,
-// roll back on any error or panic, commit. Domain services call it instead
-// of handling transactions by hand.
+// roll back on any error or panic, commit, then run what was registered to
+// happen after the commit (events). Domain services call it instead of
+// handling transactions by hand.
 package txn
 
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -13,24 +15,34 @@ import (
 	"storefront/ent"
 )
 
+type hooksKey struct{}
+
+type hooks struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
 // Run runs f with a transactional client and commits when f returns nil.
-// When ctx already carries a transaction (ent.NewTxContext), f joins it and
-// the owner of that transaction commits.
-func Run(ctx context.Context, client *ent.Client, f func(tx *ent.Client) error) (err error) {
+// The ctx given to f carries the transaction: a Run inside f joins it, and
+// the outermost Run commits. Functions registered with AfterCommit run after
+// that commit, and never when the transaction rolls back.
+func Run(ctx context.Context, client *ent.Client, f func(ctx context.Context, tx *ent.Client) error) (err error) {
 	if tx := ent.TxFromContext(ctx); tx != nil {
-		return f(tx.Client())
+		return f(ctx, tx.Client())
 	}
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("txn: begin: %w", err)
 	}
+	h := &hooks{}
+	txCtx := context.WithValue(ent.NewTxContext(ctx, tx), hooksKey{}, h)
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
 			panic(p)
 		}
 	}()
-	if err := f(tx.Client()); err != nil {
+	if err := f(txCtx, tx.Client()); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return fmt.Errorf("%w (and rolling back failed: %v)", err, rerr)
 		}
@@ -39,7 +51,23 @@ func Run(ctx context.Context, client *ent.Client, f func(tx *ent.Client) error) 
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("txn: commit: %w", err)
 	}
+	for _, fn := range h.fns {
+		fn()
+	}
 	return nil
+}
+
+// AfterCommit registers fn to run once the transaction of ctx commits. It
+// panics outside Run: events published before a commit could announce
+// changes that are then rolled back.
+func AfterCommit(ctx context.Context, fn func()) {
+	h, ok := ctx.Value(hooksKey{}).(*hooks)
+	if !ok {
+		panic("txn: AfterCommit outside txn.Run")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.fns = append(h.fns, fn)
 }
 
 // LockRows is a query modifier that locks the selected rows until the end

@@ -39,6 +39,72 @@ var (
 			},
 		},
 	}
+	// CartsColumns holds the columns for the "carts" table.
+	CartsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"ACTIVE", "COMPLETED", "MERGED"}, Default: "ACTIVE"},
+		{Name: "discount_code", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "customer_id", Type: field.TypeInt, Nullable: true},
+	}
+	// CartsTable holds the schema information for the "carts" table.
+	CartsTable = &schema.Table{
+		Name:       "carts",
+		Columns:    CartsColumns,
+		PrimaryKey: []*schema.Column{CartsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "carts_customers_carts",
+				Columns:    []*schema.Column{CartsColumns[6]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cart_customer_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{CartsColumns[6], CartsColumns[4]},
+			},
+		},
+	}
+	// CartLinesColumns holds the columns for the "cart_lines" table.
+	CartLinesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "quantity", Type: field.TypeInt},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "cart_id", Type: field.TypeInt},
+		{Name: "variant_id", Type: field.TypeInt},
+	}
+	// CartLinesTable holds the schema information for the "cart_lines" table.
+	CartLinesTable = &schema.Table{
+		Name:       "cart_lines",
+		Columns:    CartLinesColumns,
+		PrimaryKey: []*schema.Column{CartLinesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "cart_lines_carts_lines",
+				Columns:    []*schema.Column{CartLinesColumns[3]},
+				RefColumns: []*schema.Column{CartsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "cart_lines_product_variants_variant",
+				Columns:    []*schema.Column{CartLinesColumns[4]},
+				RefColumns: []*schema.Column{ProductVariantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cartline_cart_id_variant_id",
+				Unique:  true,
+				Columns: []*schema.Column{CartLinesColumns[3], CartLinesColumns[4]},
+			},
+		},
+	}
 	// CategoriesColumns holds the columns for the "categories" table.
 	CategoriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -91,6 +157,129 @@ var (
 				Columns:    []*schema.Column{CustomersColumns[7]},
 				RefColumns: []*schema.Column{AddressesColumns[0]},
 				OnDelete:   schema.SetNull,
+			},
+		},
+	}
+	// DiscountCodesColumns holds the columns for the "discount_codes" table.
+	DiscountCodesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "code", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PERCENTAGE", "FIXED_AMOUNT"}},
+		{Name: "value", Type: field.TypeInt64},
+		{Name: "min_subtotal", Type: field.TypeInt64, Default: 0},
+		{Name: "starts_at", Type: field.TypeTime, Nullable: true},
+		{Name: "ends_at", Type: field.TypeTime, Nullable: true},
+		{Name: "usage_limit", Type: field.TypeInt, Nullable: true},
+		{Name: "used_count", Type: field.TypeInt, Default: 0},
+		{Name: "active", Type: field.TypeBool, Default: true},
+	}
+	// DiscountCodesTable holds the schema information for the "discount_codes" table.
+	DiscountCodesTable = &schema.Table{
+		Name:       "discount_codes",
+		Columns:    DiscountCodesColumns,
+		PrimaryKey: []*schema.Column{DiscountCodesColumns[0]},
+	}
+	// OrdersColumns holds the columns for the "orders" table.
+	OrdersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "number", Type: field.TypeString, Unique: true},
+		{Name: "cart_id", Type: field.TypeInt},
+		{Name: "email", Type: field.TypeString, Size: 254},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING_PAYMENT", "PAID", "FULFILLED", "DELIVERED", "CANCELLED"}, Default: "PENDING_PAYMENT"},
+		{Name: "currency_code", Type: field.TypeString, Size: 3},
+		{Name: "subtotal", Type: field.TypeInt64},
+		{Name: "discount", Type: field.TypeInt64, Default: 0},
+		{Name: "shipping", Type: field.TypeInt64, Default: 0},
+		{Name: "tax", Type: field.TypeInt64, Default: 0},
+		{Name: "total", Type: field.TypeInt64},
+		{Name: "discount_code", Type: field.TypeString, Nullable: true},
+		{Name: "shipping_address", Type: field.TypeJSON},
+		{Name: "payment_id", Type: field.TypeString, Nullable: true},
+		{Name: "idempotency_key", Type: field.TypeString, Unique: true, Nullable: true, Size: 128},
+		{Name: "customer_id", Type: field.TypeInt, Nullable: true},
+	}
+	// OrdersTable holds the schema information for the "orders" table.
+	OrdersTable = &schema.Table{
+		Name:       "orders",
+		Columns:    OrdersColumns,
+		PrimaryKey: []*schema.Column{OrdersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "orders_customers_orders",
+				Columns:    []*schema.Column{OrdersColumns[17]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "order_customer_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[17], OrdersColumns[1]},
+			},
+			{
+				Name:    "order_status_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[6], OrdersColumns[1]},
+			},
+		},
+	}
+	// OrderEventsColumns holds the columns for the "order_events" table.
+	OrderEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "status", Type: field.TypeString},
+		{Name: "note", Type: field.TypeString, Default: ""},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "order_id", Type: field.TypeInt},
+	}
+	// OrderEventsTable holds the schema information for the "order_events" table.
+	OrderEventsTable = &schema.Table{
+		Name:       "order_events",
+		Columns:    OrderEventsColumns,
+		PrimaryKey: []*schema.Column{OrderEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "order_events_orders_events",
+				Columns:    []*schema.Column{OrderEventsColumns[4]},
+				RefColumns: []*schema.Column{OrdersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// OrderLinesColumns holds the columns for the "order_lines" table.
+	OrderLinesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "product_title", Type: field.TypeString},
+		{Name: "variant_title", Type: field.TypeString},
+		{Name: "sku", Type: field.TypeString},
+		{Name: "unit_price", Type: field.TypeInt64},
+		{Name: "quantity", Type: field.TypeInt},
+		{Name: "line_total", Type: field.TypeInt64},
+		{Name: "allocations", Type: field.TypeJSON},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "variant_id", Type: field.TypeInt},
+	}
+	// OrderLinesTable holds the schema information for the "order_lines" table.
+	OrderLinesTable = &schema.Table{
+		Name:       "order_lines",
+		Columns:    OrderLinesColumns,
+		PrimaryKey: []*schema.Column{OrderLinesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "order_lines_orders_lines",
+				Columns:    []*schema.Column{OrderLinesColumns[8]},
+				RefColumns: []*schema.Column{OrdersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "order_lines_product_variants_variant",
+				Columns:    []*schema.Column{OrderLinesColumns[9]},
+				RefColumns: []*schema.Column{ProductVariantsColumns[0]},
+				OnDelete:   schema.NoAction,
 			},
 		},
 	}
@@ -156,6 +345,7 @@ var (
 		{Name: "price", Type: field.TypeInt64},
 		{Name: "compare_at_price", Type: field.TypeInt64, Nullable: true},
 		{Name: "currency_code", Type: field.TypeString, Size: 3, Default: "USD"},
+		{Name: "stock_version", Type: field.TypeInt64, Default: 0},
 		{Name: "position", Type: field.TypeInt, Default: 0},
 		{Name: "product_id", Type: field.TypeInt},
 	}
@@ -167,7 +357,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "product_variants_products_variants",
-				Columns:    []*schema.Column{ProductVariantsColumns[10]},
+				Columns:    []*schema.Column{ProductVariantsColumns[11]},
 				RefColumns: []*schema.Column{ProductsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -176,7 +366,7 @@ var (
 			{
 				Name:    "productvariant_product_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{ProductVariantsColumns[10], ProductVariantsColumns[9]},
+				Columns: []*schema.Column{ProductVariantsColumns[11], ProductVariantsColumns[10]},
 			},
 		},
 	}
@@ -289,8 +479,14 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AddressesTable,
+		CartsTable,
+		CartLinesTable,
 		CategoriesTable,
 		CustomersTable,
+		DiscountCodesTable,
+		OrdersTable,
+		OrderEventsTable,
+		OrderLinesTable,
 		ProductsTable,
 		ProductVariantsTable,
 		RefreshTokensTable,
@@ -302,8 +498,19 @@ var (
 
 func init() {
 	AddressesTable.ForeignKeys[0].RefTable = CustomersTable
+	CartsTable.ForeignKeys[0].RefTable = CustomersTable
+	CartLinesTable.ForeignKeys[0].RefTable = CartsTable
+	CartLinesTable.ForeignKeys[1].RefTable = ProductVariantsTable
 	CategoriesTable.ForeignKeys[0].RefTable = CategoriesTable
 	CustomersTable.ForeignKeys[0].RefTable = AddressesTable
+	DiscountCodesTable.Annotation = &entsql.Annotation{}
+	DiscountCodesTable.Annotation.Checks = map[string]string{
+		"discount_usage_within_limit": "usage_limit IS NULL OR used_count <= usage_limit",
+	}
+	OrdersTable.ForeignKeys[0].RefTable = CustomersTable
+	OrderEventsTable.ForeignKeys[0].RefTable = OrdersTable
+	OrderLinesTable.ForeignKeys[0].RefTable = OrdersTable
+	OrderLinesTable.ForeignKeys[1].RefTable = ProductVariantsTable
 	ProductsTable.ForeignKeys[0].RefTable = CategoriesTable
 	ProductVariantsTable.ForeignKeys[0].RefTable = ProductsTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = SessionsTable

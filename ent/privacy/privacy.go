@@ -134,6 +134,54 @@ func (f AddressMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AddressMutation", m)
 }
 
+// The CartQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CartQueryRuleFunc func(context.Context, *ent.CartQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CartQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CartQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CartQuery", q)
+}
+
+// The CartMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CartMutationRuleFunc func(context.Context, *ent.CartMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CartMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CartMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CartMutation", m)
+}
+
+// The CartLineQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CartLineQueryRuleFunc func(context.Context, *ent.CartLineQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CartLineQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CartLineQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CartLineQuery", q)
+}
+
+// The CartLineMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CartLineMutationRuleFunc func(context.Context, *ent.CartLineMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CartLineMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CartLineMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CartLineMutation", m)
+}
+
 // The CategoryQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type CategoryQueryRuleFunc func(context.Context, *ent.CategoryQuery) error
@@ -180,6 +228,102 @@ func (f CustomerMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CustomerMutation", m)
+}
+
+// The DiscountCodeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DiscountCodeQueryRuleFunc func(context.Context, *ent.DiscountCodeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DiscountCodeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DiscountCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DiscountCodeQuery", q)
+}
+
+// The DiscountCodeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DiscountCodeMutationRuleFunc func(context.Context, *ent.DiscountCodeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DiscountCodeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DiscountCodeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DiscountCodeMutation", m)
+}
+
+// The OrderQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OrderQueryRuleFunc func(context.Context, *ent.OrderQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OrderQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OrderQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OrderQuery", q)
+}
+
+// The OrderMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OrderMutationRuleFunc func(context.Context, *ent.OrderMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OrderMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OrderMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OrderMutation", m)
+}
+
+// The OrderEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OrderEventQueryRuleFunc func(context.Context, *ent.OrderEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OrderEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OrderEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OrderEventQuery", q)
+}
+
+// The OrderEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OrderEventMutationRuleFunc func(context.Context, *ent.OrderEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OrderEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OrderEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OrderEventMutation", m)
+}
+
+// The OrderLineQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OrderLineQueryRuleFunc func(context.Context, *ent.OrderLineQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OrderLineQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OrderLineQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OrderLineQuery", q)
+}
+
+// The OrderLineMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OrderLineMutationRuleFunc func(context.Context, *ent.OrderLineMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OrderLineMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OrderLineMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OrderLineMutation", m)
 }
 
 // The ProductQueryRuleFunc type is an adapter to allow the use of ordinary

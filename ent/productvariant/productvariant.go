@@ -34,6 +34,8 @@ const (
 	FieldCompareAtPrice = "compare_at_price"
 	// FieldCurrencyCode holds the string denoting the currency_code field in the database.
 	FieldCurrencyCode = "currency_code"
+	// FieldStockVersion holds the string denoting the stock_version field in the database.
+	FieldStockVersion = "stock_version"
 	// FieldPosition holds the string denoting the position field in the database.
 	FieldPosition = "position"
 	// EdgeProduct holds the string denoting the product edge name in mutations.
@@ -70,6 +72,7 @@ var Columns = []string{
 	FieldPrice,
 	FieldCompareAtPrice,
 	FieldCurrencyCode,
+	FieldStockVersion,
 	FieldPosition,
 }
 
@@ -113,6 +116,8 @@ var (
 	DefaultCurrencyCode string
 	// CurrencyCodeValidator is a validator for the "currency_code" field. It is called by the builders before save.
 	CurrencyCodeValidator func(string) error
+	// DefaultStockVersion holds the default value on creation for the "stock_version" field.
+	DefaultStockVersion int64
 	// DefaultPosition holds the default value on creation for the "position" field.
 	DefaultPosition int
 )
@@ -163,6 +168,11 @@ func ByCompareAtPrice(opts ...sql.OrderTermOption) OrderOption {
 // ByCurrencyCode orders the results by the currency_code field.
 func ByCurrencyCode(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCurrencyCode, opts...).ToFunc()
+}
+
+// ByStockVersion orders the results by the stock_version field.
+func ByStockVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStockVersion, opts...).ToFunc()
 }
 
 // ByPosition orders the results by the position field.

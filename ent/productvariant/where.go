@@ -95,6 +95,11 @@ func CurrencyCode(v string) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldEQ(FieldCurrencyCode, v))
 }
 
+// StockVersion applies equality check predicate on the "stock_version" field. It's identical to StockVersionEQ.
+func StockVersion(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldEQ(FieldStockVersion, v))
+}
+
 // Position applies equality check predicate on the "position" field. It's identical to PositionEQ.
 func Position(v int) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldEQ(FieldPosition, v))
@@ -483,6 +488,46 @@ func CurrencyCodeEqualFold(v string) predicate.ProductVariant {
 // CurrencyCodeContainsFold applies the ContainsFold predicate on the "currency_code" field.
 func CurrencyCodeContainsFold(v string) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldContainsFold(FieldCurrencyCode, v))
+}
+
+// StockVersionEQ applies the EQ predicate on the "stock_version" field.
+func StockVersionEQ(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldEQ(FieldStockVersion, v))
+}
+
+// StockVersionNEQ applies the NEQ predicate on the "stock_version" field.
+func StockVersionNEQ(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNEQ(FieldStockVersion, v))
+}
+
+// StockVersionIn applies the In predicate on the "stock_version" field.
+func StockVersionIn(vs ...int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldIn(FieldStockVersion, vs...))
+}
+
+// StockVersionNotIn applies the NotIn predicate on the "stock_version" field.
+func StockVersionNotIn(vs ...int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNotIn(FieldStockVersion, vs...))
+}
+
+// StockVersionGT applies the GT predicate on the "stock_version" field.
+func StockVersionGT(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldGT(FieldStockVersion, v))
+}
+
+// StockVersionGTE applies the GTE predicate on the "stock_version" field.
+func StockVersionGTE(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldGTE(FieldStockVersion, v))
+}
+
+// StockVersionLT applies the LT predicate on the "stock_version" field.
+func StockVersionLT(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldLT(FieldStockVersion, v))
+}
+
+// StockVersionLTE applies the LTE predicate on the "stock_version" field.
+func StockVersionLTE(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldLTE(FieldStockVersion, v))
 }
 
 // PositionEQ applies the EQ predicate on the "position" field.

@@ -5,8 +5,14 @@ package runtime
 import (
 	"context"
 	"storefront/ent/address"
+	"storefront/ent/cart"
+	"storefront/ent/cartline"
 	"storefront/ent/category"
 	"storefront/ent/customer"
+	"storefront/ent/discountcode"
+	"storefront/ent/order"
+	"storefront/ent/orderevent"
+	"storefront/ent/orderline"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/ent/refreshtoken"
@@ -139,6 +145,77 @@ func init() {
 	address.DefaultPhone = addressDescPhone.Default.(string)
 	// address.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
 	address.PhoneValidator = addressDescPhone.Validators[0].(func(string) error)
+	cartMixin := schema.Cart{}.Mixin()
+	cart.Policy = privacy.NewPolicies(schema.Cart{})
+	cart.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cart.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cartMixinFields0 := cartMixin[0].Fields()
+	_ = cartMixinFields0
+	cartMixinFields1 := cartMixin[1].Fields()
+	_ = cartMixinFields1
+	cartFields := schema.Cart{}.Fields()
+	_ = cartFields
+	// cartDescCreatedAt is the schema descriptor for created_at field.
+	cartDescCreatedAt := cartMixinFields1[0].Descriptor()
+	// cart.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cart.DefaultCreatedAt = cartDescCreatedAt.Default.(func() time.Time)
+	// cartDescUpdatedAt is the schema descriptor for updated_at field.
+	cartDescUpdatedAt := cartMixinFields1[1].Descriptor()
+	// cart.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cart.DefaultUpdatedAt = cartDescUpdatedAt.Default.(func() time.Time)
+	// cart.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cart.UpdateDefaultUpdatedAt = cartDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cartDescVersion is the schema descriptor for version field.
+	cartDescVersion := cartFields[1].Descriptor()
+	// cart.DefaultVersion holds the default value on creation for the version field.
+	cart.DefaultVersion = cartDescVersion.Default.(int)
+	// cartDescDiscountCode is the schema descriptor for discount_code field.
+	cartDescDiscountCode := cartFields[3].Descriptor()
+	// cart.DiscountCodeValidator is a validator for the "discount_code" field. It is called by the builders before save.
+	cart.DiscountCodeValidator = cartDescDiscountCode.Validators[0].(func(string) error)
+	// cartDescID is the schema descriptor for id field.
+	cartDescID := cartMixinFields0[0].Descriptor()
+	// cart.DefaultID holds the default value on creation for the id field.
+	cart.DefaultID = cartDescID.Default.(func() int)
+	cartline.Policy = privacy.NewPolicies(schema.CartLine{})
+	cartline.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cartline.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cartlineFields := schema.CartLine{}.Fields()
+	_ = cartlineFields
+	// cartlineDescQuantity is the schema descriptor for quantity field.
+	cartlineDescQuantity := cartlineFields[2].Descriptor()
+	// cartline.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	cartline.QuantityValidator = func() func(int) error {
+		validators := cartlineDescQuantity.Validators
+		fns := [...]func(int) error{
+			validators[0].(func(int) error),
+			validators[1].(func(int) error),
+		}
+		return func(quantity int) error {
+			for _, fn := range fns {
+				if err := fn(quantity); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cartlineDescCreatedAt is the schema descriptor for created_at field.
+	cartlineDescCreatedAt := cartlineFields[3].Descriptor()
+	// cartline.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cartline.DefaultCreatedAt = cartlineDescCreatedAt.Default.(func() time.Time)
 	category.Policy = privacy.NewPolicies(schema.Category{})
 	category.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -246,6 +323,186 @@ func init() {
 	customerDescPasswordHash := customerFields[2].Descriptor()
 	// customer.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
 	customer.PasswordHashValidator = customerDescPasswordHash.Validators[0].(func(string) error)
+	discountcodeMixin := schema.DiscountCode{}.Mixin()
+	discountcode.Policy = privacy.NewPolicies(schema.DiscountCode{})
+	discountcode.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := discountcode.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	discountcodeMixinFields0 := discountcodeMixin[0].Fields()
+	_ = discountcodeMixinFields0
+	discountcodeFields := schema.DiscountCode{}.Fields()
+	_ = discountcodeFields
+	// discountcodeDescCreatedAt is the schema descriptor for created_at field.
+	discountcodeDescCreatedAt := discountcodeMixinFields0[0].Descriptor()
+	// discountcode.DefaultCreatedAt holds the default value on creation for the created_at field.
+	discountcode.DefaultCreatedAt = discountcodeDescCreatedAt.Default.(func() time.Time)
+	// discountcodeDescUpdatedAt is the schema descriptor for updated_at field.
+	discountcodeDescUpdatedAt := discountcodeMixinFields0[1].Descriptor()
+	// discountcode.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	discountcode.DefaultUpdatedAt = discountcodeDescUpdatedAt.Default.(func() time.Time)
+	// discountcode.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	discountcode.UpdateDefaultUpdatedAt = discountcodeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// discountcodeDescCode is the schema descriptor for code field.
+	discountcodeDescCode := discountcodeFields[0].Descriptor()
+	// discountcode.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	discountcode.CodeValidator = func() func(string) error {
+		validators := discountcodeDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// discountcodeDescValue is the schema descriptor for value field.
+	discountcodeDescValue := discountcodeFields[2].Descriptor()
+	// discountcode.ValueValidator is a validator for the "value" field. It is called by the builders before save.
+	discountcode.ValueValidator = discountcodeDescValue.Validators[0].(func(int64) error)
+	// discountcodeDescMinSubtotal is the schema descriptor for min_subtotal field.
+	discountcodeDescMinSubtotal := discountcodeFields[3].Descriptor()
+	// discountcode.DefaultMinSubtotal holds the default value on creation for the min_subtotal field.
+	discountcode.DefaultMinSubtotal = discountcodeDescMinSubtotal.Default.(int64)
+	// discountcode.MinSubtotalValidator is a validator for the "min_subtotal" field. It is called by the builders before save.
+	discountcode.MinSubtotalValidator = discountcodeDescMinSubtotal.Validators[0].(func(int64) error)
+	// discountcodeDescUsageLimit is the schema descriptor for usage_limit field.
+	discountcodeDescUsageLimit := discountcodeFields[6].Descriptor()
+	// discountcode.UsageLimitValidator is a validator for the "usage_limit" field. It is called by the builders before save.
+	discountcode.UsageLimitValidator = discountcodeDescUsageLimit.Validators[0].(func(int) error)
+	// discountcodeDescUsedCount is the schema descriptor for used_count field.
+	discountcodeDescUsedCount := discountcodeFields[7].Descriptor()
+	// discountcode.DefaultUsedCount holds the default value on creation for the used_count field.
+	discountcode.DefaultUsedCount = discountcodeDescUsedCount.Default.(int)
+	// discountcode.UsedCountValidator is a validator for the "used_count" field. It is called by the builders before save.
+	discountcode.UsedCountValidator = discountcodeDescUsedCount.Validators[0].(func(int) error)
+	// discountcodeDescActive is the schema descriptor for active field.
+	discountcodeDescActive := discountcodeFields[8].Descriptor()
+	// discountcode.DefaultActive holds the default value on creation for the active field.
+	discountcode.DefaultActive = discountcodeDescActive.Default.(bool)
+	orderMixin := schema.Order{}.Mixin()
+	order.Policy = privacy.NewPolicies(schema.Order{})
+	order.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := order.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	orderMixinFields0 := orderMixin[0].Fields()
+	_ = orderMixinFields0
+	orderMixinFields1 := orderMixin[1].Fields()
+	_ = orderMixinFields1
+	orderFields := schema.Order{}.Fields()
+	_ = orderFields
+	// orderDescCreatedAt is the schema descriptor for created_at field.
+	orderDescCreatedAt := orderMixinFields1[0].Descriptor()
+	// order.DefaultCreatedAt holds the default value on creation for the created_at field.
+	order.DefaultCreatedAt = orderDescCreatedAt.Default.(func() time.Time)
+	// orderDescUpdatedAt is the schema descriptor for updated_at field.
+	orderDescUpdatedAt := orderMixinFields1[1].Descriptor()
+	// order.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	order.DefaultUpdatedAt = orderDescUpdatedAt.Default.(func() time.Time)
+	// order.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	order.UpdateDefaultUpdatedAt = orderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// orderDescNumber is the schema descriptor for number field.
+	orderDescNumber := orderFields[0].Descriptor()
+	// order.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	order.NumberValidator = orderDescNumber.Validators[0].(func(string) error)
+	// orderDescEmail is the schema descriptor for email field.
+	orderDescEmail := orderFields[3].Descriptor()
+	// order.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	order.EmailValidator = func() func(string) error {
+		validators := orderDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderDescCurrencyCode is the schema descriptor for currency_code field.
+	orderDescCurrencyCode := orderFields[5].Descriptor()
+	// order.CurrencyCodeValidator is a validator for the "currency_code" field. It is called by the builders before save.
+	order.CurrencyCodeValidator = func() func(string) error {
+		validators := orderDescCurrencyCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency_code string) error {
+			for _, fn := range fns {
+				if err := fn(currency_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderDescDiscount is the schema descriptor for discount field.
+	orderDescDiscount := orderFields[7].Descriptor()
+	// order.DefaultDiscount holds the default value on creation for the discount field.
+	order.DefaultDiscount = orderDescDiscount.Default.(int64)
+	// orderDescShipping is the schema descriptor for shipping field.
+	orderDescShipping := orderFields[8].Descriptor()
+	// order.DefaultShipping holds the default value on creation for the shipping field.
+	order.DefaultShipping = orderDescShipping.Default.(int64)
+	// orderDescTax is the schema descriptor for tax field.
+	orderDescTax := orderFields[9].Descriptor()
+	// order.DefaultTax holds the default value on creation for the tax field.
+	order.DefaultTax = orderDescTax.Default.(int64)
+	// orderDescIdempotencyKey is the schema descriptor for idempotency_key field.
+	orderDescIdempotencyKey := orderFields[14].Descriptor()
+	// order.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	order.IdempotencyKeyValidator = orderDescIdempotencyKey.Validators[0].(func(string) error)
+	// orderDescID is the schema descriptor for id field.
+	orderDescID := orderMixinFields0[0].Descriptor()
+	// order.DefaultID holds the default value on creation for the id field.
+	order.DefaultID = orderDescID.Default.(func() int)
+	orderevent.Policy = privacy.NewPolicies(schema.OrderEvent{})
+	orderevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := orderevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ordereventFields := schema.OrderEvent{}.Fields()
+	_ = ordereventFields
+	// ordereventDescNote is the schema descriptor for note field.
+	ordereventDescNote := ordereventFields[2].Descriptor()
+	// orderevent.DefaultNote holds the default value on creation for the note field.
+	orderevent.DefaultNote = ordereventDescNote.Default.(string)
+	// ordereventDescCreatedAt is the schema descriptor for created_at field.
+	ordereventDescCreatedAt := ordereventFields[3].Descriptor()
+	// orderevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	orderevent.DefaultCreatedAt = ordereventDescCreatedAt.Default.(func() time.Time)
+	orderline.Policy = privacy.NewPolicies(schema.OrderLine{})
+	orderline.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := orderline.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	productMixin := schema.Product{}.Mixin()
 	product.Policy = privacy.NewPolicies(schema.Product{})
 	product.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -422,8 +679,12 @@ func init() {
 			return nil
 		}
 	}()
+	// productvariantDescStockVersion is the schema descriptor for stock_version field.
+	productvariantDescStockVersion := productvariantFields[7].Descriptor()
+	// productvariant.DefaultStockVersion holds the default value on creation for the stock_version field.
+	productvariant.DefaultStockVersion = productvariantDescStockVersion.Default.(int64)
 	// productvariantDescPosition is the schema descriptor for position field.
-	productvariantDescPosition := productvariantFields[7].Descriptor()
+	productvariantDescPosition := productvariantFields[8].Descriptor()
 	// productvariant.DefaultPosition holds the default value on creation for the position field.
 	productvariant.DefaultPosition = productvariantDescPosition.Default.(int)
 	refreshtoken.Policy = privacy.NewPolicies(schema.RefreshToken{})

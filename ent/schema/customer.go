@@ -43,6 +43,11 @@ func (Customer) Edges() []ent.Edge {
 			Unique().Field("default_address_id"),
 		edge.To("sessions", Session.Type).
 			Annotations(entgql.Skip(), entsqlCascade()),
+		edge.To("carts", Cart.Type).
+			Annotations(entgql.Skip()),
+		// Exposed as a paginated connection in schema/order.graphql.
+		edge.To("orders", Order.Type).
+			Annotations(entgql.Skip()),
 	}
 }
 

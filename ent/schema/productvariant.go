@@ -40,6 +40,9 @@ func (ProductVariant) Fields() []ent.Field {
 			Annotations(entgql.Skip()),
 		field.String("currency_code").Default("USD").MinLen(3).MaxLen(3).
 			Annotations(entgql.Skip()),
+		field.Int64("stock_version").Default(0).
+			Comment("Increases with every stock change of the variant; inventory events carry it.").
+			Annotations(entgql.Skip()),
 		field.Int("position").Default(0).
 			Comment("Order among the product's variants, smallest first.").
 			Annotations(entgql.Skip()),

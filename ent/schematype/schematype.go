@@ -16,3 +16,22 @@ type SelectedOption struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 }
+
+// MailingAddress is a postal address as an order keeps it.
+type MailingAddress struct {
+	FirstName   string `json:"firstName"`
+	LastName    string `json:"lastName"`
+	Address1    string `json:"address1"`
+	Address2    string `json:"address2,omitempty"`
+	City        string `json:"city"`
+	Province    string `json:"province,omitempty"`
+	Zip         string `json:"zip,omitempty"`
+	CountryCode string `json:"countryCode"`
+	Phone       string `json:"phone,omitempty"`
+}
+
+// Allocation is stock taken from one warehouse for an order line.
+type Allocation struct {
+	WarehouseID int `json:"warehouseId"`
+	Quantity    int `json:"quantity"`
+}

@@ -24,8 +24,15 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Cart() CartResolver
+	CartCost() CartCostResolver
+	CartLine() CartLineResolver
 	Category() CategoryResolver
+	Customer() CustomerResolver
 	Mutation() MutationResolver
+	Order() OrderResolver
+	OrderLine() OrderLineResolver
+	OrderStatusEvent() OrderStatusEventResolver
 	Product() ProductResolver
 	ProductVariant() ProductVariantResolver
 	Query() QueryResolver
@@ -49,6 +56,50 @@ type ComplexityRoot struct {
 		Province    func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
 		Zip         func(childComplexity int) int
+	}
+
+	Cart struct {
+		Cost          func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		DiscountCode  func(childComplexity int) int
+		GlobalID      func(childComplexity int) int
+		Lines         func(childComplexity int) int
+		TotalQuantity func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
+	}
+
+	CartCost struct {
+		Discount func(childComplexity int) int
+		Shipping func(childComplexity int) int
+		Subtotal func(childComplexity int) int
+		Tax      func(childComplexity int) int
+		Total    func(childComplexity int) int
+	}
+
+	CartLine struct {
+		Cost     func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Quantity func(childComplexity int) int
+		Variant  func(childComplexity int) int
+	}
+
+	CartLineCost struct {
+		Total     func(childComplexity int) int
+		UnitPrice func(childComplexity int) int
+	}
+
+	CartPayload struct {
+		Cart       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+		Warnings   func(childComplexity int) int
+	}
+
+	CartWarning struct {
+		AvailableQuantity func(childComplexity int) int
+		Code              func(childComplexity int) int
+		Message           func(childComplexity int) int
+		VariantID         func(childComplexity int) int
 	}
 
 	Category struct {
@@ -77,13 +128,20 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CheckoutCompletePayload struct {
+		Order      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Customer struct {
 		Addresses      func(childComplexity int) int
+		Cart           func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		DefaultAddress func(childComplexity int) int
 		Email          func(childComplexity int) int
 		GlobalID       func(childComplexity int) int
 		Name           func(childComplexity int) int
+		Orders         func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
 		Role           func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
 	}
@@ -141,6 +199,18 @@ type ComplexityRoot struct {
 		Width   func(childComplexity int) int
 	}
 
+	MailingAddress struct {
+		Address1    func(childComplexity int) int
+		Address2    func(childComplexity int) int
+		City        func(childComplexity int) int
+		CountryCode func(childComplexity int) int
+		FirstName   func(childComplexity int) int
+		LastName    func(childComplexity int) int
+		Phone       func(childComplexity int) int
+		Province    func(childComplexity int) int
+		Zip         func(childComplexity int) int
+	}
+
 	Money struct {
 		Amount       func(childComplexity int) int
 		CurrencyCode func(childComplexity int) int
@@ -148,8 +218,15 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		CartCreate                   func(childComplexity int, input *model.CartCreateInput) int
+		CartDiscountCodeUpdate       func(childComplexity int, cartID gid.ID, code string, expectedVersion *int) int
+		CartLinesAdd                 func(childComplexity int, cartID gid.ID, lines []*model.CartLineInput, expectedVersion *int) int
+		CartLinesRemove              func(childComplexity int, cartID gid.ID, lineIds []*gid.ID, expectedVersion *int) int
+		CartLinesUpdate              func(childComplexity int, cartID gid.ID, lines []*model.CartLineUpdateInput, expectedVersion *int) int
+		CartMerge                    func(childComplexity int, guestCartID gid.ID) int
 		CategoryCreate               func(childComplexity int, input model.CategoryCreateInput) int
 		CategoryUpdate               func(childComplexity int, id gid.ID, input model.CategoryUpdateInput) int
+		CheckoutComplete             func(childComplexity int, input model.CheckoutCompleteInput) int
 		CustomerAddressCreate        func(childComplexity int, address model.MailingAddressInput, setAsDefault *bool) int
 		CustomerAddressDelete        func(childComplexity int, id gid.ID) int
 		CustomerAddressUpdate        func(childComplexity int, id gid.ID, address model.MailingAddressInput) int
@@ -160,6 +237,10 @@ type ComplexityRoot struct {
 		CustomerSignIn               func(childComplexity int, input model.CustomerSignInInput) int
 		CustomerSignOut              func(childComplexity int, refreshToken *string) int
 		CustomerUpdate               func(childComplexity int, input model.CustomerUpdateInput) int
+		OrderCancel                  func(childComplexity int, id gid.ID) int
+		OrderFulfill                 func(childComplexity int, id gid.ID) int
+		OrderMarkDelivered           func(childComplexity int, id gid.ID) int
+		OrderPay                     func(childComplexity int, id gid.ID, paymentToken *string) int
 		ProductCreate                func(childComplexity int, input model.ProductCreateInput) int
 		ProductUpdate                func(childComplexity int, id gid.ID, input model.ProductUpdateInput) int
 		ProductVariantCreate         func(childComplexity int, input model.ProductVariantCreateInput) int
@@ -167,6 +248,56 @@ type ComplexityRoot struct {
 		StockLevelSet                func(childComplexity int, input model.StockLevelSetInput) int
 		WarehouseCreate              func(childComplexity int, input model.WarehouseCreateInput) int
 		WarehouseUpdate              func(childComplexity int, id gid.ID, input model.WarehouseUpdateInput) int
+	}
+
+	Order struct {
+		CreatedAt       func(childComplexity int) int
+		DiscountCode    func(childComplexity int) int
+		Email           func(childComplexity int) int
+		GlobalID        func(childComplexity int) int
+		Lines           func(childComplexity int) int
+		Number          func(childComplexity int) int
+		ShippingAddress func(childComplexity int) int
+		Status          func(childComplexity int) int
+		StatusHistory   func(childComplexity int) int
+		SubtotalPrice   func(childComplexity int) int
+		TotalDiscount   func(childComplexity int) int
+		TotalPrice      func(childComplexity int) int
+		TotalShipping   func(childComplexity int) int
+		TotalTax        func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+	}
+
+	OrderConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OrderLine struct {
+		ProductTitle func(childComplexity int) int
+		Quantity     func(childComplexity int) int
+		Sku          func(childComplexity int) int
+		Total        func(childComplexity int) int
+		UnitPrice    func(childComplexity int) int
+		Variant      func(childComplexity int) int
+		VariantTitle func(childComplexity int) int
+	}
+
+	OrderPayload struct {
+		Order      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	OrderStatusEvent struct {
+		CreatedAt func(childComplexity int) int
+		Note      func(childComplexity int) int
+		Status    func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -234,10 +365,13 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Cart       func(childComplexity int, id gid.ID) int
 		Categories func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.CategoryFilter) int
 		Category   func(childComplexity int, id *gid.ID, slug *string) int
 		Node       func(childComplexity int, id gid.ID) int
 		Nodes      func(childComplexity int, ids []*gid.ID) int
+		Order      func(childComplexity int, id gid.ID) int
+		Orders     func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.OrderFilter) int
 		Product    func(childComplexity int, id *gid.ID, slug *string) int
 		Products   func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.ProductFilter, sortKey *model.ProductSortKeys, reverse *bool) int
 		Viewer     func(childComplexity int) int
@@ -379,6 +513,168 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Address.Zip(childComplexity), true
 
+	case "Cart.cost":
+		if e.ComplexityRoot.Cart.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.Cost(childComplexity), true
+	case "Cart.createdAt":
+		if e.ComplexityRoot.Cart.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.CreatedAt(childComplexity), true
+	case "Cart.discountCode":
+		if e.ComplexityRoot.Cart.DiscountCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.DiscountCode(childComplexity), true
+	case "Cart.id":
+		if e.ComplexityRoot.Cart.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.GlobalID(childComplexity), true
+	case "Cart.lines":
+		if e.ComplexityRoot.Cart.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.Lines(childComplexity), true
+	case "Cart.totalQuantity":
+		if e.ComplexityRoot.Cart.TotalQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.TotalQuantity(childComplexity), true
+	case "Cart.updatedAt":
+		if e.ComplexityRoot.Cart.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.UpdatedAt(childComplexity), true
+	case "Cart.version":
+		if e.ComplexityRoot.Cart.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.Version(childComplexity), true
+
+	case "CartCost.discount":
+		if e.ComplexityRoot.CartCost.Discount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartCost.Discount(childComplexity), true
+	case "CartCost.shipping":
+		if e.ComplexityRoot.CartCost.Shipping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartCost.Shipping(childComplexity), true
+	case "CartCost.subtotal":
+		if e.ComplexityRoot.CartCost.Subtotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartCost.Subtotal(childComplexity), true
+	case "CartCost.tax":
+		if e.ComplexityRoot.CartCost.Tax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartCost.Tax(childComplexity), true
+	case "CartCost.total":
+		if e.ComplexityRoot.CartCost.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartCost.Total(childComplexity), true
+
+	case "CartLine.cost":
+		if e.ComplexityRoot.CartLine.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartLine.Cost(childComplexity), true
+	case "CartLine.id":
+		if e.ComplexityRoot.CartLine.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartLine.ID(childComplexity), true
+	case "CartLine.quantity":
+		if e.ComplexityRoot.CartLine.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartLine.Quantity(childComplexity), true
+	case "CartLine.variant":
+		if e.ComplexityRoot.CartLine.Variant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartLine.Variant(childComplexity), true
+
+	case "CartLineCost.total":
+		if e.ComplexityRoot.CartLineCost.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartLineCost.Total(childComplexity), true
+	case "CartLineCost.unitPrice":
+		if e.ComplexityRoot.CartLineCost.UnitPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartLineCost.UnitPrice(childComplexity), true
+
+	case "CartPayload.cart":
+		if e.ComplexityRoot.CartPayload.Cart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartPayload.Cart(childComplexity), true
+	case "CartPayload.userErrors":
+		if e.ComplexityRoot.CartPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartPayload.UserErrors(childComplexity), true
+	case "CartPayload.warnings":
+		if e.ComplexityRoot.CartPayload.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartPayload.Warnings(childComplexity), true
+
+	case "CartWarning.availableQuantity":
+		if e.ComplexityRoot.CartWarning.AvailableQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartWarning.AvailableQuantity(childComplexity), true
+	case "CartWarning.code":
+		if e.ComplexityRoot.CartWarning.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartWarning.Code(childComplexity), true
+	case "CartWarning.message":
+		if e.ComplexityRoot.CartWarning.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartWarning.Message(childComplexity), true
+	case "CartWarning.variantId":
+		if e.ComplexityRoot.CartWarning.VariantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartWarning.VariantID(childComplexity), true
+
 	case "Category.children":
 		if e.ComplexityRoot.Category.Children == nil {
 			break
@@ -472,12 +768,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CategoryPayload.UserErrors(childComplexity), true
 
+	case "CheckoutCompletePayload.order":
+		if e.ComplexityRoot.CheckoutCompletePayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutCompletePayload.Order(childComplexity), true
+	case "CheckoutCompletePayload.userErrors":
+		if e.ComplexityRoot.CheckoutCompletePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutCompletePayload.UserErrors(childComplexity), true
+
 	case "Customer.addresses":
 		if e.ComplexityRoot.Customer.Addresses == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.Addresses(childComplexity), true
+	case "Customer.cart":
+		if e.ComplexityRoot.Customer.Cart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Cart(childComplexity), true
 	case "Customer.createdAt":
 		if e.ComplexityRoot.Customer.CreatedAt == nil {
 			break
@@ -508,6 +823,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Name(childComplexity), true
+	case "Customer.orders":
+		if e.ComplexityRoot.Customer.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Orders(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["last"].(*int), args["before"].(*entgql.Cursor[int])), true
 	case "Customer.role":
 		if e.ComplexityRoot.Customer.Role == nil {
 			break
@@ -686,6 +1012,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Image.Width(childComplexity), true
 
+	case "MailingAddress.address1":
+		if e.ComplexityRoot.MailingAddress.Address1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailingAddress.Address1(childComplexity), true
+	case "MailingAddress.address2":
+		if e.ComplexityRoot.MailingAddress.Address2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailingAddress.Address2(childComplexity), true
+	case "MailingAddress.city":
+		if e.ComplexityRoot.MailingAddress.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailingAddress.City(childComplexity), true
+	case "MailingAddress.countryCode":
+		if e.ComplexityRoot.MailingAddress.CountryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailingAddress.CountryCode(childComplexity), true
+	case "MailingAddress.firstName":
+		if e.ComplexityRoot.MailingAddress.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailingAddress.FirstName(childComplexity), true
+	case "MailingAddress.lastName":
+		if e.ComplexityRoot.MailingAddress.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailingAddress.LastName(childComplexity), true
+	case "MailingAddress.phone":
+		if e.ComplexityRoot.MailingAddress.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailingAddress.Phone(childComplexity), true
+	case "MailingAddress.province":
+		if e.ComplexityRoot.MailingAddress.Province == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailingAddress.Province(childComplexity), true
+	case "MailingAddress.zip":
+		if e.ComplexityRoot.MailingAddress.Zip == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailingAddress.Zip(childComplexity), true
+
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
 			break
@@ -705,6 +1086,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.MinorUnits(childComplexity), true
 
+	case "Mutation.cartCreate":
+		if e.ComplexityRoot.Mutation.CartCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cartCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CartCreate(childComplexity, args["input"].(*model.CartCreateInput)), true
+	case "Mutation.cartDiscountCodeUpdate":
+		if e.ComplexityRoot.Mutation.CartDiscountCodeUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cartDiscountCodeUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CartDiscountCodeUpdate(childComplexity, args["cartId"].(gid.ID), args["code"].(string), args["expectedVersion"].(*int)), true
+	case "Mutation.cartLinesAdd":
+		if e.ComplexityRoot.Mutation.CartLinesAdd == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cartLinesAdd_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CartLinesAdd(childComplexity, args["cartId"].(gid.ID), args["lines"].([]*model.CartLineInput), args["expectedVersion"].(*int)), true
+	case "Mutation.cartLinesRemove":
+		if e.ComplexityRoot.Mutation.CartLinesRemove == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cartLinesRemove_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CartLinesRemove(childComplexity, args["cartId"].(gid.ID), args["lineIds"].([]*gid.ID), args["expectedVersion"].(*int)), true
+	case "Mutation.cartLinesUpdate":
+		if e.ComplexityRoot.Mutation.CartLinesUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cartLinesUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CartLinesUpdate(childComplexity, args["cartId"].(gid.ID), args["lines"].([]*model.CartLineUpdateInput), args["expectedVersion"].(*int)), true
+	case "Mutation.cartMerge":
+		if e.ComplexityRoot.Mutation.CartMerge == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cartMerge_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CartMerge(childComplexity, args["guestCartId"].(gid.ID)), true
 	case "Mutation.categoryCreate":
 		if e.ComplexityRoot.Mutation.CategoryCreate == nil {
 			break
@@ -727,6 +1174,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CategoryUpdate(childComplexity, args["id"].(gid.ID), args["input"].(model.CategoryUpdateInput)), true
+	case "Mutation.checkoutComplete":
+		if e.ComplexityRoot.Mutation.CheckoutComplete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkoutComplete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CheckoutComplete(childComplexity, args["input"].(model.CheckoutCompleteInput)), true
 	case "Mutation.customerAddressCreate":
 		if e.ComplexityRoot.Mutation.CustomerAddressCreate == nil {
 			break
@@ -837,6 +1295,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CustomerUpdate(childComplexity, args["input"].(model.CustomerUpdateInput)), true
+	case "Mutation.orderCancel":
+		if e.ComplexityRoot.Mutation.OrderCancel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderCancel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderCancel(childComplexity, args["id"].(gid.ID)), true
+	case "Mutation.orderFulfill":
+		if e.ComplexityRoot.Mutation.OrderFulfill == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderFulfill_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderFulfill(childComplexity, args["id"].(gid.ID)), true
+	case "Mutation.orderMarkDelivered":
+		if e.ComplexityRoot.Mutation.OrderMarkDelivered == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderMarkDelivered_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderMarkDelivered(childComplexity, args["id"].(gid.ID)), true
+	case "Mutation.orderPay":
+		if e.ComplexityRoot.Mutation.OrderPay == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_orderPay_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OrderPay(childComplexity, args["id"].(gid.ID), args["paymentToken"].(*string)), true
 	case "Mutation.productCreate":
 		if e.ComplexityRoot.Mutation.ProductCreate == nil {
 			break
@@ -914,6 +1416,204 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.WarehouseUpdate(childComplexity, args["id"].(gid.ID), args["input"].(model.WarehouseUpdateInput)), true
+
+	case "Order.createdAt":
+		if e.ComplexityRoot.Order.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
+	case "Order.discountCode":
+		if e.ComplexityRoot.Order.DiscountCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.DiscountCode(childComplexity), true
+	case "Order.email":
+		if e.ComplexityRoot.Order.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Email(childComplexity), true
+	case "Order.id":
+		if e.ComplexityRoot.Order.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.GlobalID(childComplexity), true
+	case "Order.lines":
+		if e.ComplexityRoot.Order.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Lines(childComplexity), true
+	case "Order.number":
+		if e.ComplexityRoot.Order.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Number(childComplexity), true
+	case "Order.shippingAddress":
+		if e.ComplexityRoot.Order.ShippingAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ShippingAddress(childComplexity), true
+	case "Order.status":
+		if e.ComplexityRoot.Order.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Status(childComplexity), true
+	case "Order.statusHistory":
+		if e.ComplexityRoot.Order.StatusHistory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.StatusHistory(childComplexity), true
+	case "Order.subtotalPrice":
+		if e.ComplexityRoot.Order.SubtotalPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.SubtotalPrice(childComplexity), true
+	case "Order.totalDiscount":
+		if e.ComplexityRoot.Order.TotalDiscount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.TotalDiscount(childComplexity), true
+	case "Order.totalPrice":
+		if e.ComplexityRoot.Order.TotalPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.TotalPrice(childComplexity), true
+	case "Order.totalShipping":
+		if e.ComplexityRoot.Order.TotalShipping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.TotalShipping(childComplexity), true
+	case "Order.totalTax":
+		if e.ComplexityRoot.Order.TotalTax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.TotalTax(childComplexity), true
+	case "Order.updatedAt":
+		if e.ComplexityRoot.Order.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.UpdatedAt(childComplexity), true
+
+	case "OrderConnection.edges":
+		if e.ComplexityRoot.OrderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.Edges(childComplexity), true
+	case "OrderConnection.pageInfo":
+		if e.ComplexityRoot.OrderConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.PageInfo(childComplexity), true
+	case "OrderConnection.totalCount":
+		if e.ComplexityRoot.OrderConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.TotalCount(childComplexity), true
+
+	case "OrderEdge.cursor":
+		if e.ComplexityRoot.OrderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEdge.Cursor(childComplexity), true
+	case "OrderEdge.node":
+		if e.ComplexityRoot.OrderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEdge.Node(childComplexity), true
+
+	case "OrderLine.productTitle":
+		if e.ComplexityRoot.OrderLine.ProductTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.ProductTitle(childComplexity), true
+	case "OrderLine.quantity":
+		if e.ComplexityRoot.OrderLine.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Quantity(childComplexity), true
+	case "OrderLine.sku":
+		if e.ComplexityRoot.OrderLine.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Sku(childComplexity), true
+	case "OrderLine.total":
+		if e.ComplexityRoot.OrderLine.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Total(childComplexity), true
+	case "OrderLine.unitPrice":
+		if e.ComplexityRoot.OrderLine.UnitPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.UnitPrice(childComplexity), true
+	case "OrderLine.variant":
+		if e.ComplexityRoot.OrderLine.Variant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Variant(childComplexity), true
+	case "OrderLine.variantTitle":
+		if e.ComplexityRoot.OrderLine.VariantTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.VariantTitle(childComplexity), true
+
+	case "OrderPayload.order":
+		if e.ComplexityRoot.OrderPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPayload.Order(childComplexity), true
+	case "OrderPayload.userErrors":
+		if e.ComplexityRoot.OrderPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPayload.UserErrors(childComplexity), true
+
+	case "OrderStatusEvent.at":
+		if e.ComplexityRoot.OrderStatusEvent.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.CreatedAt(childComplexity), true
+	case "OrderStatusEvent.note":
+		if e.ComplexityRoot.OrderStatusEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.Note(childComplexity), true
+	case "OrderStatusEvent.status":
+		if e.ComplexityRoot.OrderStatusEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.Status(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1163,6 +1863,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProductVariantPayload.UserErrors(childComplexity), true
 
+	case "Query.cart":
+		if e.ComplexityRoot.Query.Cart == nil {
+			break
+		}
+
+		args, err := ec.field_Query_cart_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Cart(childComplexity, args["id"].(gid.ID)), true
 	case "Query.categories":
 		if e.ComplexityRoot.Query.Categories == nil {
 			break
@@ -1208,6 +1919,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]*gid.ID)), true
+	case "Query.order":
+		if e.ComplexityRoot.Query.Order == nil {
+			break
+		}
+
+		args, err := ec.field_Query_order_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Order(childComplexity, args["id"].(gid.ID)), true
+	case "Query.orders":
+		if e.ComplexityRoot.Query.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["last"].(*int), args["before"].(*entgql.Cursor[int]), args["filter"].(*model.OrderFilter)), true
 	case "Query.product":
 		if e.ComplexityRoot.Query.Product == nil {
 			break
@@ -1403,15 +2136,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CartCreateInput", ec.unmarshalInputCartCreateInput),
+			graphql.NewInputUnmarshaler("CartLineInput", ec.unmarshalInputCartLineInput),
+			graphql.NewInputUnmarshaler("CartLineUpdateInput", ec.unmarshalInputCartLineUpdateInput),
 			graphql.NewInputUnmarshaler("CategoryCreateInput", ec.unmarshalInputCategoryCreateInput),
 			graphql.NewInputUnmarshaler("CategoryFilter", ec.unmarshalInputCategoryFilter),
 			graphql.NewInputUnmarshaler("CategoryUpdateInput", ec.unmarshalInputCategoryUpdateInput),
+			graphql.NewInputUnmarshaler("CheckoutCompleteInput", ec.unmarshalInputCheckoutCompleteInput),
 			graphql.NewInputUnmarshaler("CustomerCreateInput", ec.unmarshalInputCustomerCreateInput),
 			graphql.NewInputUnmarshaler("CustomerPasswordChangeInput", ec.unmarshalInputCustomerPasswordChangeInput),
 			graphql.NewInputUnmarshaler("CustomerSignInInput", ec.unmarshalInputCustomerSignInInput),
 			graphql.NewInputUnmarshaler("CustomerUpdateInput", ec.unmarshalInputCustomerUpdateInput),
 			graphql.NewInputUnmarshaler("ImageInput", ec.unmarshalInputImageInput),
 			graphql.NewInputUnmarshaler("MailingAddressInput", ec.unmarshalInputMailingAddressInput),
+			graphql.NewInputUnmarshaler("OrderFilter", ec.unmarshalInputOrderFilter),
 			graphql.NewInputUnmarshaler("PriceRangeFilter", ec.unmarshalInputPriceRangeFilter),
 			graphql.NewInputUnmarshaler("ProductCreateInput", ec.unmarshalInputProductCreateInput),
 			graphql.NewInputUnmarshaler("ProductFilter", ec.unmarshalInputProductFilter),
@@ -1498,6 +2236,174 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/cart.graphql", Input: `# Carts and checkout. A guest's cart is reached by its ID alone (keep it like
+# a password); a signed-in customer's carts are theirs only. Every cart
+# mutation returns the cart, userErrors (nothing changed) and warnings (the
+# change was made, but look: e.g. fewer units are available than the cart
+# holds). Send the cart's version as expectedVersion to refuse the change
+# when another device changed the cart meanwhile (userError CONFLICT).
+
+extend type Query {
+  """
+  A cart, by ID: a guest cart, or one of the viewer's.
+  """
+  cart(id: ID!): Cart
+}
+
+extend type Customer {
+  """
+  The customer's newest open cart, if any.
+  """
+  cart: Cart
+}
+
+extend type Cart {
+  """
+  The lines, in the order they were added.
+  """
+  lines: [CartLine!]!
+  """
+  The cost, computed now from current prices.
+  """
+  cost: CartCost!
+  """
+  The discount code applied, if it still applies.
+  """
+  discountCode: String
+  """
+  The number of units in the cart.
+  """
+  totalQuantity: Int!
+}
+
+"""
+A variant and a quantity in a cart.
+"""
+type CartLine {
+  id: ID!
+  quantity: Int!
+  """
+  Null when the variant is no longer for sale (the line blocks checkout).
+  """
+  variant: ProductVariant
+  """
+  The current price of one unit, and of the line.
+  """
+  cost: CartLineCost!
+}
+
+type CartLineCost {
+  unitPrice: Money!
+  total: Money!
+}
+
+type CartCost {
+  subtotal: Money!
+  discount: Money!
+  shipping: Money!
+  tax: Money!
+  total: Money!
+}
+
+input CartLineInput {
+  variantId: ID!
+  """
+  1 to 999.
+  """
+  quantity: Int!
+}
+
+input CartLineUpdateInput {
+  id: ID!
+  """
+  1 to 999; remove a line with cartLinesRemove.
+  """
+  quantity: Int!
+}
+
+input CartCreateInput {
+  lines: [CartLineInput!]
+}
+
+"""
+A remark on a change that was made anyway.
+"""
+type CartWarning {
+  """
+  OUT_OF_STOCK or NOT_ENOUGH_STOCK.
+  """
+  code: String!
+  message: String!
+  variantId: ID
+  """
+  How many units can be bought now.
+  """
+  availableQuantity: Int
+}
+
+type CartPayload {
+  cart: Cart
+  userErrors: [UserError!]!
+  warnings: [CartWarning!]!
+}
+
+extend type Mutation {
+  """
+  Creates a cart: the viewer's when signed in, else a guest cart.
+  """
+  cartCreate(input: CartCreateInput): CartPayload
+  """
+  Adds variants; a variant already in the cart gets the quantity added.
+  """
+  cartLinesAdd(cartId: ID!, lines: [CartLineInput!]!, expectedVersion: Int): CartPayload
+  """
+  Sets the quantities of lines.
+  """
+  cartLinesUpdate(cartId: ID!, lines: [CartLineUpdateInput!]!, expectedVersion: Int): CartPayload
+  """
+  Removes lines.
+  """
+  cartLinesRemove(cartId: ID!, lineIds: [ID!]!, expectedVersion: Int): CartPayload
+  """
+  Applies a discount code; an empty code removes it.
+  """
+  cartDiscountCodeUpdate(cartId: ID!, code: String!, expectedVersion: Int): CartPayload
+  """
+  Moves a guest cart into the signed-in customer's cart (quantities are
+  summed and held to what is available); the guest cart is closed.
+  """
+  cartMerge(guestCartId: ID!): CartPayload
+  """
+  Places the order for a cart. Send a fresh idempotencyKey (a UUID) per
+  checkout and the same one when retrying: a retry returns the same order.
+  """
+  checkoutComplete(input: CheckoutCompleteInput!): CheckoutCompletePayload
+}
+
+input CheckoutCompleteInput {
+  cartId: ID!
+  email: String!
+  shippingAddress: MailingAddressInput!
+  """
+  8 to 128 letters, digits or _.:- ; valid for 24 hours.
+  """
+  idempotencyKey: String!
+  """
+  The payment method for the payment provider. The built-in simulated
+  provider takes "tok_visa" (the default) and declines "tok_declined".
+  """
+  paymentToken: String
+}
+
+type CheckoutCompletePayload {
+  """
+  The order, also when its payment was declined (it then waits for payment:
+  see orderPay).
+  """
+  order: Order
+  userErrors: [UserError!]!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/catalog.graphql", Input: `# The catalogue: products, their variants and the category tree.
 # The types themselves are generated from ent/schema into ent.graphql;
 # this file adds what a storefront needs on top of them.
@@ -2037,6 +2943,15 @@ type Address implements Node {
   countryCode: String!
   phone: String!
 }
+type Cart implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  """
+  Increases on every change; mutations may send the version they saw.
+  """
+  version: Int!
+}
 type Category implements Node {
   id: ID!
   name: String!
@@ -2139,6 +3054,57 @@ interface Node @goModel(model: "storefront/ent.Noder") {
   The id of the object.
   """
   id: ID!
+}
+type Order implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  """
+  Short, readable on the phone: SF-XXXX-XXXX without look-alike letters.
+  """
+  number: String!
+  email: String!
+  status: OrderStatus!
+}
+"""
+A connection to a list of items.
+"""
+type OrderConnection {
+  """
+  A list of edges.
+  """
+  edges: [OrderEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type OrderEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Order
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+OrderStatus is enum for the field status
+"""
+enum OrderStatus @goModel(model: "storefront/ent/order.Status") {
+  PENDING_PAYMENT
+  PAID
+  FULFILLED
+  DELIVERED
+  CANCELLED
 }
 """
 Information about pagination in a connection.
@@ -2361,6 +3327,106 @@ type WarehousePayload {
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/order.graphql", Input: `# Orders: what checkout produced. Prices, titles and SKUs on order lines are
+# the ones at checkout.
+
+extend type Query {
+  """
+  An order, by ID: the viewer's own, a guest order (by its ID), or any for staff.
+  """
+  order(id: ID!): Order
+  """
+  Staff: all orders, newest first. Empty for everyone else (customers read
+  viewer.orders).
+  """
+  orders(first: Int, after: Cursor, last: Int, before: Cursor, filter: OrderFilter): OrderConnection!
+}
+
+input OrderFilter {
+  status: OrderStatus
+}
+
+extend type Customer {
+  """
+  The customer's orders, newest first.
+  """
+  orders(first: Int, after: Cursor, last: Int, before: Cursor): OrderConnection!
+}
+
+extend type Order {
+  lines: [OrderLine!]!
+  subtotalPrice: Money!
+  totalDiscount: Money!
+  totalShipping: Money!
+  totalTax: Money!
+  totalPrice: Money!
+  discountCode: String
+  shippingAddress: MailingAddress!
+  """
+  Each status the order went through, oldest first.
+  """
+  statusHistory: [OrderStatusEvent!]!
+}
+
+type OrderLine {
+  productTitle: String!
+  variantTitle: String!
+  sku: String!
+  quantity: Int!
+  unitPrice: Money!
+  total: Money!
+  """
+  The variant now; null when it is no longer for sale.
+  """
+  variant: ProductVariant
+}
+
+type OrderStatusEvent {
+  status: OrderStatus!
+  note: String!
+  at: Time!
+}
+
+"""
+A postal address as an order keeps it.
+"""
+type MailingAddress {
+  firstName: String!
+  lastName: String!
+  address1: String!
+  address2: String
+  city: String!
+  province: String
+  zip: String
+  countryCode: String!
+  phone: String
+}
+
+type OrderPayload {
+  order: Order
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  """
+  Pays an order that waits for payment (after a declined payment).
+  """
+  orderPay(id: ID!, paymentToken: String): OrderPayload
+  """
+  Staff: cancels an order that is waiting for payment or paid. Its stock goes
+  back; a paid order is refunded.
+  """
+  orderCancel(id: ID!): OrderPayload
+  """
+  Staff: marks a paid order shipped.
+  """
+  orderFulfill(id: ID!): OrderPayload
+  """
+  Staff: marks a shipped order delivered.
+  """
+  orderMarkDelivered(id: ID!): OrderPayload
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2396,6 +3462,94 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 		return ec.fieldContext_Address_phone(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
+}
+
+func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Cart_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Cart_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Cart_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_Cart_version(ctx, field)
+	case "lines":
+		return ec.fieldContext_Cart_lines(ctx, field)
+	case "cost":
+		return ec.fieldContext_Cart_cost(ctx, field)
+	case "discountCode":
+		return ec.fieldContext_Cart_discountCode(ctx, field)
+	case "totalQuantity":
+		return ec.fieldContext_Cart_totalQuantity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Cart", field.Name)
+}
+
+func (ec *executionContext) childFields_CartCost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subtotal":
+		return ec.fieldContext_CartCost_subtotal(ctx, field)
+	case "discount":
+		return ec.fieldContext_CartCost_discount(ctx, field)
+	case "shipping":
+		return ec.fieldContext_CartCost_shipping(ctx, field)
+	case "tax":
+		return ec.fieldContext_CartCost_tax(ctx, field)
+	case "total":
+		return ec.fieldContext_CartCost_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CartCost", field.Name)
+}
+
+func (ec *executionContext) childFields_CartLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CartLine_id(ctx, field)
+	case "quantity":
+		return ec.fieldContext_CartLine_quantity(ctx, field)
+	case "variant":
+		return ec.fieldContext_CartLine_variant(ctx, field)
+	case "cost":
+		return ec.fieldContext_CartLine_cost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CartLine", field.Name)
+}
+
+func (ec *executionContext) childFields_CartLineCost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unitPrice":
+		return ec.fieldContext_CartLineCost_unitPrice(ctx, field)
+	case "total":
+		return ec.fieldContext_CartLineCost_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CartLineCost", field.Name)
+}
+
+func (ec *executionContext) childFields_CartPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cart":
+		return ec.fieldContext_CartPayload_cart(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CartPayload_userErrors(ctx, field)
+	case "warnings":
+		return ec.fieldContext_CartPayload_warnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CartPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CartWarning(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_CartWarning_code(ctx, field)
+	case "message":
+		return ec.fieldContext_CartWarning_message(ctx, field)
+	case "variantId":
+		return ec.fieldContext_CartWarning_variantId(ctx, field)
+	case "availableQuantity":
+		return ec.fieldContext_CartWarning_availableQuantity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CartWarning", field.Name)
 }
 
 func (ec *executionContext) childFields_Category(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2450,6 +3604,16 @@ func (ec *executionContext) childFields_CategoryPayload(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type CategoryPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CheckoutCompletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_CheckoutCompletePayload_order(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CheckoutCompletePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutCompletePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2468,6 +3632,10 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_addresses(ctx, field)
 	case "defaultAddress":
 		return ec.fieldContext_Customer_defaultAddress(ctx, field)
+	case "cart":
+		return ec.fieldContext_Customer_cart(ctx, field)
+	case "orders":
+		return ec.fieldContext_Customer_orders(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -2566,6 +3734,30 @@ func (ec *executionContext) childFields_Image(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Image", field.Name)
 }
 
+func (ec *executionContext) childFields_MailingAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "firstName":
+		return ec.fieldContext_MailingAddress_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_MailingAddress_lastName(ctx, field)
+	case "address1":
+		return ec.fieldContext_MailingAddress_address1(ctx, field)
+	case "address2":
+		return ec.fieldContext_MailingAddress_address2(ctx, field)
+	case "city":
+		return ec.fieldContext_MailingAddress_city(ctx, field)
+	case "province":
+		return ec.fieldContext_MailingAddress_province(ctx, field)
+	case "zip":
+		return ec.fieldContext_MailingAddress_zip(ctx, field)
+	case "countryCode":
+		return ec.fieldContext_MailingAddress_countryCode(ctx, field)
+	case "phone":
+		return ec.fieldContext_MailingAddress_phone(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MailingAddress", field.Name)
+}
+
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "amount":
@@ -2576,6 +3768,106 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 		return ec.fieldContext_Money_minorUnits(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Order_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Order_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Order_updatedAt(ctx, field)
+	case "number":
+		return ec.fieldContext_Order_number(ctx, field)
+	case "email":
+		return ec.fieldContext_Order_email(ctx, field)
+	case "status":
+		return ec.fieldContext_Order_status(ctx, field)
+	case "lines":
+		return ec.fieldContext_Order_lines(ctx, field)
+	case "subtotalPrice":
+		return ec.fieldContext_Order_subtotalPrice(ctx, field)
+	case "totalDiscount":
+		return ec.fieldContext_Order_totalDiscount(ctx, field)
+	case "totalShipping":
+		return ec.fieldContext_Order_totalShipping(ctx, field)
+	case "totalTax":
+		return ec.fieldContext_Order_totalTax(ctx, field)
+	case "totalPrice":
+		return ec.fieldContext_Order_totalPrice(ctx, field)
+	case "discountCode":
+		return ec.fieldContext_Order_discountCode(ctx, field)
+	case "shippingAddress":
+		return ec.fieldContext_Order_shippingAddress(ctx, field)
+	case "statusHistory":
+		return ec.fieldContext_Order_statusHistory(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrderConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrderConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_OrderEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_OrderEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "productTitle":
+		return ec.fieldContext_OrderLine_productTitle(ctx, field)
+	case "variantTitle":
+		return ec.fieldContext_OrderLine_variantTitle(ctx, field)
+	case "sku":
+		return ec.fieldContext_OrderLine_sku(ctx, field)
+	case "quantity":
+		return ec.fieldContext_OrderLine_quantity(ctx, field)
+	case "unitPrice":
+		return ec.fieldContext_OrderLine_unitPrice(ctx, field)
+	case "total":
+		return ec.fieldContext_OrderLine_total(ctx, field)
+	case "variant":
+		return ec.fieldContext_OrderLine_variant(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderLine", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_OrderPayload_order(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OrderPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStatusEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_OrderStatusEvent_status(ctx, field)
+	case "note":
+		return ec.fieldContext_OrderStatusEvent_note(ctx, field)
+	case "at":
+		return ec.fieldContext_OrderStatusEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStatusEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"storefront/commerce/cart"
 	"storefront/commerce/inventory"
 	"storefront/ent"
 )
@@ -24,6 +25,8 @@ type Loaders struct {
 	VariantQuantity *dataloadgen.Loader[int, int]
 	// ProductInStock loads whether a product has a variant in stock.
 	ProductInStock *dataloadgen.Loader[int, bool]
+	// PricedCart prices a cart once per operation, for its lines and cost.
+	PricedCart *dataloadgen.Loader[int, *cart.Priced]
 }
 
 // wait is how long a loader collects keys before it runs its batch. gqlgen
@@ -32,10 +35,29 @@ type Loaders struct {
 const wait = 500 * time.Microsecond
 
 // New returns fresh loaders that read through client.
-func New(client *ent.Client) *Loaders {
+func New(client *ent.Client, carts *cart.Service) *Loaders {
 	return &Loaders{
 		VariantQuantity: dataloadgen.NewLoader(byKey(client, inventory.VariantQuantities), dataloadgen.WithWait(wait)),
 		ProductInStock:  dataloadgen.NewLoader(byKey(client, inventory.ProductsInStock), dataloadgen.WithWait(wait)),
+		PricedCart:      dataloadgen.NewLoader(priceCarts(carts)),
+	}
+}
+
+// priceCarts prices each cart of the batch (an operation rarely shows more
+// than one cart; the loader's point is that lines and cost share one
+// pricing).
+func priceCarts(carts *cart.Service) func(context.Context, []int) ([]*cart.Priced, []error) {
+	return func(ctx context.Context, ids []int) ([]*cart.Priced, []error) {
+		out := make([]*cart.Priced, len(ids))
+		errs := make([]error, len(ids))
+		for i, id := range ids {
+			c, err := carts.Get(ctx, id)
+			if err == nil {
+				out[i], err = carts.Price(ctx, c)
+			}
+			errs[i] = err
+		}
+		return out, errs
 	}
 }
 

@@ -7,12 +7,51 @@ import (
 	"fmt"
 	"io"
 	"storefront/commerce/gid"
+	"storefront/commerce/money"
 	"storefront/ent"
+	"storefront/ent/order"
 	"storefront/ent/product"
 	"storefront/ent/schematype"
 	"strconv"
 	"time"
 )
+
+type CartCreateInput struct {
+	Lines []*CartLineInput `json:"lines,omitempty"`
+}
+
+type CartLineCost struct {
+	UnitPrice *money.Money `json:"unitPrice"`
+	Total     *money.Money `json:"total"`
+}
+
+type CartLineInput struct {
+	VariantID gid.ID `json:"variantId"`
+	// 1 to 999.
+	Quantity int `json:"quantity"`
+}
+
+type CartLineUpdateInput struct {
+	ID gid.ID `json:"id"`
+	// 1 to 999; remove a line with cartLinesRemove.
+	Quantity int `json:"quantity"`
+}
+
+type CartPayload struct {
+	Cart       *ent.Cart      `json:"cart,omitempty"`
+	UserErrors []*UserError   `json:"userErrors"`
+	Warnings   []*CartWarning `json:"warnings"`
+}
+
+// A remark on a change that was made anyway.
+type CartWarning struct {
+	// OUT_OF_STOCK or NOT_ENOUGH_STOCK.
+	Code      string  `json:"code"`
+	Message   string  `json:"message"`
+	VariantID *gid.ID `json:"variantId,omitempty"`
+	// How many units can be bought now.
+	AvailableQuantity *int `json:"availableQuantity,omitempty"`
+}
 
 type CategoryCreateInput struct {
 	Name        string  `json:"name"`
@@ -44,6 +83,24 @@ type CategoryUpdateInput struct {
 	// When true, moves the category to the top level.
 	TopLevel *bool `json:"topLevel,omitempty"`
 	Position *int  `json:"position,omitempty"`
+}
+
+type CheckoutCompleteInput struct {
+	CartID          gid.ID               `json:"cartId"`
+	Email           string               `json:"email"`
+	ShippingAddress *MailingAddressInput `json:"shippingAddress"`
+	// 8 to 128 letters, digits or _.:- ; valid for 24 hours.
+	IdempotencyKey string `json:"idempotencyKey"`
+	// The payment method for the payment provider. The built-in simulated
+	// provider takes "tok_visa" (the default) and declines "tok_declined".
+	PaymentToken *string `json:"paymentToken,omitempty"`
+}
+
+type CheckoutCompletePayload struct {
+	// The order, also when its payment was declined (it then waits for payment:
+	// see orderPay).
+	Order      *ent.Order   `json:"order,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type CustomerAddressDeletePayload struct {
@@ -117,6 +174,15 @@ type MailingAddressInput struct {
 	// ISO 3166-1 alpha-2, such as US or PL.
 	CountryCode string  `json:"countryCode"`
 	Phone       *string `json:"phone,omitempty"`
+}
+
+type OrderFilter struct {
+	Status *order.Status `json:"status,omitempty"`
+}
+
+type OrderPayload struct {
+	Order      *ent.Order   `json:"order,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // An inclusive price range, as decimal strings in the shop's currency ("12.50").

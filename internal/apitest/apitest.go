@@ -16,6 +16,7 @@ import (
 	"storefront/commerce/authtoken"
 	"storefront/commerce/identity"
 	"storefront/commerce/password"
+	"storefront/commerce/pricing"
 	"storefront/database"
 	"storefront/graph"
 	"storefront/httpserver"
@@ -45,8 +46,18 @@ const TestKeys = "test:0123456789abcdef0123456789abcdef"
 // production uses password.DefaultParams.
 var FastPasswords = password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
-// Option adjusts the identity configuration of a test server.
-type Option func(*identity.Config)
+// Config is what a test server is built from; Options adjust it.
+type Config struct {
+	Identity identity.Config
+	Graph    graph.Options
+}
+
+// Option adjusts the configuration of a test server.
+type Option func(*Config)
+
+// TestPricing are the cart rules of test servers: 4.99 shipping, free from
+// 50.00, no tax.
+var TestPricing = pricing.Rules{ShippingFlat: 499, FreeShippingOver: 5000}
 
 // New builds the full HTTP handler over db.
 func New(t testing.TB, db *database.DB, opts ...Option) *API {
@@ -55,18 +66,22 @@ func New(t testing.TB, db *database.DB, opts ...Option) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := identity.Config{Keys: keys, Password: FastPasswords}
+	cfg := Config{
+		Identity: identity.Config{Keys: keys, Password: FastPasswords},
+		Graph:    graph.Options{Introspection: true, AllowedOrigins: []string{"*"}, Pricing: TestPricing},
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ids := identity.New(db.Client, cfg)
+	ids := identity.New(db.Client, cfg.Identity)
+	cfg.Graph.Identity = ids
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	h := httpserver.New(httpserver.Config{
 		Logger:         logger,
-		GraphQL:        graph.NewHandler(db.Client, graph.Options{Logger: logger, Introspection: true, Identity: ids, AllowedOrigins: []string{"*"}}),
+		GraphQL:        graph.NewHandler(db.Client, withLogger(cfg.Graph, logger)),
 		Ready:          db.Ping,
 		Playground:     true,
 		AllowedOrigins: []string{"*"},
@@ -74,6 +89,11 @@ func New(t testing.TB, db *database.DB, opts ...Option) *API {
 	c := client.New(h)
 	c.SetCustomTarget("/graphql")
 	return &API{DB: db, Handler: h, Identity: ids, client: c}
+}
+
+func withLogger(o graph.Options, l *slog.Logger) graph.Options {
+	o.Logger = l
+	return o
 }
 
 type testWriter struct{ t testing.TB }

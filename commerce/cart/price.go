@@ -1,0 +1,70 @@
+package cart
+
+import (
+	"context"
+	"fmt"
+
+	"storefront/commerce/pricing"
+	"storefront/ent"
+	"storefront/ent/cartline"
+)
+
+// PricedLine is a cart line with its current price. Variant is nil when
+// the variant is no longer for sale; such a line costs nothing and blocks
+// checkout.
+type PricedLine struct {
+	Line      *ent.CartLine
+	Variant   *ent.ProductVariant
+	UnitPrice int64
+	Total     int64
+}
+
+// Priced is a cart priced now.
+type Priced struct {
+	Lines    []PricedLine
+	Cost     pricing.Cost
+	Currency string
+	// Discount is the applied code, nil when none applies.
+	Discount *ent.DiscountCode
+}
+
+// Price prices a cart from current variant prices, its discount code and
+// the shop's shipping and tax rules: two statements (lines with their
+// variants) plus one for a discount code. An expired or used-up code is
+// left out rather than failing the cart.
+func (s *Service) Price(ctx context.Context, c *ent.Cart) (*Priced, error) {
+	db := s.client
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		db = tx.Client()
+	}
+	lines, err := db.CartLine.Query().
+		Where(cartline.CartID(c.ID)).
+		WithVariant().
+		Order(cartline.ByCreatedAt(), cartline.ByID()).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cart: price: %w", err)
+	}
+	p := &Priced{Currency: "USD"}
+	var pl []pricing.Line
+	for _, l := range lines {
+		v := l.Edges.Variant
+		line := PricedLine{Line: l, Variant: v}
+		if v != nil {
+			line.UnitPrice, line.Total = v.Price, v.Price*int64(l.Quantity)
+			p.Currency = v.CurrencyCode
+			pl = append(pl, pricing.Line{UnitPrice: v.Price, Quantity: l.Quantity})
+		}
+		p.Lines = append(p.Lines, line)
+	}
+	if c.DiscountCode != nil {
+		if d, err := s.discount(ctx, db, *c.DiscountCode, nil); err == nil {
+			p.Discount = d
+		}
+	}
+	p.Cost, err = pricing.Quote(pl, PricingDiscount(p.Discount), s.rules)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
