@@ -160,3 +160,76 @@ func TestStorefrontFlow(t *testing.T) {
 		}
 	})
 }
+
+func TestGuestCartMergesOnSignIn(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		api, cat := setup(t, db)
+		x := cat.variants[cat.active[0].ID][0] // 4 available
+		y := cat.variants[cat.active[2].ID][0]
+		acc := api.SignUp(t, "ivy@example.com", "a long enough password")
+		me := api.As(acc.AccessToken)
+
+		var mine struct{ CartCreate cartPayload }
+		me.Query(t, `mutation($x: ID!, $y: ID!) { cartCreate(input: {lines: [{variantId: $x, quantity: 3}, {variantId: $y, quantity: 1}]}) { `+cartFields+` } }`,
+			apitest.Vars{"x": x.GlobalID().String(), "y": y.GlobalID().String()}, &mine)
+		var guest struct{ CartCreate cartPayload }
+		api.Query(t, `mutation($x: ID!) { cartCreate(input: {lines: [{variantId: $x, quantity: 2}]}) { `+cartFields+` } }`,
+			apitest.Vars{"x": x.GlobalID().String()}, &guest)
+
+		var in struct {
+			CustomerSignIn struct {
+				AccessToken *string
+				Cart        *cartResp
+				UserErrors  []struct{ Code string }
+			}
+		}
+		api.Query(t, `mutation($g: ID) { customerSignIn(input: {email: "ivy@example.com", password: "a long enough password", guestCartId: $g}) {
+		  accessToken cart { id lines { quantity variant { sku } } } userErrors { code } } }`,
+			apitest.Vars{"g": guest.CartCreate.Cart.ID}, &in)
+		c := in.CustomerSignIn.Cart
+		if in.CustomerSignIn.AccessToken == nil || c == nil || c.ID != mine.CartCreate.Cart.ID || len(c.Lines) != 2 {
+			t.Fatalf("sign-in with a guest cart: %+v", in.CustomerSignIn)
+		}
+		// 3 + 2 wanted, 4 available: held to 4.
+		if c.Lines[0].Variant.Sku != x.Sku || c.Lines[0].Quantity != 4 {
+			t.Fatalf("merged line: %+v", c.Lines[0])
+		}
+		// The guest cart is closed.
+		var closed struct{ CartLinesAdd cartPayload }
+		api.Query(t, `mutation($c: ID!, $x: ID!) { cartLinesAdd(cartId: $c, lines: [{variantId: $x, quantity: 1}]) { `+cartFields+` } }`,
+			apitest.Vars{"c": guest.CartCreate.Cart.ID, "x": x.GlobalID().String()}, &closed)
+		if ue := closed.CartLinesAdd.UserErrors; len(ue) != 1 || ue[0].Code != "CONFLICT" {
+			t.Fatalf("adding to a merged cart: %+v", closed.CartLinesAdd)
+		}
+
+		// The customer checks out and finds the order in their history; the
+		// viewer's cart is gone (checked out).
+		var done struct {
+			CheckoutComplete struct{ Order *orderResp }
+		}
+		me.Query(t, checkoutMutation, apitest.Vars{"in": checkoutInput(c.ID, "merge-key-0001")}, &done)
+		if done.CheckoutComplete.Order == nil {
+			t.Fatal("checkout failed")
+		}
+		var hist struct {
+			Viewer struct {
+				Cart   *struct{ ID string }
+				Orders struct {
+					TotalCount int
+					Edges      []struct{ Node struct{ ID, Number string } }
+				}
+			}
+		}
+		me.Query(t, `{ viewer { cart { id } orders(first: 10) { totalCount edges { node { id number } } } } }`, nil, &hist)
+		if hist.Viewer.Cart != nil || hist.Viewer.Orders.TotalCount != 1 || hist.Viewer.Orders.Edges[0].Node.ID != done.CheckoutComplete.Order.ID {
+			t.Fatalf("viewer after checkout: %+v", hist.Viewer)
+		}
+		// Another customer cannot read it, even by ID.
+		other := api.As(api.SignUp(t, "jack@example.com", "a long enough password").AccessToken)
+		var o struct{ Order *orderResp }
+		other.Query(t, `query($id: ID!) { order(id: $id) { id } }`, apitest.Vars{"id": done.CheckoutComplete.Order.ID}, &o)
+		if o.Order != nil {
+			t.Fatal("another customer reads the order")
+		}
+	})
+}

@@ -7,11 +7,13 @@ package graph
 
 import (
 	"context"
+	"storefront/commerce/cart"
 	"storefront/commerce/gid"
 	"storefront/commerce/identity"
 	"storefront/commerce/viewer"
 	"storefront/ent"
 	"storefront/graph/generated"
+	"storefront/graph/loader"
 	"storefront/graph/model"
 )
 
@@ -27,7 +29,30 @@ func (r *mutationResolver) CustomerCreate(ctx context.Context, input model.Custo
 
 // CustomerSignIn is the resolver for the customerSignIn field.
 func (r *mutationResolver) CustomerSignIn(ctx context.Context, input model.CustomerSignInInput) (*model.CustomerTokenPayload, error) {
-	return tokenPayload(r.Identity.SignIn(ctx, input.Email, input.Password, viewer.FromContext(ctx).UserAgent))
+	tokens, err := r.Identity.SignIn(ctx, input.Email, input.Password, viewer.FromContext(ctx).UserAgent)
+	p, err := tokenPayload(tokens, err)
+	if err != nil || tokens == nil || input.GuestCartID == nil {
+		return p, err
+	}
+	// Merge the guest cart as the customer who just signed in.
+	cid, err := idOf(input.GuestCartID, "Cart", "input", "guestCartId")
+	if err == nil {
+		var res *cart.Result
+		asCustomer := viewer.NewContext(ctx, tokens.Viewer())
+		res, err = r.Carts.MergeGuestCart(asCustomer, *cid)
+		if res != nil {
+			// This request is still anonymous: price the cart as the customer
+			// now, so that its lines and cost resolve from the loader.
+			var priced *cart.Priced
+			if priced, err = r.Carts.Price(asCustomer, res.Cart); err == nil {
+				loader.For(ctx).PricedCart.Prime(res.Cart.ID, priced)
+				p.Cart = res.Cart
+			}
+		}
+	}
+	ue, err := userErrors(err)
+	p.UserErrors = append(p.UserErrors, ue...)
+	return p, err
 }
 
 // CustomerRefreshToken is the resolver for the customerRefreshToken field.

@@ -94,7 +94,14 @@ type Tokens struct {
 	RefreshToken         string
 	// SessionExpiresAt is when the refresh token stops working at the latest.
 	SessionExpiresAt time.Time
+	SessionID        int
 	Customer         *ent.Customer
+}
+
+// Viewer is the identity the tokens stand for, for work done in the same
+// request right after signing in.
+func (t *Tokens) Viewer() viewer.Viewer {
+	return viewer.Viewer{CustomerID: t.Customer.ID, Role: viewer.Role(t.Customer.Role), SessionID: t.SessionID}
 }
 
 // Errors a client can act on.
@@ -241,7 +248,7 @@ func (s *Service) issue(ctx context.Context, c *ent.Customer, sess *ent.Session)
 	return &Tokens{
 		AccessToken: access, AccessTokenExpiresAt: exp,
 		RefreshToken: refresh, SessionExpiresAt: sess.ExpiresAt,
-		Customer: c,
+		SessionID: sess.ID, Customer: c,
 	}, nil
 }
 

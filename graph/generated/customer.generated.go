@@ -1057,6 +1057,38 @@ func (ec *executionContext) fieldContext_CustomerTokenPayload_customer(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _CustomerTokenPayload_cart(ctx context.Context, field graphql.CollectedField, obj *model.CustomerTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerTokenPayload_cart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Cart) graphql.Marshaler {
+			return ec.marshalOCart2ᚖstorefrontᚋentᚐCart(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerTokenPayload_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerTokenPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerTokenPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2598,7 +2630,7 @@ func (ec *executionContext) unmarshalInputCustomerSignInInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "password"}
+	fieldsInOrder := [...]string{"email", "password", "guestCartId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -2619,6 +2651,13 @@ func (ec *executionContext) unmarshalInputCustomerSignInInput(ctx context.Contex
 				return it, err
 			}
 			it.Password = data
+		case "guestCartId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("guestCartId"))
+			data, err := ec.unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GuestCartID = data
 		}
 	}
 	return it, nil
@@ -3012,6 +3051,11 @@ func (ec *executionContext) _CustomerTokenPayload(ctx context.Context, sel ast.S
 			}
 		case "customer":
 			out.Values[i] = ec._CustomerTokenPayload_customer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cart":
+			out.Values[i] = ec._CustomerTokenPayload_cart(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

@@ -186,6 +186,7 @@ type ComplexityRoot struct {
 	CustomerTokenPayload struct {
 		AccessToken          func(childComplexity int) int
 		AccessTokenExpiresAt func(childComplexity int) int
+		Cart                 func(childComplexity int) int
 		Customer             func(childComplexity int) int
 		RefreshToken         func(childComplexity int) int
 		SessionExpiresAt     func(childComplexity int) int
@@ -962,6 +963,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerTokenPayload.AccessTokenExpiresAt(childComplexity), true
+	case "CustomerTokenPayload.cart":
+		if e.ComplexityRoot.CustomerTokenPayload.Cart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerTokenPayload.Cart(childComplexity), true
 	case "CustomerTokenPayload.customer":
 		if e.ComplexityRoot.CustomerTokenPayload.Customer == nil {
 			break
@@ -2853,6 +2860,10 @@ type CustomerCreatePayload {
 input CustomerSignInInput {
   email: String!
   password: String!
+  """
+  A guest cart to move into the customer's cart on sign-in (see cartMerge).
+  """
+  guestCartId: ID
 }
 
 type CustomerTokenPayload {
@@ -2870,6 +2881,10 @@ type CustomerTokenPayload {
   """
   sessionExpiresAt: Time
   customer: Customer
+  """
+  The customer's cart after merging guestCartId into it.
+  """
+  cart: Cart
   userErrors: [UserError!]!
 }
 
@@ -3714,6 +3729,8 @@ func (ec *executionContext) childFields_CustomerTokenPayload(ctx context.Context
 		return ec.fieldContext_CustomerTokenPayload_sessionExpiresAt(ctx, field)
 	case "customer":
 		return ec.fieldContext_CustomerTokenPayload_customer(ctx, field)
+	case "cart":
+		return ec.fieldContext_CustomerTokenPayload_cart(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_CustomerTokenPayload_userErrors(ctx, field)
 	}

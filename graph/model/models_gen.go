@@ -139,6 +139,8 @@ type CustomerPayload struct {
 type CustomerSignInInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// A guest cart to move into the customer's cart on sign-in (see cartMerge).
+	GuestCartID *gid.ID `json:"guestCartId,omitempty"`
 }
 
 type CustomerSignOutPayload struct {
@@ -155,7 +157,9 @@ type CustomerTokenPayload struct {
 	// When the session ends at the latest, however often it is refreshed.
 	SessionExpiresAt *time.Time    `json:"sessionExpiresAt,omitempty"`
 	Customer         *ent.Customer `json:"customer,omitempty"`
-	UserErrors       []*UserError  `json:"userErrors"`
+	// The customer's cart after merging guestCartId into it.
+	Cart       *ent.Cart    `json:"cart,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type CustomerUpdateInput struct {
