@@ -143,6 +143,9 @@ func run(cfg config, logger *slog.Logger) error {
 		if err := demo.SeedAccounts(ctx, ids); err != nil {
 			return fmt.Errorf("seeding the demo accounts: %w", err)
 		}
+		if err := demo.SeedDiscountCodes(ctx, db.Client); err != nil {
+			return err
+		}
 	}
 	if cfg.staffEmail != "" {
 		if _, err := ids.EnsureAccount(ctx, cfg.staffEmail, cfg.staffPassword, "Staff", customer.RoleSTAFF); err != nil {

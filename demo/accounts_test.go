@@ -28,6 +28,14 @@ func TestSeedAccounts(t *testing.T) {
 				t.Fatalf("%s has role %s", email, c.Role)
 			}
 		}
+		for range 2 {
+			if err := demo.SeedDiscountCodes(t.Context(), db.Client); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := db.Client.DiscountCode.Query().CountX(access.System(t.Context())); n != 2 {
+			t.Fatalf("%d discount codes, want 2", n)
+		}
 		for email, pw := range map[string]string{demo.CustomerEmail: demo.CustomerPassword, demo.StaffEmail: demo.StaffPassword} {
 			if _, err := ids.SignIn(t.Context(), email, pw, "test"); err != nil {
 				t.Fatalf("sign-in as %s: %v", email, err)
