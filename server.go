@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"net/http"
 	"os"
@@ -181,6 +182,7 @@ func run(cfg config, logger *slog.Logger) error {
 			Playground:     cfg.playground,
 			AllowedOrigins: origins,
 			TrustProxy:     cfg.trustProxy,
+			Collectors:     []prometheus.Collector{database.Statements},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,

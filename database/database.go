@@ -28,6 +28,8 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *stdsql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres
+	// migrator runs migrations on the plain driver (Client counts statements).
+	migrator *ent.Client
 }
 
 // Options tune the connection pool. Zero values pick per-database defaults.
@@ -56,8 +58,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("database: connect to %s: %w", Redact(rawURL), err)
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
-	return &DB{Client: client, SQL: db, Dialect: dia}, nil
+	plain := entsql.OpenDB(dia, db)
+	client := ent.NewClient(ent.Driver(newCountingDriver(plain)))
+	return &DB{Client: client, SQL: db, Dialect: dia, migrator: ent.NewClient(ent.Driver(plain))}, nil
 }
 
 func parseURL(rawURL string) (driver, dsn, dia string, err error) {
@@ -120,7 +123,7 @@ func configurePool(db *stdsql.DB, dia string, opts Options) {
 
 // Migrate creates or updates the tables to match the ent schema.
 func (db *DB) Migrate(ctx context.Context) error {
-	if err := db.Client.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
+	if err := db.migrator.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
 		return fmt.Errorf("database: migrate: %w", err)
 	}
 	return nil

@@ -111,3 +111,22 @@ func TestConcurrentWriters(t *testing.T) {
 		}
 	})
 }
+
+func TestCountStatements(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx, n := database.CountStatements(access.System(context.Background()))
+		db.Client.Warehouse.Create().SetCode("C").SetName("C").SaveX(ctx)
+		db.Client.Warehouse.Query().AllX(ctx)
+		tx, err := db.Client.Tx(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx.Warehouse.Query().CountX(ctx)
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if got := n.Load(); got != 3 {
+			t.Fatalf("counted %d statements, want 3 (insert, select, count in a transaction)", got)
+		}
+	})
+}

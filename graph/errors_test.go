@@ -91,7 +91,7 @@ func TestHTTPEndpoints(t *testing.T) {
 		}{
 			{"/healthz", 200, `"ok"`},
 			{"/readyz", 200, `"ready"`},
-			{"/metrics", 200, "storefront_http_requests_total"},
+			{"/metrics", 200, "storefront_sql_statements_total"},
 			{"/", 200, "<html"},
 			{"/nope", 404, "not found"},
 		} {

@@ -39,6 +39,8 @@ type Config struct {
 	TrustProxy bool
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
+	// Collectors are more metrics to serve (e.g. SQL statement counts).
+	Collectors []prometheus.Collector
 	// Registry receives the HTTP metrics (default: a new registry with the
 	// Go and process collectors).
 	Registry *prometheus.Registry
@@ -57,6 +59,13 @@ func New(cfg Config) http.Handler {
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	m := newMetrics(cfg.Registry)
+	for _, c := range cfg.Collectors {
+		if err := cfg.Registry.Register(c); err != nil {
+			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
+				panic(err)
+			}
+		}
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", cors(cfg.AllowedOrigins, limitBody(cfg.MaxBodyBytes, cfg.GraphQL)))

@@ -4,6 +4,7 @@ package apitest
 
 import (
 	"encoding/json"
+	"github.com/prometheus/client_golang/prometheus"
 	"io"
 	"log/slog"
 	"net/http"
@@ -85,6 +86,7 @@ func New(t testing.TB, db *database.DB, opts ...Option) *API {
 		Ready:          db.Ping,
 		Playground:     true,
 		AllowedOrigins: []string{"*"},
+		Collectors:     []prometheus.Collector{database.Statements},
 	})
 	c := client.New(h)
 	c.SetCustomTarget("/graphql")

@@ -1,0 +1,76 @@
+package database
+
+import (
+	"context"
+	"sync/atomic"
+
+	"entgo.io/ent/dialect"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Statements counts the SQL statements sent to the database, in total (a
+// Prometheus counter) and per context (for tests and for a request's log
+// line): a list field that costs one statement per row shows up here.
+var Statements = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "storefront_sql_statements_total",
+	Help: "SQL statements sent to the database, by dialect.",
+}, []string{"dialect"})
+
+type countKey struct{}
+
+// CountStatements returns a context whose statements are counted into the
+// returned counter, in addition to the global metric.
+func CountStatements(ctx context.Context) (context.Context, *atomic.Int64) {
+	n := &atomic.Int64{}
+	return context.WithValue(ctx, countKey{}, n), n
+}
+
+func count(ctx context.Context, m prometheus.Counter) {
+	m.Inc()
+	if n, ok := ctx.Value(countKey{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
+}
+
+// countingDriver counts the statements of a driver and its transactions.
+type countingDriver struct {
+	dialect.Driver
+	m prometheus.Counter
+}
+
+func newCountingDriver(d dialect.Driver) dialect.Driver {
+	return &countingDriver{Driver: d, m: Statements.WithLabelValues(d.Dialect())}
+}
+
+func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) error {
+	count(ctx, d.m)
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
+	count(ctx, d.m)
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingTx{Tx: tx, m: d.m}, nil
+}
+
+type countingTx struct {
+	dialect.Tx
+	m prometheus.Counter
+}
+
+func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
+	count(ctx, t.m)
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
+	count(ctx, t.m)
+	return t.Tx.Query(ctx, query, args, v)
+}
