@@ -25,7 +25,9 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, firs
 		return nil, err
 	}
 	f.CategoryID = &obj.ID
-	return r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse))
+	conn, err := r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse))
+	primeConnection(ctx, r.Client, conn)
+	return conn, err
 }
 
 // ProductCreate is the resolver for the productCreate field.
@@ -160,7 +162,9 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *entgql.
 	if err != nil {
 		return nil, err
 	}
-	return r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse))
+	conn, err := r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse))
+	primeConnection(ctx, r.Client, conn)
+	return conn, err
 }
 
 // Product is the resolver for the product field.
@@ -168,14 +172,21 @@ func (r *queryResolver) Product(ctx context.Context, id *gid.ID, slug *string) (
 	if err := oneOf(id, slug); err != nil {
 		return nil, err
 	}
+	var p *ent.Product
+	var err error
 	if slug != nil {
-		return orNil(r.Catalog.ProductBySlug(ctx, *slug))
+		p, err = r.Catalog.ProductBySlug(ctx, *slug)
+	} else {
+		var pid *int
+		if pid, err = idOf(id, "Product", "id"); err != nil {
+			return nil, err
+		}
+		p, err = r.Catalog.Product(ctx, *pid)
 	}
-	pid, err := idOf(id, "Product", "id")
-	if err != nil {
-		return nil, err
+	if p != nil {
+		primeProducts(ctx, r.Client, []*ent.Product{p})
 	}
-	return orNil(r.Catalog.Product(ctx, *pid))
+	return orNil(p, err)
 }
 
 // Categories is the resolver for the categories field.

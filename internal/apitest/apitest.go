@@ -3,6 +3,7 @@
 package apitest
 
 import (
+	"context"
 	"encoding/json"
 	"github.com/prometheus/client_golang/prometheus"
 	"io"
@@ -257,4 +258,25 @@ func (a *API) SignIn(t testing.TB, email, password string) Account {
 // graphql-ws protocol), with initPayload as the connection_init payload.
 func (a *API) Websocket(query string, initPayload map[string]any, vars Vars) *client.Subscription {
 	return a.client.WebsocketWithPayload(query, initPayload, a.options(vars)...)
+}
+
+// Statements runs an operation that must succeed and returns how many SQL
+// statements it sent.
+func (a *API) Statements(t testing.TB, query string, vars Vars) int64 {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, n := database.CountStatements(context.Background())
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", strings.NewReader(string(b)))
+	req.Header.Set("Content-Type", "application/json")
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	status, body := a.Do(req)
+	if status != http.StatusOK || strings.Contains(string(body), `"errors"`) {
+		t.Fatalf("status %d: %.500s", status, body)
+	}
+	return n.Load()
 }
