@@ -21,6 +21,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 
+	"storefront/commerce"
 	"storefront/commerce/viewer"
 	"storefront/ent"
 	"storefront/ent/address"
@@ -60,6 +61,22 @@ func allowStaffQueries() privacy.QueryRule {
 }
 
 func none(s *sql.Selector) { s.Where(sql.False()) }
+
+// RequireStaff answers the question for domain operations that must refuse
+// non-staff before they look anything up (a lookup through the rules would
+// only say "not found"): nil for staff, else Unauthenticated or Forbidden.
+func RequireStaff(ctx context.Context) error {
+	v := viewer.FromContext(ctx)
+	switch {
+	case v.IsStaff():
+		return nil
+	case v.TokenError != nil:
+		return v.TokenError
+	case !v.SignedIn():
+		return commerce.Errorf(commerce.Unauthenticated, "sign in as staff to do this")
+	}
+	return commerce.Errorf(commerce.Forbidden, "staff only")
+}
 
 // CatalogPolicy guards public catalogue data (categories): anyone reads,
 // staff write.

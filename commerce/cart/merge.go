@@ -37,6 +37,11 @@ func (s *Service) MergeGuestCart(ctx context.Context, guestCartID int) (*Result,
 		if err != nil {
 			return err
 		}
+		if guest.CustomerID != nil && *guest.CustomerID != v.CustomerID {
+			// Only a guest cart (or one's own) merges; staff see others'
+			// carts but do not take them.
+			return errNoCart
+		}
 		if guest.Status != entcart.StatusACTIVE {
 			return errClosed
 		}

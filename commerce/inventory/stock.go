@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"storefront/commerce"
+	"storefront/commerce/access"
 	"storefront/commerce/paging"
 	"storefront/commerce/txn"
 	"storefront/ent"
@@ -38,6 +39,9 @@ const MaxOnHand = 1_000_000_000
 // the stock level when there is none. It refuses a quantity below what is
 // reserved there. Errors: Invalid, NotFound (variant, warehouse).
 func (s *Service) SetOnHand(ctx context.Context, variantID, warehouseID, onHand int) (*ent.StockLevel, error) {
+	if err := access.RequireStaff(ctx); err != nil {
+		return nil, err
+	}
 	if onHand < 0 || onHand > MaxOnHand {
 		return nil, commerce.InvalidField([]string{"input", "onHand"}, "onHand must be between 0 and %d", MaxOnHand)
 	}
