@@ -12,9 +12,8 @@ import (
 	"storefront/commerce/orders"
 	"storefront/ent"
 	"storefront/ent/order"
-	"storefront/ent/orderevent"
-	"storefront/ent/orderline"
 	"storefront/graph/generated"
+	"storefront/graph/loader"
 	"storefront/graph/model"
 
 	"entgo.io/contrib/entgql"
@@ -22,7 +21,9 @@ import (
 
 // Orders is the resolver for the orders field.
 func (r *customerResolver) Orders(ctx context.Context, obj *ent.Customer, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.OrderConnection, error) {
-	return r.OrderService.ForCustomer(ctx, obj.ID, page(first, after, last, before))
+	conn, err := r.OrderService.ForCustomer(ctx, obj.ID, page(first, after, last, before))
+	primeOrders(ctx, r.Client, conn)
+	return conn, err
 }
 
 // OrderPay is the resolver for the orderPay field.
@@ -51,7 +52,11 @@ func (r *mutationResolver) OrderMarkDelivered(ctx context.Context, id gid.ID) (*
 
 // Lines is the resolver for the lines field.
 func (r *orderResolver) Lines(ctx context.Context, obj *ent.Order) ([]*ent.OrderLine, error) {
-	return obj.QueryLines().Order(orderline.ByID()).All(ctx)
+	lines, err := loader.For(ctx).OrderLines.Load(ctx, obj.ID)
+	for _, l := range lines {
+		l.Edges.Order = obj // the line's currency
+	}
+	return lines, err
 }
 
 // SubtotalPrice is the resolver for the subtotalPrice field.
@@ -81,7 +86,7 @@ func (r *orderResolver) TotalPrice(ctx context.Context, obj *ent.Order) (*money.
 
 // StatusHistory is the resolver for the statusHistory field.
 func (r *orderResolver) StatusHistory(ctx context.Context, obj *ent.Order) ([]*ent.OrderEvent, error) {
-	return obj.QueryEvents().Order(orderevent.ByCreatedAt(), orderevent.ByID()).All(ctx)
+	return loader.For(ctx).OrderEvents.Load(ctx, obj.ID)
 }
 
 // UnitPrice is the resolver for the unitPrice field.
@@ -96,11 +101,7 @@ func (r *orderLineResolver) Total(ctx context.Context, obj *ent.OrderLine) (*mon
 
 // Variant is the resolver for the variant field.
 func (r *orderLineResolver) Variant(ctx context.Context, obj *ent.OrderLine) (*ent.ProductVariant, error) {
-	v, err := obj.QueryVariant().Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	return v, err
+	return loader.For(ctx).Variant.Load(ctx, obj.VariantID)
 }
 
 // Status is the resolver for the status field.
@@ -123,7 +124,9 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *entgql.Cu
 	if filter != nil {
 		f.Status = filter.Status
 	}
-	return r.OrderService.List(ctx, page(first, after, last, before), f)
+	conn, err := r.OrderService.List(ctx, page(first, after, last, before), f)
+	primeOrders(ctx, r.Client, conn)
+	return conn, err
 }
 
 // OrderLine returns generated.OrderLineResolver implementation.

@@ -18,7 +18,8 @@ import (
 // statements per request fixed, whatever the page size or the scheduling.
 
 // satisfies names the types whose fragments count when walking a selection.
-var satisfies = []string{"ProductConnection", "ProductEdge", "Product", "ProductVariant", "Node"}
+var satisfies = []string{"ProductConnection", "ProductEdge", "Product", "ProductVariant", "Node",
+	"OrderConnection", "OrderEdge", "Order", "OrderLine"}
 
 // selected returns the fields named by path below the current field (one
 // per alias at the last step), or none.
@@ -119,4 +120,50 @@ func hasField(fields []graphql.CollectedField, names ...string) bool {
 		}
 	}
 	return false
+}
+
+// primeOrders loads, in one statement each, what the selection under
+// "edges.node" of an order connection asks: the orders' lines, the lines'
+// variants (with their products) and the status histories.
+func primeOrders(ctx context.Context, client *ent.Client, conn *ent.OrderConnection) {
+	if conn == nil || len(conn.Edges) == 0 {
+		return
+	}
+	orders := map[int]*ent.Order{}
+	ids := make([]int, 0, len(conn.Edges))
+	for _, e := range conn.Edges {
+		if e != nil && e.Node != nil {
+			orders[e.Node.ID] = e.Node
+			ids = append(ids, e.Node.ID)
+		}
+	}
+	l := loader.For(ctx)
+	if selects(ctx, "edges", "node", "lines") {
+		lines, err := loader.OrderLinesOf(ctx, client, ids)
+		if err != nil {
+			return
+		}
+		var variantIDs []int
+		for _, id := range ids {
+			for _, line := range lines[id] {
+				line.Edges.Order = orders[id] // the line's currency
+				variantIDs = append(variantIDs, line.VariantID)
+			}
+			l.OrderLines.Prime(id, lines[id])
+		}
+		if len(variantIDs) > 0 && selects(ctx, "edges", "node", "lines", "variant") {
+			if vs, err := loader.VariantsByID(ctx, client, variantIDs); err == nil {
+				for _, id := range variantIDs {
+					l.Variant.Prime(id, vs[id])
+				}
+			}
+		}
+	}
+	if selects(ctx, "edges", "node", "statusHistory") {
+		if events, err := loader.OrderEventsOf(ctx, client, ids); err == nil {
+			for _, id := range ids {
+				l.OrderEvents.Prime(id, events[id])
+			}
+		}
+	}
 }

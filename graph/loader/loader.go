@@ -17,6 +17,9 @@ import (
 	"storefront/commerce/cart"
 	"storefront/commerce/inventory"
 	"storefront/ent"
+	"storefront/ent/orderevent"
+	"storefront/ent/orderline"
+	"storefront/ent/productvariant"
 )
 
 // Loaders holds the batch loaders of one operation.
@@ -27,6 +30,13 @@ type Loaders struct {
 	ProductInStock *dataloadgen.Loader[int, bool]
 	// PricedCart prices a cart once per operation, for its lines and cost.
 	PricedCart *dataloadgen.Loader[int, *cart.Priced]
+	// OrderLines loads the lines of orders, by order ID.
+	OrderLines *dataloadgen.Loader[int, []*ent.OrderLine]
+	// OrderEvents loads the status history of orders, by order ID.
+	OrderEvents *dataloadgen.Loader[int, []*ent.OrderEvent]
+	// Variant loads variants (with their product) by ID; nil when hidden
+	// or gone.
+	Variant *dataloadgen.Loader[int, *ent.ProductVariant]
 }
 
 // wait is how long a loader collects keys before it runs its batch. gqlgen
@@ -40,7 +50,51 @@ func New(client *ent.Client, carts *cart.Service) *Loaders {
 		VariantQuantity: dataloadgen.NewLoader(byKey(client, inventory.VariantQuantities), dataloadgen.WithWait(wait)),
 		ProductInStock:  dataloadgen.NewLoader(byKey(client, inventory.ProductsInStock), dataloadgen.WithWait(wait)),
 		PricedCart:      dataloadgen.NewLoader(priceCarts(carts)),
+		OrderLines:      dataloadgen.NewLoader(byKey(client, OrderLinesOf), dataloadgen.WithWait(wait)),
+		OrderEvents:     dataloadgen.NewLoader(byKey(client, OrderEventsOf), dataloadgen.WithWait(wait)),
+		Variant:         dataloadgen.NewLoader(byKey(client, VariantsByID), dataloadgen.WithWait(wait)),
 	}
+}
+
+// OrderLinesOf loads the lines of orders in one statement, in line order.
+func OrderLinesOf(ctx context.Context, client *ent.Client, orderIDs []int) (map[int][]*ent.OrderLine, error) {
+	lines, err := client.OrderLine.Query().Where(orderline.OrderIDIn(orderIDs...)).Order(orderline.ByID()).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int][]*ent.OrderLine, len(orderIDs))
+	for _, l := range lines {
+		out[l.OrderID] = append(out[l.OrderID], l)
+	}
+	return out, nil
+}
+
+// OrderEventsOf loads the status history of orders in one statement,
+// oldest first.
+func OrderEventsOf(ctx context.Context, client *ent.Client, orderIDs []int) (map[int][]*ent.OrderEvent, error) {
+	events, err := client.OrderEvent.Query().Where(orderevent.OrderIDIn(orderIDs...)).
+		Order(orderevent.ByCreatedAt(), orderevent.ByID()).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int][]*ent.OrderEvent, len(orderIDs))
+	for _, e := range events {
+		out[e.OrderID] = append(out[e.OrderID], e)
+	}
+	return out, nil
+}
+
+// VariantsByID loads variants with their products in two statements.
+func VariantsByID(ctx context.Context, client *ent.Client, ids []int) (map[int]*ent.ProductVariant, error) {
+	vs, err := client.ProductVariant.Query().Where(productvariant.IDIn(ids...)).WithProduct().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]*ent.ProductVariant, len(vs))
+	for _, v := range vs {
+		out[v.ID] = v
+	}
+	return out, nil
 }
 
 // priceCarts prices each cart of the batch (an operation rarely shows more

@@ -1,0 +1,121 @@
+package graph_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"storefront/commerce/access"
+	"storefront/database"
+	"storefront/database/dbtest"
+	"storefront/ent"
+	"storefront/ent/order"
+	"storefront/ent/product"
+	"storefront/ent/schematype"
+	"storefront/internal/apitest"
+)
+
+// The storefront operations of the benchmark mix, with the number of SQL
+// statements each costs whatever the page size: field collection loads an
+// edge for a whole page in one IN query, and the computed fields are primed
+// once per page (graph/prime.go).
+var statementBudget = []struct {
+	name  string
+	query string
+	// want is the number of statements, stated so that a change shows up.
+	want int64
+	// why lists them.
+	why string
+}{
+	{"home page", `query($n: Int) { products(first: $n, sortKey: CREATED_AT, reverse: true) { edges { node {
+	    id title category { name } priceRange { minVariantPrice { amount currencyCode } } availableForSale } } } }`,
+		3, "products; their categories; one grouped query over variants and stock"},
+	{"category page", `query($n: Int, $c: ID) { products(first: $n, sortKey: PRICE, filter: {categoryId: $c, inStock: true}) {
+	    totalCount edges { node { title priceRange { minVariantPrice { amount } } availableForSale } } pageInfo { hasNextPage endCursor } } }`,
+		3, "products (category subtree and stock as subqueries); count; availability"},
+	{"product pages with variants and stock", `query($n: Int) { products(first: $n) { edges { node { title
+	    variants { sku price { amount } compareAtPrice { amount } quantityAvailable availableForSale selectedOptions { name value } } } } } }`,
+		3, "products; variants; one grouped query over stock"},
+	{"cart", `query($id: ID!) { cart(id: $id) { id version totalQuantity
+	    lines { id quantity variant { sku product { title } } cost { unitPrice { amount } total { amount } } }
+	    cost { subtotal { amount } shipping { amount } total { amount } } } }`,
+		5, "cart; cart again for pricing; lines; their variants; their products"},
+	{"order history", `query($n: Int) { viewer { email orders(first: $n) { edges { node { number status createdAt
+	    totalPrice { amount } lines { sku quantity unitPrice { amount } variant { title } } statusHistory { status } } } } } }`,
+		7, "session check; viewer; orders; lines; variants; their products; status histories"},
+}
+
+func TestStatementsPerRequest(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		api, cat := setup(t, db)
+		ctx := access.System(context.Background())
+		addProducts(t, db.Client, cat, 40) // 60 active products
+		acc := api.SignUp(t, "buyer@example.com", "a long enough password")
+		me := api.As(acc.AccessToken)
+		customerID, _ := claimsOf(t, acc.AccessToken)
+
+		for _, op := range statementBudget {
+			t.Run(op.name, func(t *testing.T) {
+				for _, n := range []int{1, 10, 50} {
+					vars := apitest.Vars{"n": n, "c": cat.electronics.GlobalID().String()}
+					as := api
+					switch op.name {
+					case "cart":
+						vars["id"] = cartWithLines(t, db.Client, ctx, n)
+					case "order history":
+						ordersFor(t, db.Client, ctx, customerID, n)
+						as = me
+					}
+					if got := as.Statements(t, op.query, vars); got != op.want {
+						t.Errorf("%d items: %d statements, want %d (%s)", n, got, op.want, op.why)
+					}
+				}
+			})
+		}
+	})
+}
+
+func addProducts(t *testing.T, c *ent.Client, cat *catalogue, n int) {
+	ctx := access.System(context.Background())
+	for i := range n {
+		p := c.Product.Create().SetTitle(fmt.Sprintf("Extra %02d", i)).SetSlug(fmt.Sprintf("extra-%02d", i)).
+			SetStatus(product.StatusACTIVE).SetCategory(cat.headphones).SetMinPrice(500).SetMaxPrice(500).
+			SetImages([]schematype.Image{}).SaveX(ctx)
+		for j := range 3 {
+			v := c.ProductVariant.Create().SetProduct(p).SetSku(fmt.Sprintf("X-%02d-%d", i, j)).SetPrice(500).SaveX(ctx)
+			w := c.Warehouse.Query().FirstX(ctx)
+			c.StockLevel.Create().SetVariant(v).SetWarehouse(w).SetOnHand(9).ExecX(ctx)
+		}
+	}
+}
+
+// cartWithLines makes a guest cart with n lines of distinct variants.
+func cartWithLines(t *testing.T, c *ent.Client, ctx context.Context, n int) string {
+	vs := c.ProductVariant.Query().Limit(n).AllX(ctx)
+	if len(vs) < n {
+		t.Fatalf("only %d variants", len(vs))
+	}
+	crt := c.Cart.Create().SaveX(ctx)
+	for _, v := range vs {
+		c.CartLine.Create().SetCart(crt).SetVariant(v).SetQuantity(1).ExecX(ctx)
+	}
+	return crt.GlobalID().String()
+}
+
+// ordersFor gives the customer exactly n orders of two lines each.
+func ordersFor(t *testing.T, c *ent.Client, ctx context.Context, customerID, n int) {
+	c.Order.Delete().Where(order.CustomerID(customerID)).ExecX(ctx)
+	vs := c.ProductVariant.Query().Limit(2).AllX(ctx)
+	for i := range n {
+		o := c.Order.Create().SetNumber(fmt.Sprintf("T-%d-%d", n, i)).SetCustomerID(customerID).SetCartID(i + 1).
+			SetEmail("buyer@example.com").SetCurrencyCode("USD").SetSubtotal(200).SetTotal(200).
+			SetShippingAddress(schematype.MailingAddress{Address1: "1 Main St", City: "X", CountryCode: "US"}).
+			SetCreatedAt(time.Now().Add(time.Duration(i) * time.Second)).SaveX(ctx)
+		for _, v := range vs {
+			c.OrderLine.Create().SetOrder(o).SetVariant(v).SetProductTitle("P").SetVariantTitle("V").SetSku(v.Sku).
+				SetUnitPrice(100).SetQuantity(1).SetLineTotal(100).SetAllocations([]schematype.Allocation{}).ExecX(ctx)
+		}
+		c.OrderEvent.Create().SetOrder(o).SetStatus("PENDING_PAYMENT").ExecX(ctx)
+	}
+}
