@@ -10,7 +10,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"net/http"
 	"os"
@@ -20,9 +19,13 @@ import (
 	"syscall"
 	"time"
 
+	"entgo.io/ent/dialect"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"storefront/commerce/authtoken"
 	"storefront/commerce/identity"
 	"storefront/commerce/inventory"
+	"storefront/commerce/live"
 	"storefront/commerce/money"
 	"storefront/commerce/orders"
 	"storefront/commerce/payment"
@@ -159,6 +162,21 @@ func run(cfg config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	broker := live.NewBroker()
+	var publisher live.Publisher = broker
+	if db.Dialect == dialect.Postgres {
+		// Across replicas, live events go through LISTEN/NOTIFY.
+		fanout, err := live.StartFanout(ctx, cfg.databaseURL, db.SQL, broker, logger)
+		if err != nil {
+			return fmt.Errorf("live events: %w", err)
+		}
+		fanout.OnReconnect = func(ctx context.Context) {
+			if err := live.Resync(ctx, db.Client, broker); err != nil {
+				logger.Warn("live: resync failed", "err", err)
+			}
+		}
+		publisher = fanout
+	}
 	payments := payment.NewSimulated()
 	payments.DeclineAll = cfg.declinePayments
 	origins := strings.Split(cfg.corsOrigins, ",")
@@ -171,8 +189,10 @@ func run(cfg config, logger *slog.Logger) error {
 		AllowedOrigins:  origins,
 		Pricing:         rules,
 		Payments:        payments,
+		Broker:          broker,
+		Publisher:       publisher,
 	})
-	go expireUnpaidOrders(ctx, orders.New(db.Client, inventory.New(db.Client, nil), payments, logger), cfg.unpaidTTL, logger)
+	go expireUnpaidOrders(ctx, orders.New(db.Client, inventory.New(db.Client, publisher), payments, logger), cfg.unpaidTTL, logger)
 	srv := &http.Server{
 		Addr: cfg.addr,
 		Handler: httpserver.New(httpserver.Config{
@@ -200,6 +220,9 @@ func run(cfg config, logger *slog.Logger) error {
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down", "timeout", cfg.shutdownTimeout)
+	// Websockets are hijacked: Shutdown does not wait for them. Close them
+	// with 1001 so that clients reconnect to another replica.
+	gql.GoingAway()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

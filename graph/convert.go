@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"storefront/commerce"
 	"storefront/commerce/catalog"
 	"storefront/commerce/gid"
@@ -83,3 +84,18 @@ func orNil[T any](v *T, err error) (*T, error) {
 }
 
 func boolValue(b *bool) bool { return b != nil && *b }
+
+// idsOf checks a list of ID arguments of one type.
+func idsOf(ids []*gid.ID, typ, field string) ([]int, error) {
+	out := make([]int, 0, len(ids))
+	for i, id := range ids {
+		n, err := idOf(id, typ, field, fmt.Sprint(i))
+		if err != nil {
+			return nil, err
+		}
+		if n != nil {
+			out = append(out, *n)
+		}
+	}
+	return out, nil
+}

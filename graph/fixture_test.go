@@ -99,3 +99,5 @@ func seedCatalogue(t *testing.T, c *ent.Client) *catalogue {
 	cat.archived = hidden("archived-product", product.StatusARCHIVED)
 	return cat
 }
+
+func sysCtx() context.Context { return access.System(context.Background()) }

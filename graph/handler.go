@@ -25,6 +25,7 @@ import (
 	"storefront/commerce/gid"
 	"storefront/commerce/identity"
 	"storefront/commerce/inventory"
+	"storefront/commerce/live"
 	"storefront/commerce/lookup"
 	"storefront/commerce/orders"
 	"storefront/commerce/paging"
@@ -54,8 +55,15 @@ type Options struct {
 	Pricing pricing.Rules
 	// Payments takes payments (default: the simulated provider).
 	Payments payment.Provider
-	// Publisher receives inventory events after each stock change (nil: none).
-	Publisher inventory.Publisher
+	// Broker delivers live events to this process's subscribers (nil: a
+	// new one). Publisher is where stock and cart changes are announced:
+	// the broker itself, or a live.Fanout in front of it across replicas.
+	Broker    *live.Broker
+	Publisher live.Publisher
+	// MaxSubscriptionsPerConnection and MaxConnectionsPerClient bound
+	// websocket use (defaults 100 and 200).
+	MaxSubscriptionsPerConnection int
+	MaxConnectionsPerClient       int
 	// AllowedOrigins are the browser origins allowed to open websockets
 	// ("*" for any); requests without an Origin (native apps) are accepted.
 	AllowedOrigins []string
@@ -74,18 +82,43 @@ func (o *Options) defaults() {
 	if o.Payments == nil {
 		o.Payments = payment.NewSimulated()
 	}
+	if o.Broker == nil {
+		o.Broker = live.NewBroker()
+	}
+	if o.Publisher == nil {
+		o.Publisher = o.Broker
+	}
+	if o.MaxSubscriptionsPerConnection == 0 {
+		o.MaxSubscriptionsPerConnection = 100
+	}
+	if o.MaxConnectionsPerClient == 0 {
+		o.MaxConnectionsPerClient = 200
+	}
 	if o.QueryCacheSize == 0 {
 		o.QueryCacheSize = 1000
 	}
 }
 
-// NewHandler returns the GraphQL HTTP handler over client, with its
-// transports, limits, authentication and error handling set explicitly.
-func NewHandler(client *ent.Client, opts Options) http.Handler {
+// Handler serves GraphQL over HTTP, websockets and SSE.
+type Handler struct {
+	http.Handler
+	ws *wsTracker
+}
+
+// GoingAway closes every websocket with 1001 Going Away, so that clients
+// reconnect elsewhere; call it when the server starts shutting down.
+func (h *Handler) GoingAway() { h.ws.GoingAway() }
+
+// OpenWebsockets is the number of open websocket connections.
+func (h *Handler) OpenWebsockets() int { return h.ws.Open() }
+
+// NewHandler returns the GraphQL handler over client, with its transports,
+// limits, authentication and error handling set explicitly.
+func NewHandler(client *ent.Client, opts Options) *Handler {
 	opts.defaults()
 	ids := opts.Identity
 	inv := inventory.New(client, opts.Publisher)
-	carts := cart.New(client, opts.Pricing)
+	carts := cart.New(client, opts.Pricing, opts.Publisher)
 	ords := orders.New(client, inv, opts.Payments, opts.Logger)
 	res := &Resolver{
 		Client:       client,
@@ -96,19 +129,34 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 		Carts:        carts,
 		OrderService: ords,
 		Checkout:     checkout.New(client, carts, inv, ords),
+		Live:         live.NewService(client, opts.Broker, carts),
 	}
 	cfg := generated.Config{Resolvers: res}
 	setComplexity(&cfg)
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 
+	ws := newWSTracker(transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+		OriginPatterns: originPatterns(opts.AllowedOrigins),
+	}})
+	limits := &connLimits{maxPerClient: opts.MaxConnectionsPerClient, maxSubs: int32(opts.MaxSubscriptionsPerConnection), perClient: map[string]int{}}
+	auth := websocketInit(ids)
+	readLimit := int64(64 << 10)
 	srv.AddTransport(transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
-			OriginPatterns: originPatterns(opts.AllowedOrigins),
-		}},
-		InitFunc:              websocketInit(ids),
+		Implementation: ws,
+		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			ctx, ack, err := auth(ctx, p)
+			if err != nil {
+				return ctx, nil, err
+			}
+			ctx, err = limits.open(ctx)
+			return ctx, ack, err
+		},
+		CloseFunc:             func(ctx context.Context, _ int) { limits.close(ctx) },
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second,
+		PayloadReadLimit:      &readLimit,
 	})
+	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -124,11 +172,16 @@ func NewHandler(client *ent.Client, opts Options) http.Handler {
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		// Fresh loaders per operation: cached rows never cross requests.
-		ctx = access.WithKnownIDs(ctx)
+		// The IDs an operation named (guest carts and orders) count for the
+		// whole operation, every event of a subscription included.
+		return next(access.WithKnownIDs(ctx))
+	})
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		// Fresh loaders per response: cached rows never cross requests, nor
+		// the events of one subscription.
 		return next(loader.With(ctx, loader.New(client, carts)))
 	})
-	return authenticate(ids, opts.Logger, srv)
+	return &Handler{Handler: authenticate(ids, opts.Logger, srv), ws: ws}
 }
 
 // originPatterns turns the CORS origins ("https://shop.example") into the

@@ -6,6 +6,7 @@ import (
 	"storefront/commerce/checkout"
 	"storefront/commerce/identity"
 	"storefront/commerce/inventory"
+	"storefront/commerce/live"
 	"storefront/commerce/lookup"
 	"storefront/commerce/orders"
 	"storefront/ent"
@@ -22,4 +23,5 @@ type Resolver struct {
 	Carts        *cart.Service
 	Checkout     *checkout.Service
 	OrderService *orders.Service
+	Live         *live.Service
 }

@@ -32,14 +32,35 @@ const (
 
 // Service keeps carts.
 type Service struct {
-	client *ent.Client
-	rules  pricing.Rules
-	now    func() time.Time
+	client    *ent.Client
+	rules     pricing.Rules
+	now       func() time.Time
+	publisher Publisher
 }
 
-// New returns a cart service pricing carts with rules.
-func New(client *ent.Client, rules pricing.Rules) *Service {
-	return &Service{client: client, rules: rules, now: time.Now}
+// Publisher is told, after the commit, that a cart changed.
+type Publisher interface {
+	PublishCart(cartID int)
+}
+
+type noPublisher struct{}
+
+func (noPublisher) PublishCart(int) {}
+
+// New returns a cart service pricing carts with rules and announcing
+// changes to pub (nil: to no one).
+func New(client *ent.Client, rules pricing.Rules, pub Publisher) *Service {
+	if pub == nil {
+		pub = noPublisher{}
+	}
+	return &Service{client: client, rules: rules, now: time.Now, publisher: pub}
+}
+
+// Changed announces, once the transaction of ctx commits, that a cart
+// changed (for cartChanged subscribers on every device).
+func (s *Service) Changed(ctx context.Context, cartID int) {
+	pub := s.publisher
+	txn.AfterCommit(ctx, func() { pub.PublishCart(cartID) })
 }
 
 // Rules are the shipping and tax rules carts are priced with.
@@ -251,6 +272,7 @@ func (s *Service) change(ctx context.Context, cartID int, expected *int, f func(
 		if n == 0 {
 			return staleVersion(cur.Version + 1)
 		}
+		s.Changed(ctx, cartID)
 		res, err = s.result(ctx, tx, cartID, touched)
 		return err
 	})
@@ -402,4 +424,12 @@ func dedupe(ids []int) map[int]bool {
 		m[id] = true
 	}
 	return m
+}
+
+// VariantIDs returns the variants in a cart the viewer may see.
+func (s *Service) VariantIDs(ctx context.Context, cartID int) ([]int, error) {
+	ctx = access.WithKnownIDs(ctx)
+	access.Know(ctx, entcart.Table, cartID)
+	return s.client.CartLine.Query().Where(cartline.CartID(cartID)).
+		Select(cartline.FieldVariantID).Ints(ctx)
 }

@@ -51,6 +51,7 @@ func (s *Service) MergeGuestCart(ctx context.Context, guestCartID int) (*Result,
 		}
 		if target == nil || target.ID == guest.ID {
 			// Adopt the guest cart as it is.
+			s.Changed(ctx, guest.ID)
 			if err := tx.Cart.UpdateOneID(guest.ID).SetCustomerID(v.CustomerID).AddVersion(1).Exec(access.System(ctx)); err != nil {
 				return fmt.Errorf("cart: adopt: %w", err)
 			}
@@ -107,6 +108,8 @@ func (s *Service) MergeGuestCart(ctx context.Context, guestCartID int) (*Result,
 			}
 			lines++
 		}
+		s.Changed(ctx, guest.ID)
+		s.Changed(ctx, target.ID)
 		if err := tx.Cart.UpdateOneID(guest.ID).SetStatus(entcart.StatusMERGED).AddVersion(1).Exec(ctx); err != nil {
 			return fmt.Errorf("cart: close guest cart: %w", err)
 		}

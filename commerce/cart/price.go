@@ -39,7 +39,7 @@ func (s *Service) Price(ctx context.Context, c *ent.Cart) (*Priced, error) {
 	}
 	lines, err := db.CartLine.Query().
 		Where(cartline.CartID(c.ID)).
-		WithVariant().
+		WithVariant(func(q *ent.ProductVariantQuery) { q.WithProduct() }).
 		Order(cartline.ByCreatedAt(), cartline.ByID()).
 		All(ctx)
 	if err != nil {

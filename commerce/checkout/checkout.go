@@ -8,6 +8,7 @@ package checkout
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -101,7 +102,7 @@ func (s *Service) Complete(ctx context.Context, in Input) (*Result, error) {
 			return err
 		}
 		if c.Status != entcart.StatusACTIVE {
-			return commerce.Errorf(commerce.Conflict, "this cart has already been checked out")
+			return errCheckedOut
 		}
 		priced, err := s.carts.Price(ctx, c)
 		if err != nil {
@@ -131,8 +132,18 @@ func (s *Service) Complete(ctx context.Context, in Input) (*Result, error) {
 		if err != nil {
 			return err
 		}
+		s.carts.Changed(ctx, c.ID)
 		return tx.Cart.UpdateOneID(c.ID).SetStatus(entcart.StatusCOMPLETED).AddVersion(1).Exec(sys)
 	})
+	if errors.Is(err, errCheckedOut) {
+		// The cart was checked out while this request waited for its lock,
+		// perhaps by a request with this very key (a retry sent while the
+		// first was still running): a retry returns that order.
+		if o, rerr := s.replay(ctx, in); o != nil || rerr != nil {
+			return &Result{Order: o}, rerr
+		}
+		return nil, err
+	}
 	if ent.IsConstraintError(err) {
 		// Another request with the same key won the race: answer with its
 		// order, or ask to retry while it is still running.
@@ -152,6 +163,9 @@ func (s *Service) Complete(ctx context.Context, in Input) (*Result, error) {
 	}
 	return res, nil
 }
+
+// errCheckedOut refuses a cart that is no longer open.
+var errCheckedOut = commerce.Errorf(commerce.Conflict, "this cart has already been checked out")
 
 // replay returns the order an idempotency key already named, if any. A key
 // older than KeyTTL is released for reuse.
@@ -175,15 +189,25 @@ func (s *Service) replay(ctx context.Context, in Input) (*ent.Order, error) {
 	return s.client.Order.Get(ctx, o.ID)
 }
 
-// spendDiscount counts one use of the code with a guarded update, so that
-// no interleaving of checkouts uses it more often than its limit.
+// spendDiscount counts one use of the cart's code with a guarded update, so
+// that no interleaving of checkouts uses it more often than its limit. A
+// code that no longer applies (used up, expired, deactivated, deleted) is
+// refused rather than left out: the shopper chose it, so the order must not
+// silently cost the full price. (Cart pricing leaves such a code out, so
+// without this check the outcome of a checkout racing the last use of a
+// code would depend on timing and on the database.) A valid code that the
+// cart does not qualify for (minimum subtotal) is not spent.
 func (s *Service) spendDiscount(ctx context.Context, tx *ent.Client, code string, priced *cart.Priced) error {
-	if priced.Discount == nil || !priced.Cost.DiscountApplied {
+	field := []string{"input", "cartId"}
+	if priced.Discount == nil {
+		return s.unusableDiscount(ctx, tx, code, field)
+	}
+	if !priced.Cost.DiscountApplied {
 		return nil
 	}
 	d := priced.Discount
 	if err := cart.Usable(d, s.now()); err != nil {
-		return err
+		return commerce.InvalidField(field, "%s; remove it and try again", err.Error())
 	}
 	u := tx.DiscountCode.Update().Where(discountcode.ID(d.ID))
 	if d.UsageLimit != nil {
@@ -194,9 +218,26 @@ func (s *Service) spendDiscount(ctx context.Context, tx *ent.Client, code string
 		return fmt.Errorf("checkout: spend discount: %w", err)
 	}
 	if n == 0 {
-		return commerce.InvalidField([]string{"input", "cartId"}, "discount code %s has been used up; remove it and try again", code)
+		return commerce.InvalidField(field, "discount code %s has been used up; remove it and try again", code)
 	}
 	return nil
+}
+
+// unusableDiscount explains why the cart's code no longer applies.
+func (s *Service) unusableDiscount(ctx context.Context, tx *ent.Client, code string, field []string) error {
+	d, err := tx.DiscountCode.Query().Where(discountcode.Code(code)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return commerce.InvalidField(field, "discount code %s no longer exists; remove it and try again", code)
+	}
+	if err != nil {
+		return fmt.Errorf("checkout: discount: %w", err)
+	}
+	if err := cart.Usable(d, s.now()); err != nil {
+		return commerce.InvalidField(field, "%s; remove it and try again", err.Error())
+	}
+	// It became usable again after the cart was priced: the shopper can
+	// simply retry.
+	return commerce.Errorf(commerce.Conflict, "discount code %s changed meanwhile; try again", code)
 }
 
 func (s *Service) createOrder(ctx context.Context, tx *ent.Client, c *ent.Cart, priced *cart.Priced, alloc map[int][]schematype.Allocation, email string, addr identity.AddressInput, key string) (*ent.Order, error) {

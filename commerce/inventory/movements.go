@@ -156,7 +156,7 @@ func (s *Service) apply(ctx context.Context, tx *ent.Client, deltas []delta) err
 	if err := tx.ProductVariant.Update().Where(productvariant.IDIn(ids...)).AddStockVersion(1).Exec(ctx); err != nil {
 		return fmt.Errorf("inventory: bump versions: %w", err)
 	}
-	events, err := snapshot(ctx, tx, ids)
+	events, err := Snapshot(ctx, tx, ids)
 	if err != nil {
 		return err
 	}
@@ -165,9 +165,10 @@ func (s *Service) apply(ctx context.Context, tx *ent.Client, deltas []delta) err
 	return nil
 }
 
-// snapshot reads the availability and version of variants inside the
-// transaction, for the events of this change.
-func snapshot(ctx context.Context, tx *ent.Client, ids []int) ([]Event, error) {
+// Snapshot reads the availability and version of variants (those the
+// viewer of ctx may see) as events: for the events of a change inside its
+// transaction, and for the current state a subscriber receives first.
+func Snapshot(ctx context.Context, tx *ent.Client, ids []int) ([]Event, error) {
 	qty, err := VariantQuantities(ctx, tx, ids)
 	if err != nil {
 		return nil, err

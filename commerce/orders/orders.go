@@ -207,17 +207,72 @@ func (s *Service) Pay(ctx context.Context, id int, token string) (*ent.Order, er
 	if err := s.payments.Capture(ctx, auth.ID); err != nil {
 		return nil, err
 	}
-	sys := access.System(ctx)
-	if err := s.client.Order.UpdateOneID(id).SetPaymentID(auth.ID).Exec(sys); err != nil {
-		return nil, fmt.Errorf("orders: record payment: %w", err)
-	}
-	paid, err := s.Move(sys, id, order.StatusPAID, "payment captured")
+	paid, ours, err := s.markPaid(access.System(ctx), id, auth.ID)
 	if err != nil {
-		// Someone cancelled the order meanwhile: give the money back.
-		_ = s.payments.Refund(ctx, auth.ID)
+		if !ours {
+			// The order was paid by another request, or cancelled,
+			// meanwhile: give this money back. Never when the order holds
+			// this very authorization (a concurrent retry with the same token
+			// gets the same authorization from the provider): that money
+			// paid the order.
+			if rerr := s.payments.Refund(ctx, auth.ID); rerr != nil {
+				s.logger.ErrorContext(ctx, "orders: refund of a surplus payment failed", "order", id, "payment", auth.ID, "err", rerr)
+			}
+		}
 		return nil, err
 	}
 	return paid, nil
+}
+
+// markPaid records the payment and moves the order from PENDING_PAYMENT to
+// PAID in one transaction, with the order's row locked, so that of
+// concurrent payments exactly one pays the order and the order's payment ID
+// always names the money that paid it. ours reports whether the order holds
+// paymentID (paid now, or earlier by the same authorization); an order
+// already paid with paymentID is returned as paid.
+func (s *Service) markPaid(ctx context.Context, id int, paymentID string) (o *ent.Order, ours bool, err error) {
+	ctx = access.WithKnownIDs(ctx)
+	access.Know(ctx, order.Table, id)
+	err = txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		q := tx.Order.Query().Where(order.ID(id))
+		q.Modify(txn.LockRows)
+		cur, err := q.Only(ctx)
+		if ent.IsNotFound(err) {
+			return errNoOrder
+		}
+		if err != nil {
+			return err
+		}
+		ours = cur.PaymentID != nil && *cur.PaymentID == paymentID
+		if cur.Status != order.StatusPENDING_PAYMENT {
+			if ours && cur.Status != order.StatusCANCELLED {
+				o = cur
+				return nil
+			}
+			return commerce.Errorf(commerce.Conflict, "the order is %s, not waiting for payment", cur.Status)
+		}
+		n, err := tx.Order.Update().
+			Where(order.ID(id), order.StatusEQ(order.StatusPENDING_PAYMENT)).
+			SetStatus(order.StatusPAID).SetPaymentID(paymentID).SetUpdatedAt(s.now()).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("orders: record payment: %w", err)
+		}
+		if n == 0 {
+			return commerce.Errorf(commerce.Conflict, "the order changed meanwhile; reload it")
+		}
+		if err := tx.OrderEvent.Create().SetOrderID(id).SetStatus(string(order.StatusPAID)).SetNote("payment captured").Exec(ctx); err != nil {
+			return err
+		}
+		o, err = tx.Order.Get(ctx, id)
+		return err
+	})
+	if err != nil {
+		// ours is what the order held before this transaction (which
+		// rolled back).
+		return nil, ours, err
+	}
+	return txn.Detach(ctx, o), true, nil
 }
 
 // ExpireUnpaid cancels orders that have waited for payment longer than ttl,

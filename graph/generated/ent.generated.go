@@ -5277,6 +5277,14 @@ func (ec *executionContext) marshalNAddress2ᚖstorefrontᚋentᚐAddress(ctx co
 	return ec._Address(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCart2ᚖstorefrontᚋentᚐCart(ctx context.Context, sel ast.SelectionSet, v *ent.Cart) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Cart!")
+		return graphql.Null
+	}
+	return ec._Cart(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCategory2ᚖstorefrontᚋentᚐCategory(ctx context.Context, sel ast.SelectionSet, v *ent.Category) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Category!")

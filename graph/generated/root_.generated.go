@@ -29,6 +29,7 @@ type ResolverRoot interface {
 	CartLine() CartLineResolver
 	Category() CategoryResolver
 	Customer() CustomerResolver
+	InventoryEvent() InventoryEventResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderLine() OrderLineResolver
@@ -37,6 +38,7 @@ type ResolverRoot interface {
 	ProductVariant() ProductVariantResolver
 	Query() QueryResolver
 	StockLevel() StockLevelResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -198,6 +200,14 @@ type ComplexityRoot struct {
 		Height  func(childComplexity int) int
 		URL     func(childComplexity int) int
 		Width   func(childComplexity int) int
+	}
+
+	InventoryEvent struct {
+		AvailableForSale  func(childComplexity int) int
+		ProductID         func(childComplexity int) int
+		QuantityAvailable func(childComplexity int) int
+		VariantID         func(childComplexity int) int
+		Version           func(childComplexity int) int
 	}
 
 	MailingAddress struct {
@@ -395,6 +405,11 @@ type ComplexityRoot struct {
 		ProductVariant func(childComplexity int) int
 		StockLevel     func(childComplexity int) int
 		UserErrors     func(childComplexity int) int
+	}
+
+	Subscription struct {
+		CartChanged      func(childComplexity int, cartID gid.ID) int
+		InventoryChanged func(childComplexity int, variantIds []*gid.ID, productIds []*gid.ID) int
 	}
 
 	UserError struct {
@@ -1018,6 +1033,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Image.Width(childComplexity), true
+
+	case "InventoryEvent.availableForSale":
+		if e.ComplexityRoot.InventoryEvent.AvailableForSale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InventoryEvent.AvailableForSale(childComplexity), true
+	case "InventoryEvent.productId":
+		if e.ComplexityRoot.InventoryEvent.ProductID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InventoryEvent.ProductID(childComplexity), true
+	case "InventoryEvent.quantityAvailable":
+		if e.ComplexityRoot.InventoryEvent.QuantityAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InventoryEvent.QuantityAvailable(childComplexity), true
+	case "InventoryEvent.variantId":
+		if e.ComplexityRoot.InventoryEvent.VariantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InventoryEvent.VariantID(childComplexity), true
+	case "InventoryEvent.version":
+		if e.ComplexityRoot.InventoryEvent.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InventoryEvent.Version(childComplexity), true
 
 	case "MailingAddress.address1":
 		if e.ComplexityRoot.MailingAddress.Address1 == nil {
@@ -2045,6 +2091,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StockLevelSetPayload.UserErrors(childComplexity), true
 
+	case "Subscription.cartChanged":
+		if e.ComplexityRoot.Subscription.CartChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_cartChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CartChanged(childComplexity, args["cartId"].(gid.ID)), true
+	case "Subscription.inventoryChanged":
+		if e.ComplexityRoot.Subscription.InventoryChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_inventoryChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.InventoryChanged(childComplexity, args["variantIds"].([]*gid.ID), args["productIds"].([]*gid.ID)), true
+
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
 			break
@@ -2211,6 +2280,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -3342,6 +3428,36 @@ type WarehousePayload {
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/live.graphql", Input: `# Live updates over graphql-ws (subprotocol graphql-transport-ws, and the
+# legacy graphql-ws) at ws://HOST/graphql, and over Server-Sent Events
+# (POST /graphql with Accept: text/event-stream). Send the access token in
+# the connection_init payload: {"Authorization": "Bearer <token>"}.
+
+type Subscription {
+  """
+  Stock of variants, and of the variants of products: first the current
+  state of each, then every change. Events of one variant carry increasing
+  versions: drop one older than what you have.
+  """
+  inventoryChanged(variantIds: [ID!], productIds: [ID!]): InventoryEvent!
+  """
+  A cart, first as it is, then whenever it changes (on any device) or the
+  stock of one of its lines changes. For whoever may see the cart.
+  """
+  cartChanged(cartId: ID!): Cart!
+}
+
+type InventoryEvent {
+  variantId: ID!
+  productId: ID!
+  quantityAvailable: Int!
+  availableForSale: Boolean!
+  """
+  Increases with every stock change of the variant.
+  """
+  version: Int!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/order.graphql", Input: `# Orders: what checkout produced. Prices, titles and SKUs on order lines are
 # the ones at checkout.
 
@@ -3749,6 +3865,22 @@ func (ec *executionContext) childFields_Image(ctx context.Context, field graphql
 		return ec.fieldContext_Image_height(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Image", field.Name)
+}
+
+func (ec *executionContext) childFields_InventoryEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "variantId":
+		return ec.fieldContext_InventoryEvent_variantId(ctx, field)
+	case "productId":
+		return ec.fieldContext_InventoryEvent_productId(ctx, field)
+	case "quantityAvailable":
+		return ec.fieldContext_InventoryEvent_quantityAvailable(ctx, field)
+	case "availableForSale":
+		return ec.fieldContext_InventoryEvent_availableForSale(ctx, field)
+	case "version":
+		return ec.fieldContext_InventoryEvent_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InventoryEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_MailingAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -270,6 +270,9 @@ type StockLevelSetPayload struct {
 	UserErrors     []*UserError        `json:"userErrors"`
 }
 
+type Subscription struct {
+}
+
 // A problem with the input of a mutation that the user can correct.
 type UserError struct {
 	// The path to the input field at fault, such as ["input", "email"].

@@ -5,7 +5,6 @@ package apitest
 import (
 	"context"
 	"encoding/json"
-	"github.com/prometheus/client_golang/prometheus"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/client"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"storefront/commerce/authtoken"
 	"storefront/commerce/identity"

@@ -1,0 +1,190 @@
+// Package live pushes changes to subscribers: stock of variants, and carts.
+// A slow or dead subscriber never blocks the publisher or other
+// subscribers: each subscription keeps only the latest event per variant
+// (and a single "changed" mark per cart), so one that falls behind still
+// converges to the true state.
+//
+// One process uses the Broker alone. Several replicas over PostgreSQL put a
+// Fanout in front of it (fanout.go): events go through LISTEN/NOTIFY, so a
+// checkout on one replica reaches subscribers on all of them.
+package live
+
+import (
+	"sync"
+
+	"storefront/commerce/inventory"
+)
+
+// Publisher is where stock and cart changes are announced: a Broker, or a
+// Fanout in front of one.
+type Publisher interface {
+	inventory.Publisher
+	PublishCart(cartID int)
+}
+
+// Broker delivers events to the subscriptions of this process.
+type Broker struct {
+	mu        sync.RWMutex
+	byVariant map[int]map[*Subscription]struct{}
+	byProduct map[int]map[*Subscription]struct{}
+	byCart    map[int]map[*Subscription]struct{}
+	all       map[*Subscription]struct{}
+}
+
+// NewBroker returns an empty broker.
+func NewBroker() *Broker {
+	return &Broker{
+		byVariant: map[int]map[*Subscription]struct{}{},
+		byProduct: map[int]map[*Subscription]struct{}{},
+		byCart:    map[int]map[*Subscription]struct{}{},
+		all:       map[*Subscription]struct{}{},
+	}
+}
+
+// Filter says what a subscription wants: stock of these variants, of the
+// variants of these products, or changes of these carts.
+type Filter struct {
+	VariantIDs, ProductIDs, CartIDs []int
+}
+
+// Subscription receives events. Ready is signalled (without blocking the
+// publisher) whenever something is pending; Take returns and clears it.
+type Subscription struct {
+	broker *Broker
+	filter Filter
+	ready  chan struct{}
+
+	mu    sync.Mutex
+	stock map[int]inventory.Event // latest pending event per variant
+	carts map[int]bool            // carts changed since the last Take
+}
+
+// Subscribe registers a subscription; Close it when done.
+func (b *Broker) Subscribe(f Filter) *Subscription {
+	s := &Subscription{broker: b, filter: f, ready: make(chan struct{}, 1),
+		stock: map[int]inventory.Event{}, carts: map[int]bool{}}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	add := func(m map[int]map[*Subscription]struct{}, ids []int) {
+		for _, id := range ids {
+			if m[id] == nil {
+				m[id] = map[*Subscription]struct{}{}
+			}
+			m[id][s] = struct{}{}
+		}
+	}
+	add(b.byVariant, f.VariantIDs)
+	add(b.byProduct, f.ProductIDs)
+	add(b.byCart, f.CartIDs)
+	b.all[s] = struct{}{}
+	return s
+}
+
+// Close unregisters the subscription.
+func (s *Subscription) Close() {
+	b := s.broker
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	remove := func(m map[int]map[*Subscription]struct{}, ids []int) {
+		for _, id := range ids {
+			delete(m[id], s)
+			if len(m[id]) == 0 {
+				delete(m, id)
+			}
+		}
+	}
+	remove(b.byVariant, s.filter.VariantIDs)
+	remove(b.byProduct, s.filter.ProductIDs)
+	remove(b.byCart, s.filter.CartIDs)
+	delete(b.all, s)
+}
+
+// Ready is signalled when events are pending.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+
+// Filter is what the subscription asked for.
+func (s *Subscription) Filter() Filter { return s.filter }
+
+// Take returns the pending stock events (one per variant, the newest) and
+// the changed carts, and clears them.
+func (s *Subscription) Take() ([]inventory.Event, []int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var events []inventory.Event
+	for _, e := range s.stock {
+		events = append(events, e)
+	}
+	var carts []int
+	for id := range s.carts {
+		carts = append(carts, id)
+	}
+	clear(s.stock)
+	clear(s.carts)
+	return events, carts
+}
+
+func (s *Subscription) offer(e inventory.Event) {
+	s.mu.Lock()
+	if cur, ok := s.stock[e.VariantID]; !ok || e.Version >= cur.Version {
+		s.stock[e.VariantID] = e
+	}
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *Subscription) offerCart(id int) {
+	s.mu.Lock()
+	s.carts[id] = true
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *Subscription) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default: // already signalled: the subscriber will Take everything
+	}
+}
+
+// Publish delivers stock events to the subscriptions that want them. It
+// never blocks on a subscriber. It implements inventory.Publisher.
+func (b *Broker) Publish(events []inventory.Event) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, e := range events {
+		for s := range b.byVariant[e.VariantID] {
+			s.offer(e)
+		}
+		for s := range b.byProduct[e.ProductID] {
+			s.offer(e)
+		}
+	}
+}
+
+// PublishCart tells the subscriptions of a cart that it changed.
+func (b *Broker) PublishCart(cartID int) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for s := range b.byCart[cartID] {
+		s.offerCart(cartID)
+	}
+}
+
+// Subscriptions returns the live subscriptions (for a resync after events
+// may have been missed).
+func (b *Broker) Subscriptions() []*Subscription {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	out := make([]*Subscription, 0, len(b.all))
+	for s := range b.all {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Count is the number of live subscriptions.
+func (b *Broker) Count() int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return len(b.all)
+}

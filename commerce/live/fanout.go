@@ -1,0 +1,151 @@
+package live
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/lib/pq"
+
+	"storefront/commerce/inventory"
+)
+
+// Channel is the PostgreSQL NOTIFY channel of live events.
+const Channel = "storefront_live"
+
+// maxPayload keeps a NOTIFY payload under PostgreSQL's 8000-byte limit.
+const maxPayload = 7000
+
+// Fanout carries events between replicas through PostgreSQL: Publish and
+// PublishCart send a NOTIFY, and every replica (this one too) delivers what
+// its LISTEN connection receives to its own Broker. After the listening
+// connection is re-established (the database restarted, the network
+// blinked) events may have been missed, so OnReconnect runs: the live
+// service re-reads the current state for every subscriber.
+type Fanout struct {
+	db       *sql.DB
+	broker   *Broker
+	listener *pq.Listener
+	queue    chan []byte
+	logger   *slog.Logger
+	// OnReconnect runs after the listener reconnects.
+	OnReconnect func(context.Context)
+}
+
+// wire is the NOTIFY payload: stock events as [variant, product, quantity,
+// version], or changed cart IDs.
+type wire struct {
+	Stock [][4]int64 `json:"s,omitempty"`
+	Carts []int      `json:"c,omitempty"`
+}
+
+// StartFanout listens on Channel through its own connection to dsn and
+// sends through db, until ctx ends.
+func StartFanout(ctx context.Context, dsn string, db *sql.DB, broker *Broker, logger *slog.Logger) (*Fanout, error) {
+	f := &Fanout{db: db, broker: broker, queue: make(chan []byte, 10000), logger: logger}
+	f.listener = pq.NewListener(dsn, 100*time.Millisecond, 5*time.Second, func(ev pq.ListenerEventType, err error) {
+		switch ev {
+		case pq.ListenerEventDisconnected:
+			logger.Warn("live: lost the LISTEN connection; reconnecting", "err", err)
+		case pq.ListenerEventReconnected:
+			logger.Info("live: LISTEN connection back; resyncing subscribers")
+		case pq.ListenerEventConnectionAttemptFailed:
+			logger.Warn("live: reconnecting failed; retrying", "err", err)
+		}
+	})
+	if err := f.listener.Listen(Channel); err != nil {
+		_ = f.listener.Close()
+		return nil, err
+	}
+	go f.receive(ctx)
+	go f.send(ctx)
+	return f, nil
+}
+
+func (f *Fanout) receive(ctx context.Context) {
+	defer f.listener.Close()
+	ping := time.NewTicker(30 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ping.C:
+			go func() { _ = f.listener.Ping() }()
+		case n := <-f.listener.Notify:
+			if n == nil { // reconnected: notifications may have been lost
+				if f.OnReconnect != nil {
+					go f.OnReconnect(ctx)
+				}
+				continue
+			}
+			var w wire
+			if err := json.Unmarshal([]byte(n.Extra), &w); err != nil {
+				f.logger.Warn("live: undecodable notification", "err", err)
+				continue
+			}
+			if len(w.Stock) > 0 {
+				events := make([]inventory.Event, len(w.Stock))
+				for i, s := range w.Stock {
+					events[i] = inventory.Event{VariantID: int(s[0]), ProductID: int(s[1]), QuantityAvailable: int(s[2]), Version: s[3]}
+				}
+				f.broker.Publish(events)
+			}
+			for _, id := range w.Carts {
+				f.broker.PublishCart(id)
+			}
+		}
+	}
+}
+
+func (f *Fanout) send(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case p := <-f.queue:
+			sendCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := f.db.ExecContext(sendCtx, "SELECT pg_notify($1, $2)", Channel, string(p))
+			cancel()
+			if err != nil {
+				// Subscribers converge at the next change or resync.
+				f.logger.Warn("live: NOTIFY failed", "err", err)
+			}
+		}
+	}
+}
+
+func (f *Fanout) enqueue(w wire) {
+	b, err := json.Marshal(w)
+	if err != nil {
+		return
+	}
+	select {
+	case f.queue <- b:
+	default:
+		f.logger.Warn("live: event queue full; dropping an event (subscribers converge at the next change)")
+	}
+}
+
+// Publish sends stock events to every replica. It never blocks.
+func (f *Fanout) Publish(events []inventory.Event) {
+	var w wire
+	size := 0
+	for _, e := range events {
+		w.Stock = append(w.Stock, [4]int64{int64(e.VariantID), int64(e.ProductID), int64(e.QuantityAvailable), e.Version})
+		if size += 60; size > maxPayload {
+			f.enqueue(w)
+			w, size = wire{}, 0
+		}
+	}
+	if len(w.Stock) > 0 {
+		f.enqueue(w)
+	}
+}
+
+// PublishCart tells every replica that a cart changed. It never blocks.
+func (f *Fanout) PublishCart(cartID int) {
+	f.enqueue(wire{Carts: []int{cartID}})
+}

@@ -1,0 +1,158 @@
+package graph
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+
+	"storefront/commerce"
+	"storefront/commerce/viewer"
+)
+
+// wsTracker remembers open websocket connections, so that a shutting-down
+// server can close them with 1001 Going Away: graphql-ws clients then
+// reconnect (to another replica), which they do not do after the 1000 that
+// gqlgen sends when a connection's context ends.
+type wsTracker struct {
+	inner transport.WebsocketImplementation
+	mu    sync.Mutex
+	conns map[*trackedConn]struct{}
+}
+
+func newWSTracker(inner transport.WebsocketImplementation) *wsTracker {
+	return &wsTracker{inner: inner, conns: map[*trackedConn]struct{}{}}
+}
+
+// Accept implements transport.WebsocketImplementation.
+func (t *wsTracker) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	c, err := t.inner.Accept(w, r, o)
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{WebsocketConn: c, t: t}
+	t.mu.Lock()
+	t.conns[tc] = struct{}{}
+	t.mu.Unlock()
+	// gqlgen serves the connection inside the request's handler and closes
+	// it before returning, except when a connection_init payload is not a
+	// JSON object: then it returns and leaves the hijacked socket open,
+	// unread, with its descriptor and its place here, until the process
+	// ends. The request's context ends when the handler returns: close
+	// whatever is still open then (a no-op after gqlgen's own close).
+	context.AfterFunc(r.Context(), func() {
+		_ = tc.WriteClose(int(websocket.StatusProtocolError), "invalid message")
+		_ = tc.Close()
+	})
+	return tc, nil
+}
+
+// GoingAway closes every open websocket with 1001.
+func (t *wsTracker) GoingAway() {
+	t.mu.Lock()
+	conns := make([]*trackedConn, 0, len(t.conns))
+	for c := range t.conns {
+		conns = append(conns, c)
+	}
+	t.mu.Unlock()
+	for _, c := range conns {
+		_ = c.WriteClose(int(websocket.StatusGoingAway), "server shutting down; reconnect")
+		_ = c.Close()
+	}
+}
+
+// Open is the number of open websockets.
+func (t *wsTracker) Open() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.conns)
+}
+
+type trackedConn struct {
+	transport.WebsocketConn
+	t *wsTracker
+}
+
+func (c *trackedConn) Close() error {
+	c.t.mu.Lock()
+	delete(c.t.conns, c)
+	c.t.mu.Unlock()
+	return c.WebsocketConn.Close()
+}
+
+// SetReadLimit keeps the message size limit working through the wrapper.
+func (c *trackedConn) SetReadLimit(n int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(n)
+	}
+}
+
+// SetReadDeadline keeps the ping/pong timeout working through the wrapper.
+func (c *trackedConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
+}
+
+// connLimits caps websocket connections per client address and
+// subscriptions per connection.
+type connLimits struct {
+	maxPerClient int
+	maxSubs      int32
+	mu           sync.Mutex
+	perClient    map[string]int
+}
+
+type connKey struct{}
+
+type connState struct {
+	ip   string
+	subs atomic.Int32
+	max  int32
+}
+
+// open admits a connection from the viewer's address, or refuses it.
+func (l *connLimits) open(ctx context.Context) (context.Context, error) {
+	ip := viewer.FromContext(ctx).ClientIP
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.perClient[ip] >= l.maxPerClient {
+		return ctx, commerce.Errorf(commerce.RateLimited, "too many open connections from this address (at most %d)", l.maxPerClient)
+	}
+	l.perClient[ip]++
+	return context.WithValue(ctx, connKey{}, &connState{ip: ip, max: l.maxSubs}), nil
+}
+
+// close releases the connection's place.
+func (l *connLimits) close(ctx context.Context) {
+	st, ok := ctx.Value(connKey{}).(*connState)
+	if !ok {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.perClient[st.ip]--; l.perClient[st.ip] <= 0 {
+		delete(l.perClient, st.ip)
+	}
+}
+
+// subscriptionSlot takes one of the connection's subscription places until
+// the subscription ends. Transports without connection state (SSE: one
+// subscription per request) are not limited here.
+func subscriptionSlot(ctx context.Context) error {
+	st, ok := ctx.Value(connKey{}).(*connState)
+	if !ok {
+		return nil
+	}
+	if st.subs.Add(1) > st.max {
+		st.subs.Add(-1)
+		return commerce.Errorf(commerce.RateLimited, "at most %d subscriptions per connection", st.max)
+	}
+	context.AfterFunc(ctx, func() { st.subs.Add(-1) })
+	return nil
+}
