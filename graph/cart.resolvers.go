@@ -37,6 +37,15 @@ func (r *cartResolver) Cost(ctx context.Context, obj *ent.Cart) (*cart.Priced, e
 	return loader.For(ctx).PricedCart.Load(ctx, obj.ID)
 }
 
+// DiscountCode is the resolver for the discountCode field.
+func (r *cartResolver) DiscountCode(ctx context.Context, obj *ent.Cart) (*string, error) {
+	p, err := loader.For(ctx).PricedCart.Load(ctx, obj.ID)
+	if err != nil || p.Discount == nil || !p.Cost.DiscountApplied {
+		return nil, err
+	}
+	return &p.Discount.Code, nil
+}
+
 // TotalQuantity is the resolver for the totalQuantity field.
 func (r *cartResolver) TotalQuantity(ctx context.Context, obj *ent.Cart) (int, error) {
 	p, err := loader.For(ctx).PricedCart.Load(ctx, obj.ID)

@@ -166,6 +166,9 @@ func (s *Service) ViewerCart(ctx context.Context) (*ent.Cart, error) {
 // Invalid (lines, more than MaxLines lines or MaxQuantity of a line).
 func (s *Service) AddLines(ctx context.Context, cartID int, lines []LineInput, expectedVersion *int) (*Result, error) {
 	return s.change(ctx, cartID, expectedVersion, func(ctx context.Context, tx *ent.Client) ([]LineInput, error) {
+		if len(lines) == 0 {
+			return nil, commerce.InvalidField([]string{"lines"}, "give at least one line")
+		}
 		if err := checkLines(lines, "lines"); err != nil {
 			return nil, err
 		}

@@ -45,7 +45,14 @@ func (s *Service) MergeGuestCart(ctx context.Context, guestCartID int) (*Result,
 		if guest.Status != entcart.StatusACTIVE {
 			return errClosed
 		}
-		target, err := s.ViewerCart(ctx)
+		// The customer's newest open cart, read inside this transaction.
+		target, err := tx.Cart.Query().
+			Where(entcart.CustomerID(v.CustomerID), entcart.StatusEQ(entcart.StatusACTIVE)).
+			Order(ent.Desc(entcart.FieldUpdatedAt), ent.Desc(entcart.FieldID)).
+			First(ctx)
+		if ent.IsNotFound(err) {
+			target, err = nil, nil
+		}
 		if err != nil {
 			return err
 		}

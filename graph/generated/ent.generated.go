@@ -33,7 +33,7 @@ import (
 type CartResolver interface {
 	Lines(ctx context.Context, obj *ent.Cart) ([]*cart.PricedLine, error)
 	Cost(ctx context.Context, obj *ent.Cart) (*cart.Priced, error)
-
+	DiscountCode(ctx context.Context, obj *ent.Cart) (*string, error)
 	TotalQuantity(ctx context.Context, obj *ent.Cart) (int, error)
 }
 type CategoryResolver interface {
@@ -935,7 +935,7 @@ func (ec *executionContext) _Cart_discountCode(ctx context.Context, field graphq
 			return ec.fieldContext_Cart_discountCode(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DiscountCode, nil
+			return ec.Resolvers.Cart().DiscountCode(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -946,7 +946,7 @@ func (ec *executionContext) _Cart_discountCode(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Cart_discountCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Cart", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Cart", field, true, true, "String")
 }
 
 func (ec *executionContext) _Cart_totalQuantity(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
@@ -4171,10 +4171,11 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 					return ec._Cart_cost(ctx, field, obj)
 				})
 		case "discountCode":
-			out.Values[i] = ec._Cart_discountCode(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cart_discountCode(ctx, field, obj)
+				})
 		case "totalQuantity":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
