@@ -124,12 +124,7 @@ func (s *Service) Move(ctx context.Context, id int, to order.Status, note string
 	var refund string
 	var o *ent.Order
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		q := tx.Order.Query().Where(order.ID(id))
-		q.Modify(txn.LockRows)
-		cur, err := q.Only(ctx)
-		if ent.IsNotFound(err) {
-			return errNoOrder
-		}
+		cur, err := lockOrder(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -234,12 +229,7 @@ func (s *Service) markPaid(ctx context.Context, id int, paymentID string) (o *en
 	ctx = access.WithKnownIDs(ctx)
 	access.Know(ctx, order.Table, id)
 	err = txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		q := tx.Order.Query().Where(order.ID(id))
-		q.Modify(txn.LockRows)
-		cur, err := q.Only(ctx)
-		if ent.IsNotFound(err) {
-			return errNoOrder
-		}
+		cur, err := lockOrder(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -295,4 +285,16 @@ func (s *Service) ExpireUnpaid(ctx context.Context, ttl time.Duration) (int, err
 		}
 	}
 	return n, nil
+}
+
+// lockOrder loads an order the viewer may see, locked until the end of the
+// transaction. Errors: NotFound.
+func lockOrder(ctx context.Context, tx *ent.Client, id int) (*ent.Order, error) {
+	q := tx.Order.Query().Where(order.ID(id))
+	q.Modify(txn.LockRows)
+	o, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, errNoOrder
+	}
+	return o, err
 }
