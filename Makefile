@@ -47,9 +47,28 @@ seed:
 seed-large:
 	$(GO) run ./cmd/seed -database-url sqlite://storefront-large.db -products 100000
 
-## conformance-deps: the npm packages of the GraphQL-over-HTTP audit
+## conformance-deps: the npm packages of the client tests (graphql-http audit, graphql-ws), when missing or stale
 conformance-deps:
-	@if [ ! -d conformance/node_modules/graphql-http ]; then npm ci --prefix conformance --no-audit --no-fund; fi
+	@if [ ! -f conformance/node_modules/.package-lock.json ] || [ conformance/package-lock.json -nt conformance/node_modules/.package-lock.json ]; then \
+		npm ci --prefix conformance --no-audit --no-fund; fi
 
 clean:
 	rm -rf bin storefront.db* storefront-large.db*
+
+.PHONY: bench bench-quick
+BENCH_FLAGS ?=
+
+## bench: the storefront mix on SQLite and PostgreSQL (100,000 products, seeded once into
+## .cache/bench and the storefront_bench database), and the home page against a hand-written
+## reference handler; results also in .cache/bench/results.json. See docs/PERFORMANCE.md
+bench:
+	$(GO) run ./cmd/bench -json .cache/bench/results.json $(BENCH_FLAGS)
+
+## bench-quick: the same with 3 s per operation, as a smoke check
+bench-quick:
+	$(GO) run ./cmd/bench -duration 3s -json .cache/bench/results-quick.json $(BENCH_FLAGS)
+
+## bench-subscriptions: 10,000 websocket subscribers on one server (SQLite): memory per subscriber, delivery latency
+.PHONY: bench-subscriptions
+bench-subscriptions:
+	GO=$(GO) $(GO) run ./cmd/benchsubs $(BENCHSUBS_FLAGS)

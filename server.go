@@ -166,14 +166,14 @@ func run(cfg config, logger *slog.Logger) error {
 	var publisher live.Publisher = broker
 	if db.Dialect == dialect.Postgres {
 		// Across replicas, live events go through LISTEN/NOTIFY.
-		fanout, err := live.StartFanout(ctx, cfg.databaseURL, db.SQL, broker, logger)
-		if err != nil {
-			return fmt.Errorf("live events: %w", err)
-		}
-		fanout.OnReconnect = func(ctx context.Context) {
+		resync := func(ctx context.Context) {
 			if err := live.Resync(ctx, db.Client, broker); err != nil {
 				logger.Warn("live: resync failed", "err", err)
 			}
+		}
+		fanout, err := live.StartFanout(ctx, cfg.databaseURL, db.SQL, broker, logger, resync)
+		if err != nil {
+			return fmt.Errorf("live events: %w", err)
 		}
 		publisher = fanout
 	}

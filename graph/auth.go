@@ -72,7 +72,7 @@ func websocketInit(ids *identity.Service) transport.WebsocketInitFunc {
 			return ctx, nil, err
 		}
 		if v.TokenError != nil {
-			return ctx, nil, v.TokenError
+			return refuse(ctx, v.TokenError.Error()), nil, v.TokenError
 		}
 		return viewer.NewContext(ctx, v), nil, nil
 	}
@@ -86,4 +86,13 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// closeForbidden is graphql-transport-ws's close code for a refused
+// connection_init.
+const closeForbidden = 4403
+
+// refuse makes gqlgen close a refused connection with 4403 and the reason.
+func refuse(ctx context.Context, reason string) context.Context {
+	return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, closeForbidden), reason)
 }

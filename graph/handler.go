@@ -149,11 +149,15 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 				return ctx, nil, err
 			}
 			ctx, err = limits.open(ctx)
-			return ctx, ack, err
+			if err != nil {
+				return refuse(ctx, err.Error()), nil, err
+			}
+			return ctx, ack, nil
 		},
 		CloseFunc:             func(ctx context.Context, _ int) { limits.close(ctx) },
 		InitTimeout:           10 * time.Second,
-		KeepAlivePingInterval: 15 * time.Second,
+		KeepAlivePingInterval: 15 * time.Second, // legacy graphql-ws: ka messages
+		PingPongInterval:      20 * time.Second, // graphql-transport-ws: ping, and close if no pong in 40 s
 		PayloadReadLimit:      &readLimit,
 	})
 	srv.AddTransport(transport.SSE{})

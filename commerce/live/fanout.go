@@ -30,7 +30,7 @@ type Fanout struct {
 	listener *pq.Listener
 	queue    chan []byte
 	logger   *slog.Logger
-	// OnReconnect runs after the listener reconnects.
+	// OnReconnect runs after the listener reconnects (set by StartFanout).
 	OnReconnect func(context.Context)
 }
 
@@ -42,9 +42,10 @@ type wire struct {
 }
 
 // StartFanout listens on Channel through its own connection to dsn and
-// sends through db, until ctx ends.
-func StartFanout(ctx context.Context, dsn string, db *sql.DB, broker *Broker, logger *slog.Logger) (*Fanout, error) {
-	f := &Fanout{db: db, broker: broker, queue: make(chan []byte, 10000), logger: logger}
+// sends through db, until ctx ends; onReconnect (may be nil) runs after the
+// listening connection comes back.
+func StartFanout(ctx context.Context, dsn string, db *sql.DB, broker *Broker, logger *slog.Logger, onReconnect func(context.Context)) (*Fanout, error) {
+	f := &Fanout{db: db, broker: broker, queue: make(chan []byte, 10000), logger: logger, OnReconnect: onReconnect}
 	f.listener = pq.NewListener(dsn, 100*time.Millisecond, 5*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventDisconnected:
