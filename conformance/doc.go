@@ -1,13 +1,17 @@
-// Package conformance checks the real GraphQL HTTP handler against the
-// GraphQL-over-HTTP specification with the server audits of the graphql-http
-// npm package (pinned in package.json beside this file).
+// Package conformance checks the real GraphQL handler with real client
+// libraries from npm (pinned in package.json beside this file):
 //
-// The audits run in Node: install them once with
+//   - the server audits of graphql-http against the GraphQL-over-HTTP
+//     specification (audit.mjs): every MUST audit must pass, and each SHOULD
+//     audit that fails is listed, with its reason, in docs/GRAPHQL-HTTP.md;
+//   - the graphql-ws client over a real websocket (graphqlws.mjs):
+//     subscriptions receive the current state and then changes, and a cart
+//     of someone else is refused.
+//
+// Install the packages once with
 //
 //	npm ci --prefix conformance
 //
-// then go test ./conformance/ starts the handler on SQLite and PostgreSQL,
-// runs audit.mjs against it and fails on every MUST audit that fails.
-// SHOULD audits that fail are warnings; each must be listed, with its
-// reason, in docs/GRAPHQL-HTTP.md.
+// (make test does it), then go test ./conformance/ runs both against the
+// handler on SQLite and PostgreSQL.
 package conformance
