@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -108,7 +109,7 @@ func ordersFor(t *testing.T, c *ent.Client, ctx context.Context, customerID, n i
 	c.Order.Delete().Where(order.CustomerID(customerID)).ExecX(ctx)
 	vs := c.ProductVariant.Query().Limit(2).AllX(ctx)
 	for i := range n {
-		o := c.Order.Create().SetNumber(fmt.Sprintf("T-%d-%d", n, i)).SetCustomerID(customerID).SetCartID(i + 1).
+		o := c.Order.Create().SetNumber(fmt.Sprintf("T-%d-%d-%d", customerID, n, i)).SetCustomerID(customerID).SetCartID(i + 1).
 			SetEmail("buyer@example.com").SetCurrencyCode("USD").SetSubtotal(200).SetTotal(200).
 			SetShippingAddress(schematype.MailingAddress{Address1: "1 Main St", City: "X", CountryCode: "US"}).
 			SetCreatedAt(time.Now().Add(time.Duration(i) * time.Second)).SaveX(ctx)
@@ -118,4 +119,57 @@ func ordersFor(t *testing.T, c *ent.Client, ctx context.Context, customerID, n i
 		}
 		c.OrderEvent.Create().SetOrder(o).SetStatus("PENDING_PAYMENT").ExecX(ctx)
 	}
+}
+
+// TestLoaderIsolation: loaders are made per response, so two customers
+// asking at the same time never see each other's cached rows.
+func TestLoaderIsolation(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		api, _ := setup(t, db)
+		ctx := access.System(context.Background())
+		type who struct {
+			api   *apitest.API
+			email string
+		}
+		var people []who
+		for _, email := range []string{"one@example.com", "two@example.com"} {
+			acc := api.SignUp(t, email, "a long enough password")
+			id, _ := claimsOf(t, acc.AccessToken)
+			ordersFor(t, db.Client, ctx, id, 3)
+			people = append(people, who{api.As(acc.AccessToken), email})
+		}
+		const q = `{ viewer { email orders(first: 10) { edges { node { email lines { sku } } } } } }`
+		type resp struct {
+			Viewer struct {
+				Email  string
+				Orders struct {
+					Edges []struct{ Node struct{ Email string } }
+				}
+			}
+		}
+		errs := make(chan string, 40)
+		done := make(chan struct{})
+		for i := range 40 {
+			p := people[i%2]
+			go func() {
+				defer func() { done <- struct{}{} }()
+				status, body := p.api.Post(t, map[string]any{"query": q}, nil)
+				var r struct{ Data resp }
+				if status != 200 || json.Unmarshal(body, &r) != nil {
+					errs <- fmt.Sprintf("status %d: %.200s", status, body)
+					return
+				}
+				if r.Data.Viewer.Email != p.email || len(r.Data.Viewer.Orders.Edges) != 3 {
+					errs <- fmt.Sprintf("%s got %+v", p.email, r.Data.Viewer)
+				}
+			}()
+		}
+		for range 40 {
+			<-done
+		}
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+		}
+	})
 }
