@@ -1,0 +1,351 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"storefront/demo"
+)
+
+// The queries of the mix. Home page, category page, cart and order history
+// are the ones of graph/statements_test.go (statementBudget), whose budgets
+// are printed next to the measured statements per request; the product page
+// is the README's product query by slug.
+const (
+	homeQuery = `query($n: Int) { products(first: $n, sortKey: CREATED_AT, reverse: true) { edges { node {
+	    id title category { name } priceRange { minVariantPrice { amount currencyCode } } availableForSale } } } }`
+	categoryQuery = `query($n: Int, $c: ID) { products(first: $n, sortKey: PRICE, filter: {categoryId: $c, inStock: true}) {
+	    totalCount edges { node { title priceRange { minVariantPrice { amount } } availableForSale } } pageInfo { hasNextPage endCursor } } }`
+	cartQuery = `query($id: ID!) { cart(id: $id) { id version totalQuantity
+	    lines { id quantity variant { sku product { title } } cost { unitPrice { amount } total { amount } } }
+	    cost { subtotal { amount } shipping { amount } total { amount } } } }`
+	orderHistoryQuery = `query($n: Int) { viewer { email orders(first: $n) { edges { node { number status createdAt
+	    totalPrice { amount } lines { sku quantity unitPrice { amount } variant { title } } statusHistory { status } } } } } }`
+	productQuery = `query Product($slug: String!) {
+  product(slug: $slug) {
+    title description
+    images { url altText }
+    variants {
+      id sku title availableForSale quantityAvailable
+      price { amount currencyCode minorUnits }
+      compareAtPrice { amount }
+      selectedOptions { name value }
+    }
+  }
+}`
+)
+
+const (
+	homePageSize  = 50
+	categorySize  = 24
+	cartLines     = 20
+	historyOrders = 10
+)
+
+// operation is one entry of the mix: request bodies used in turn.
+type operation struct {
+	name   string
+	bodies [][]byte
+	token  string // bearer token, if any
+	budget int    // statements per request in graph/statements_test.go; 0: not there
+}
+
+func mix(fx *fixtures) []operation {
+	products := make([][]byte, len(fx.slugs))
+	for i, s := range fx.slugs {
+		products[i] = body(productQuery, map[string]any{"slug": s})
+	}
+	return []operation{
+		{name: "home page", bodies: [][]byte{homeBody()}, budget: 3},
+		{name: "product page", bodies: products},
+		{name: "category page", bodies: [][]byte{body(categoryQuery, map[string]any{"n": categorySize, "c": fx.categoryID})}, budget: 3},
+		{name: "cart (20 lines)", bodies: [][]byte{body(cartQuery, map[string]any{"id": fx.cartID})}, budget: 5},
+		{name: "order history", bodies: [][]byte{body(orderHistoryQuery, map[string]any{"n": historyOrders})}, token: fx.token, budget: 7},
+	}
+}
+
+func homeBody() []byte { return body(homeQuery, map[string]any{"n": homePageSize}) }
+
+func body(query string, vars map[string]any) []byte {
+	b, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// client talks to the API over loopback with a keep-alive pool sized for
+// the load generator.
+type client struct {
+	base string
+	http *http.Client
+}
+
+func newClient(base string, concurrency int, timeout time.Duration) *client {
+	tr := &http.Transport{
+		MaxIdleConns:        concurrency * 2,
+		MaxIdleConnsPerHost: concurrency * 2,
+		IdleConnTimeout:     time.Minute,
+		DisableCompression:  true,
+	}
+	return &client{base: base, http: &http.Client{Transport: tr, Timeout: timeout}}
+}
+
+// graphql sends one operation and decodes its data into out; any error in
+// the response is an error.
+func (c *client) graphql(ctx context.Context, query string, vars map[string]any, token string, out any) error {
+	raw, err := c.post(ctx, c.base+"/graphql", body(query, vars), token)
+	if err != nil {
+		return err
+	}
+	var resp struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []struct {
+			Message    string         `json:"message"`
+			Extensions map[string]any `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		return fmt.Errorf("decode response: %w: %.200s", err, raw)
+	}
+	if len(resp.Errors) > 0 {
+		return fmt.Errorf("graphql error: %s (%v)", resp.Errors[0].Message, resp.Errors[0].Extensions)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(resp.Data, out)
+}
+
+func (c *client) post(ctx context.Context, url string, b []byte, token string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return raw, fmt.Errorf("HTTP %d: %.300s", resp.StatusCode, raw)
+	}
+	return raw, nil
+}
+
+// fixtures are what the mix needs, made through the API as a client would.
+type fixtures struct {
+	token        string // the demo customer's access token
+	slugs        []string
+	categoryID   string
+	categoryName string
+	cartID       string
+	cartLines    int
+	orders       int // in the customer's history (first 10)
+	ordersPlaced int // by this run
+}
+
+type userError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func makeFixtures(ctx context.Context, c *client) (*fixtures, error) {
+	fx := &fixtures{}
+
+	var signIn struct {
+		CustomerSignIn struct {
+			AccessToken string      `json:"accessToken"`
+			UserErrors  []userError `json:"userErrors"`
+		} `json:"customerSignIn"`
+	}
+	err := c.graphql(ctx, `mutation($e: String!, $p: String!) { customerSignIn(input: {email: $e, password: $p}) {
+	    accessToken userErrors { code message } } }`,
+		map[string]any{"e": demo.CustomerEmail, "p": demo.CustomerPassword}, "", &signIn)
+	if err != nil {
+		return nil, fmt.Errorf("sign in: %w", err)
+	}
+	if ue := signIn.CustomerSignIn.UserErrors; len(ue) > 0 || signIn.CustomerSignIn.AccessToken == "" {
+		return nil, fmt.Errorf("sign in as %s: %v", demo.CustomerEmail, ue)
+	}
+	fx.token = signIn.CustomerSignIn.AccessToken
+
+	// Product slugs for the product page, and variants with stock to spare
+	// for the cart and the orders.
+	var catalogue struct {
+		Products struct {
+			Edges []struct {
+				Node struct {
+					Slug     string `json:"slug"`
+					Variants []struct {
+						ID                string `json:"id"`
+						QuantityAvailable int    `json:"quantityAvailable"`
+					} `json:"variants"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"products"`
+	}
+	err = c.graphql(ctx, `{ products(first: 100, sortKey: CREATED_AT, reverse: true) { edges { node {
+	    slug variants { id quantityAvailable } } } } }`, nil, "", &catalogue)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: %w", err)
+	}
+	var plenty []string // one variant per product, with stock for many orders
+	for _, e := range catalogue.Products.Edges {
+		fx.slugs = append(fx.slugs, e.Node.Slug)
+		for _, v := range e.Node.Variants {
+			if v.QuantityAvailable >= 25 {
+				plenty = append(plenty, v.ID)
+				break
+			}
+		}
+	}
+	if len(fx.slugs) == 0 || len(plenty) < cartLines {
+		return nil, fmt.Errorf("the catalogue has %d products and %d well-stocked variants among the newest 100: too few", len(fx.slugs), len(plenty))
+	}
+
+	var cats struct {
+		Categories struct {
+			Edges []struct {
+				Node struct {
+					ID   string `json:"id"`
+					Name string `json:"name"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"categories"`
+	}
+	if err := c.graphql(ctx, `{ categories(first: 1, filter: {topLevel: true}) { edges { node { id name } } } }`, nil, "", &cats); err != nil {
+		return nil, fmt.Errorf("categories: %w", err)
+	}
+	if len(cats.Categories.Edges) == 0 {
+		return nil, fmt.Errorf("no top-level category")
+	}
+	fx.categoryID, fx.categoryName = cats.Categories.Edges[0].Node.ID, cats.Categories.Edges[0].Node.Name
+
+	// A guest cart with 20 lines, read by its ID as in statements_test.go.
+	lines := make([]map[string]any, cartLines)
+	for i := range lines {
+		lines[i] = map[string]any{"variantId": plenty[i], "quantity": 1}
+	}
+	cartID, n, err := createCart(ctx, c, lines, "")
+	if err != nil {
+		return nil, fmt.Errorf("cart: %w", err)
+	}
+	fx.cartID, fx.cartLines = cartID, n
+
+	// Orders: top the demo customer's history up to 10 (later runs reuse
+	// those of earlier ones, so the stock stays put).
+	have, err := orderCount(ctx, c, fx.token)
+	if err != nil {
+		return nil, err
+	}
+	runID := time.Now().UTC().Format("20060102T150405")
+	for i := have; i < historyOrders; i++ {
+		two := []map[string]any{
+			{"variantId": plenty[(2*i)%len(plenty)], "quantity": 1},
+			{"variantId": plenty[(2*i+1)%len(plenty)], "quantity": 1},
+		}
+		id, _, err := createCart(ctx, c, two, fx.token)
+		if err != nil {
+			return nil, fmt.Errorf("order %d: cart: %w", i+1, err)
+		}
+		if err := checkout(ctx, c, id, fmt.Sprintf("bench-%s-%02d", runID, i), fx.token); err != nil {
+			return nil, fmt.Errorf("order %d: %w", i+1, err)
+		}
+		fx.ordersPlaced++
+	}
+	if fx.orders, err = orderCount(ctx, c, fx.token); err != nil {
+		return nil, err
+	}
+	if fx.orders < historyOrders {
+		return nil, fmt.Errorf("the demo customer has %d orders after checkout, want %d", fx.orders, historyOrders)
+	}
+	return fx, nil
+}
+
+func createCart(ctx context.Context, c *client, lines []map[string]any, token string) (id string, n int, err error) {
+	var out struct {
+		CartCreate struct {
+			Cart *struct {
+				ID    string `json:"id"`
+				Lines []struct {
+					ID string `json:"id"`
+				} `json:"lines"`
+			} `json:"cart"`
+			UserErrors []userError `json:"userErrors"`
+			Warnings   []userError `json:"warnings"`
+		} `json:"cartCreate"`
+	}
+	err = c.graphql(ctx, `mutation($lines: [CartLineInput!]) { cartCreate(input: {lines: $lines}) {
+	    cart { id lines { id } } userErrors { code message } warnings { code message } } }`,
+		map[string]any{"lines": lines}, token, &out)
+	if err != nil {
+		return "", 0, err
+	}
+	p := out.CartCreate
+	if len(p.UserErrors) > 0 || p.Cart == nil {
+		return "", 0, fmt.Errorf("cartCreate: %v", p.UserErrors)
+	}
+	if len(p.Warnings) > 0 {
+		return "", 0, fmt.Errorf("cartCreate warnings: %v", p.Warnings)
+	}
+	if len(p.Cart.Lines) != len(lines) {
+		return "", 0, fmt.Errorf("cartCreate: %d lines, want %d", len(p.Cart.Lines), len(lines))
+	}
+	return p.Cart.ID, len(p.Cart.Lines), nil
+}
+
+func checkout(ctx context.Context, c *client, cartID, key, token string) error {
+	var out struct {
+		CheckoutComplete struct {
+			Order *struct {
+				Number string `json:"number"`
+				Status string `json:"status"`
+			} `json:"order"`
+			UserErrors []userError `json:"userErrors"`
+		} `json:"checkoutComplete"`
+	}
+	err := c.graphql(ctx, `mutation($cart: ID!, $key: String!) { checkoutComplete(input: {
+	    cartId: $cart, email: "demo@example.com", idempotencyKey: $key,
+	    shippingAddress: {firstName: "Demo", lastName: "Shopper", address1: "1 Bench Street", city: "London", zip: "SW1Y 4JH", countryCode: "GB"}
+	  }) { order { number status } userErrors { code message } } }`,
+		map[string]any{"cart": cartID, "key": key}, token, &out)
+	if err != nil {
+		return fmt.Errorf("checkoutComplete: %w", err)
+	}
+	p := out.CheckoutComplete
+	if len(p.UserErrors) > 0 || p.Order == nil {
+		return fmt.Errorf("checkoutComplete: %v", p.UserErrors)
+	}
+	return nil
+}
+
+func orderCount(ctx context.Context, c *client, token string) (int, error) {
+	var out struct {
+		Viewer *struct {
+			Orders struct {
+				TotalCount int `json:"totalCount"`
+			} `json:"orders"`
+		} `json:"viewer"`
+	}
+	if err := c.graphql(ctx, `{ viewer { orders(first: 1) { totalCount } } }`, nil, token, &out); err != nil {
+		return 0, fmt.Errorf("order history: %w", err)
+	}
+	if out.Viewer == nil {
+		return 0, fmt.Errorf("order history: viewer is null (token refused?)")
+	}
+	return out.Viewer.Orders.TotalCount, nil
+}
