@@ -143,6 +143,9 @@ func run(cfg config, logger *slog.Logger) error {
 		}
 		if seeded {
 			logger.Info("demo catalogue seeded", "products", stats.Products, "variants", stats.Variants, "categories", stats.Categories)
+			if err := db.Analyze(ctx); err != nil {
+				return err
+			}
 		}
 		if err := demo.SeedAccounts(ctx, ids); err != nil {
 			return fmt.Errorf("seeding the demo accounts: %w", err)

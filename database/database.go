@@ -126,6 +126,31 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err := db.migrator.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
 		return fmt.Errorf("database: migrate: %w", err)
 	}
+	if db.Dialect == dialect.SQLite {
+		// SQLite plans without statistics until ANALYZE has run once: then a
+		// lookup by ID can walk a whole table. PostgreSQL's autovacuum keeps
+		// its own statistics.
+		var n int
+		if err := db.SQL.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").Scan(&n); err != nil {
+			return fmt.Errorf("database: statistics: %w", err)
+		}
+		stmt := "PRAGMA optimize"
+		if n == 0 {
+			stmt = "ANALYZE"
+		}
+		if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("database: %s: %w", stmt, err)
+		}
+	}
+	return nil
+}
+
+// Analyze refreshes the query planner's statistics, after a bulk load such
+// as the demo catalogue.
+func (db *DB) Analyze(ctx context.Context) error {
+	if _, err := db.SQL.ExecContext(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("database: analyze: %w", err)
+	}
 	return nil
 }
 

@@ -87,5 +87,5 @@ func run(log *slog.Logger, args []string) error {
 	}
 	log.Info("demo catalogue created", "database", database.Redact(*dbURL), "stats", stats,
 		"elapsed", time.Since(start).Round(time.Millisecond))
-	return nil
+	return db.Analyze(ctx)
 }
