@@ -32,7 +32,7 @@ var fixtureTitles = []string{
 // order either.
 func fixturePrice(i int) int64 { return int64((i*7)%20+1) * 100 }
 
-func seedCatalogue(t *testing.T, c *ent.Client) *catalogue {
+func seedCatalogue(t testing.TB, c *ent.Client) *catalogue {
 	t.Helper()
 	ctx := access.System(context.Background())
 	cat := &catalogue{variants: map[int][]*ent.ProductVariant{}}

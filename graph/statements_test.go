@@ -77,7 +77,7 @@ func TestStatementsPerRequest(t *testing.T) {
 	})
 }
 
-func addProducts(t *testing.T, c *ent.Client, cat *catalogue, n int) {
+func addProducts(t testing.TB, c *ent.Client, cat *catalogue, n int) {
 	ctx := access.System(context.Background())
 	for i := range n {
 		p := c.Product.Create().SetTitle(fmt.Sprintf("Extra %02d", i)).SetSlug(fmt.Sprintf("extra-%02d", i)).

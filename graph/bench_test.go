@@ -1,0 +1,60 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"storefront/database/dbtest"
+	"storefront/internal/apitest"
+)
+
+// Benchmarks of the resolver hot paths, in process on SQLite (the HTTP
+// layer included, the network not): go test -bench . -run '^$' ./graph/
+// The load test of the whole server is cmd/bench (make bench).
+
+func benchmarkQuery(b *testing.B, query string, vars func(*catalogue) apitest.Vars) {
+	db := dbtest.Open(b, "sqlite")
+	api := apitest.New(b, db)
+	cat := seedCatalogue(b, db.Client)
+	addProducts(b, db.Client, cat, 40)
+	body := `{"query":` + quote(query) + `,"variables":` + toJSON(vars(cat)) + `}`
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		api.Handler.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
+			b.Fatalf("status %d: %.300s", w.Code, w.Body.String())
+		}
+	}
+}
+
+func BenchmarkHomePage(b *testing.B) {
+	benchmarkQuery(b, statementBudget[0].query, func(*catalogue) apitest.Vars { return apitest.Vars{"n": 50} })
+}
+
+func BenchmarkCategoryPage(b *testing.B) {
+	benchmarkQuery(b, statementBudget[1].query, func(c *catalogue) apitest.Vars {
+		return apitest.Vars{"n": 24, "c": c.electronics.GlobalID().String()}
+	})
+}
+
+func BenchmarkProductPages(b *testing.B) {
+	benchmarkQuery(b, statementBudget[2].query, func(*catalogue) apitest.Vars { return apitest.Vars{"n": 10} })
+}
+
+func quote(s string) string { return toJSON(s) }
+
+func toJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
