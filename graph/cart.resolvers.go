@@ -12,7 +12,6 @@ import (
 	"storefront/commerce/checkout"
 	"storefront/commerce/gid"
 	"storefront/commerce/money"
-	"storefront/commerce/viewer"
 	"storefront/ent"
 	"storefront/graph/generated"
 	"storefront/graph/loader"
@@ -106,10 +105,7 @@ func (r *cartLineResolver) Cost(ctx context.Context, obj *cart.PricedLine) (*mod
 
 // Cart is the resolver for the cart field.
 func (r *customerResolver) Cart(ctx context.Context, obj *ent.Customer) (*ent.Cart, error) {
-	if v := viewer.FromContext(ctx); v.CustomerID != obj.ID {
-		return nil, nil // only the customer's own session knows their cart
-	}
-	return r.Carts.ViewerCart(ctx)
+	return r.Carts.CustomerCart(ctx, obj.ID)
 }
 
 // CartCreate is the resolver for the cartCreate field.

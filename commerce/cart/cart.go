@@ -161,6 +161,16 @@ func (s *Service) ViewerCart(ctx context.Context) (*ent.Cart, error) {
 	return c, err
 }
 
+// CustomerCart returns a customer's newest active cart, or nil. Only the
+// customer's own session learns it: staff reading a customer get nil, as
+// carts are the shopper's working state, not an account record.
+func (s *Service) CustomerCart(ctx context.Context, customerID int) (*ent.Cart, error) {
+	if viewer.FromContext(ctx).CustomerID != customerID {
+		return nil, nil
+	}
+	return s.ViewerCart(ctx)
+}
+
 // AddLines adds quantities of variants; a variant already in the cart gets
 // the quantities added. Errors: NotFound, Conflict (version, closed cart),
 // Invalid (lines, more than MaxLines lines or MaxQuantity of a line).

@@ -42,7 +42,8 @@ const (
 	maxDescription = 20000
 )
 
-var errTaken = func(field []string, what string) error {
+// errTaken refuses a slug or SKU that another row has.
+func errTaken(field []string, what string) error {
 	return &commerce.Error{Code: "TAKEN", Message: what + " is already in use", Field: field}
 }
 

@@ -36,14 +36,6 @@ func New(client *ent.Client, currency string) *Service {
 	return &Service{client: client, Currency: currency}
 }
 
-// db returns the transaction's client when the request runs in one.
-func (s *Service) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return s.client
-}
-
 // SortKey orders a product list.
 type SortKey string
 
@@ -89,7 +81,7 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 	if err := checkCursors(page, sort); err != nil {
 		return nil, err
 	}
-	conn, err := s.db(ctx).Product.Query().
+	conn, err := s.client.Product.Query().
 		Where(preds...).
 		Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithProductOrder(order))
 	if err != nil {
@@ -228,7 +220,7 @@ func (s *Service) ProductBySlug(ctx context.Context, slug string) (*ent.Product,
 }
 
 func (s *Service) oneProduct(ctx context.Context, where predicate.Product) (*ent.Product, error) {
-	p, err := s.db(ctx).Product.Query().
+	p, err := s.client.Product.Query().
 		Where(where).
 		CollectFields(ctx)
 	if err != nil {
@@ -254,7 +246,7 @@ func (s *Service) Categories(ctx context.Context, page paging.Page, f CategoryFi
 	if f.ParentID != nil && f.TopLevel {
 		return nil, commerce.InvalidField([]string{"filter"}, "give parentId or topLevel, not both")
 	}
-	q := s.db(ctx).Category.Query()
+	q := s.client.Category.Query()
 	switch {
 	case f.ParentID != nil:
 		q.Where(category.ParentID(*f.ParentID))
@@ -283,7 +275,7 @@ func (s *Service) CategoryBySlug(ctx context.Context, slug string) (*ent.Categor
 }
 
 func (s *Service) oneCategory(ctx context.Context, where predicate.Category) (*ent.Category, error) {
-	q, err := s.db(ctx).Category.Query().Where(where).CollectFields(ctx)
+	q, err := s.client.Category.Query().Where(where).CollectFields(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: category: %w", err)
 	}

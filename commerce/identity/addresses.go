@@ -119,7 +119,7 @@ func (s *Service) UpdateAddress(ctx context.Context, id int, in AddressInput) (*
 		return nil, err
 	}
 	// The viewer's own book, staff included (staff may see every book).
-	a, err := setAddress(s.db(ctx).Address.UpdateOneID(id).Where(address.CustomerID(me.ID)), in).Save(ctx)
+	a, err := setAddress(s.client.Address.UpdateOneID(id).Where(address.CustomerID(me.ID)), in).Save(ctx)
 	if ent.IsNotFound(err) {
 		return nil, errNoAddress
 	}
@@ -162,14 +162,14 @@ func (s *Service) SetDefaultAddress(ctx context.Context, id int) (*ent.Customer,
 	if err != nil {
 		return nil, err
 	}
-	ok, err := s.db(ctx).Address.Query().Where(address.ID(id), address.CustomerID(me.ID)).Exist(ctx)
+	ok, err := s.client.Address.Query().Where(address.ID(id), address.CustomerID(me.ID)).Exist(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("identity: find address: %w", err)
 	}
 	if !ok {
 		return nil, errNoAddress
 	}
-	return s.db(ctx).Customer.UpdateOneID(me.ID).SetDefaultAddressID(id).Save(ctx)
+	return s.client.Customer.UpdateOneID(me.ID).SetDefaultAddressID(id).Save(ctx)
 }
 
 // UpdateName changes the viewer's display name. Errors: Unauthenticated,
@@ -183,5 +183,5 @@ func (s *Service) UpdateName(ctx context.Context, name string) (*ent.Customer, e
 	if len([]rune(name)) > 200 {
 		return nil, commerce.InvalidField([]string{"input", "name"}, "name is longer than 200 characters")
 	}
-	return s.db(ctx).Customer.UpdateOneID(me.ID).SetName(name).Save(ctx)
+	return s.client.Customer.UpdateOneID(me.ID).SetName(name).Save(ctx)
 }

@@ -80,13 +80,6 @@ func New(client *ent.Client, cfg Config) *Service {
 	return &Service{client: client, cfg: cfg}
 }
 
-func (s *Service) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return s.client
-}
-
 // Tokens is what a successful sign-in or refresh hands to the client.
 type Tokens struct {
 	AccessToken          string
@@ -165,7 +158,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*ent.Customer, er
 	if err != nil {
 		return nil, fmt.Errorf("identity: hash: %w", err)
 	}
-	c, err := s.db(ctx).Customer.Create().
+	c, err := s.client.Customer.Create().
 		SetEmail(email).SetName(name).SetPasswordHash(hash).SetRole(customer.RoleCUSTOMER).
 		Save(access.System(ctx))
 	if ent.IsConstraintError(err) {
@@ -190,7 +183,7 @@ func (s *Service) SignIn(ctx context.Context, email, pass, userAgent string) (*T
 		return nil, err
 	}
 	sys := access.System(ctx)
-	c, err := s.db(ctx).Customer.Query().Where(customer.Email(normalized)).Only(sys)
+	c, err := s.client.Customer.Query().Where(customer.Email(normalized)).Only(sys)
 	if ent.IsNotFound(err) {
 		password.DummyVerify(pass, s.cfg.Password)
 		return nil, ErrInvalidCredentials
@@ -222,7 +215,7 @@ func (s *Service) openSession(ctx context.Context, c *ent.Customer, userAgent st
 	if len(userAgent) > 300 {
 		userAgent = userAgent[:300]
 	}
-	sess, err := s.db(ctx).Session.Create().
+	sess, err := s.client.Session.Create().
 		SetCustomerID(c.ID).SetExpiresAt(now.Add(s.cfg.SessionTTL)).SetUserAgent(userAgent).
 		Save(sys)
 	if err != nil {
@@ -235,7 +228,7 @@ func (s *Service) openSession(ctx context.Context, c *ent.Customer, userAgent st
 func (s *Service) issue(ctx context.Context, c *ent.Customer, sess *ent.Session) (*Tokens, error) {
 	now := s.cfg.Now()
 	refresh, hash := authtoken.NewRefreshToken()
-	if err := s.db(ctx).RefreshToken.Create().SetSessionID(sess.ID).SetTokenHash(hash).Exec(access.System(ctx)); err != nil {
+	if err := s.client.RefreshToken.Create().SetSessionID(sess.ID).SetTokenHash(hash).Exec(access.System(ctx)); err != nil {
 		return nil, fmt.Errorf("identity: store refresh token: %w", err)
 	}
 	exp := now.Add(s.cfg.AccessTTL)
@@ -258,7 +251,7 @@ func (s *Service) issue(ctx context.Context, c *ent.Customer, sess *ent.Session)
 func (s *Service) Refresh(ctx context.Context, refresh string) (*Tokens, error) {
 	now := s.cfg.Now()
 	sys := access.System(ctx)
-	db := s.db(ctx)
+	db := s.client
 	tok, err := db.RefreshToken.Query().
 		Where(refreshtoken.TokenHash(authtoken.HashRefreshToken(refresh))).
 		WithSession(func(q *ent.SessionQuery) { q.WithCustomer() }).
@@ -305,7 +298,7 @@ func (s *Service) SignOut(ctx context.Context, refresh *string) error {
 		return s.revoke(ctx, v.SessionID)
 	}
 	if refresh != nil {
-		tok, err := s.db(ctx).RefreshToken.Query().
+		tok, err := s.client.RefreshToken.Query().
 			Where(refreshtoken.TokenHash(authtoken.HashRefreshToken(*refresh))).
 			Only(access.System(ctx))
 		if err == nil {
@@ -322,7 +315,7 @@ func (s *Service) SignOut(ctx context.Context, refresh *string) error {
 }
 
 func (s *Service) revoke(ctx context.Context, sessionID int) error {
-	err := s.db(ctx).Session.Update().
+	err := s.client.Session.Update().
 		Where(session.ID(sessionID), session.RevokedAtIsNil()).
 		SetRevokedAt(s.cfg.Now()).
 		Exec(access.System(ctx))
@@ -342,7 +335,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (viewer.Viewe
 	if err != nil {
 		return viewer.Viewer{}, err
 	}
-	c, err := s.db(ctx).Customer.Query().
+	c, err := s.client.Customer.Query().
 		Where(customer.ID(claims.CustomerID), customer.HasSessionsWith(
 			session.ID(claims.SessionID), session.RevokedAtIsNil(), session.ExpiresAtGT(now))).
 		Select(customer.FieldRole).
@@ -367,7 +360,7 @@ func (s *Service) Me(ctx context.Context) (*ent.Customer, error) {
 		}
 		return nil, commerce.Errorf(commerce.Unauthenticated, "not signed in")
 	}
-	c, err := s.db(ctx).Customer.Get(ctx, v.CustomerID)
+	c, err := s.client.Customer.Get(ctx, v.CustomerID)
 	if err != nil {
 		return nil, fmt.Errorf("identity: me: %w", err)
 	}
@@ -386,7 +379,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		return err
 	}
 	sys := access.System(ctx)
-	full, err := s.db(ctx).Customer.Get(sys, me.ID)
+	full, err := s.client.Customer.Get(sys, me.ID)
 	if err != nil {
 		return fmt.Errorf("identity: load account: %w", err)
 	}
@@ -410,7 +403,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		return fmt.Errorf("identity: save password: %w", err)
 	}
 	v := viewer.FromContext(ctx)
-	err = s.db(ctx).Session.Update().
+	err = s.client.Session.Update().
 		Where(session.CustomerID(me.ID), session.IDNEQ(v.SessionID), session.RevokedAtIsNil()).
 		SetRevokedAt(s.cfg.Now()).
 		Exec(sys)
@@ -436,7 +429,7 @@ func (s *Service) EnsureAccount(ctx context.Context, email, pass, name string, r
 	if err != nil {
 		return nil, err
 	}
-	id, err := s.db(ctx).Customer.Create().
+	id, err := s.client.Customer.Create().
 		SetEmail(normalized).SetName(name).SetPasswordHash(hash).SetRole(role).
 		OnConflictColumns(customer.FieldEmail).
 		Update(func(u *ent.CustomerUpsert) { u.UpdatePasswordHash().UpdateRole().UpdateName().UpdateUpdatedAt() }).
@@ -444,7 +437,7 @@ func (s *Service) EnsureAccount(ctx context.Context, email, pass, name string, r
 	if err != nil {
 		return nil, fmt.Errorf("identity: ensure account %s: %w", normalized, err)
 	}
-	return s.db(ctx).Customer.Get(sys, id)
+	return s.client.Customer.Get(sys, id)
 }
 
 // IsTokenError reports whether err is a refusal of a presented token.

@@ -100,7 +100,7 @@ func (s *Service) CreateWarehouse(ctx context.Context, in WarehouseInput) (*ent.
 	if in.Code == nil || in.Name == nil {
 		return nil, commerce.InvalidField([]string{"input"}, "code and name are required")
 	}
-	c := s.db(ctx).Warehouse.Create()
+	c := s.client.Warehouse.Create()
 	if err := applyWarehouse(c.Mutation(), in); err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (s *Service) CreateWarehouse(ctx context.Context, in WarehouseInput) (*ent.
 
 // UpdateWarehouse changes a warehouse. Errors: NotFound, Invalid, TAKEN.
 func (s *Service) UpdateWarehouse(ctx context.Context, id int, in WarehouseInput) (*ent.Warehouse, error) {
-	u := s.db(ctx).Warehouse.UpdateOneID(id)
+	u := s.client.Warehouse.UpdateOneID(id)
 	if err := applyWarehouse(u.Mutation(), in); err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (s *Service) Warehouses(ctx context.Context, page paging.Page) (*ent.Wareho
 	if err != nil {
 		return nil, err
 	}
-	conn, err := s.db(ctx).Warehouse.Query().Paginate(ctx, page.After, page.First, page.Before, page.Last)
+	conn, err := s.client.Warehouse.Query().Paginate(ctx, page.After, page.First, page.Before, page.Last)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: warehouses: %w", err)
 	}
@@ -166,16 +166,9 @@ func (s *Service) Warehouses(ctx context.Context, page paging.Page) (*ent.Wareho
 // StockLevels returns a variant's stock per warehouse (staff only: others
 // see none).
 func (s *Service) StockLevels(ctx context.Context, variantID int) ([]*ent.StockLevel, error) {
-	return s.db(ctx).StockLevel.Query().
+	return s.client.StockLevel.Query().
 		Where(stocklevel.VariantID(variantID)).
 		WithWarehouse().
 		Order(stocklevel.ByWarehouseID()).
 		All(ctx)
-}
-
-func (s *Service) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return s.client
 }

@@ -120,11 +120,7 @@ func priceCarts(carts *cart.Service) func(context.Context, []int) ([]*cart.Price
 // value (no stock). An error fails every key of the batch.
 func byKey[V any](client *ent.Client, query func(context.Context, *ent.Client, []int) (map[int]V, error)) func(context.Context, []int) ([]V, []error) {
 	return func(ctx context.Context, keys []int) ([]V, []error) {
-		db := client
-		if tx := ent.FromContext(ctx); tx != nil {
-			db = tx
-		}
-		m, err := query(ctx, db, keys)
+		m, err := query(ctx, client, keys)
 		out := make([]V, len(keys))
 		if err != nil {
 			errs := make([]error, len(keys))
