@@ -125,6 +125,17 @@ var authzQueryCases = []authzQueryCase{
 	{"product", `query($id: ID) { product(id: $id) { id status } }`, apitest.Vars{"id": "@archived"},
 		staffOnly(`{"product":{"id":"archived","status":"ARCHIVED"}}`, `{"product":null}`)},
 
+	// search and predictiveSearch: the same ACTIVE products as products,
+	// for everyone; the hidden ones are titled "...-product".
+	{"search", `{ search(query: "product", first: 100) { totalCount } }`, nil,
+		forAll(`{"search":{"totalCount":0}}`)},
+	{"search", `{ search(query: "quartz WATCH", first: 5) { edges { node { id } } } }`, nil,
+		forAll(`{"search":{"edges":[{"node":{"id":"p0"}}]}}`)},
+	{"predictiveSearch", `{ predictiveSearch(query: "product") { products { id } categories { id } } }`, nil,
+		forAll(`{"predictiveSearch":{"products":[],"categories":[]}}`)},
+	{"predictiveSearch", `{ predictiveSearch(query: "quar") { products { id } categories { id } } }`, nil,
+		forAll(`{"predictiveSearch":{"products":[{"id":"p0"}],"categories":[]}}`)},
+
 	// categories and category: public. Category.products lists ACTIVE
 	// products of the tree (audio and headphones: 10; the draft and the
 	// archived product, in audio, are not among them).

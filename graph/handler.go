@@ -225,6 +225,16 @@ func setComplexity(cfg *generated.Config) {
 	cfg.Complexity.Category.Products = func(child int, first *int, _ *ent.Cursor, last *int, _ *ent.Cursor, _ *model.ProductFilter, _ *model.ProductSortKeys, _ *bool) int {
 		return 1 + child*size(first, last)
 	}
+	cfg.Complexity.Query.Search = func(child int, _ string, first *int, _ *ent.Cursor, last *int, _ *ent.Cursor, _ *model.ProductFilter, _ *model.ProductSortKeys, _ *bool) int {
+		return 1 + child*size(first, last)
+	}
+	cfg.Complexity.Query.PredictiveSearch = func(child int, _ string, limit *int) int {
+		n := catalog.DefaultSuggestions
+		if limit != nil {
+			n = min(max(*limit, 1), catalog.MaxSuggestions)
+		}
+		return 1 + child*n
+	}
 	cfg.Complexity.Query.Categories = func(child int, first *int, _ *ent.Cursor, last *int, _ *ent.Cursor, _ *model.CategoryFilter) int {
 		return 1 + child*size(first, last)
 	}

@@ -58,6 +58,9 @@ type ProductFilter struct {
 	MinPrice, MaxPrice *string
 	// InStock keeps products with at least one variant available.
 	InStock bool
+	// Words keeps products whose title or description holds every one of
+	// them, ignoring case (set by Search).
+	Words []string
 }
 
 // MaxQueryLength bounds the text filter.
@@ -103,6 +106,9 @@ func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error
 		if q != "" {
 			preds = append(preds, product.TitleContainsFold(q))
 		}
+	}
+	for _, w := range f.Words {
+		preds = append(preds, product.Or(product.TitleContainsFold(w), product.DescriptionContainsFold(w)))
 	}
 	var variantPreds []predicate.ProductVariant
 	for _, b := range []struct {

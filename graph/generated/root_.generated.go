@@ -318,6 +318,11 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PredictiveSearchResult struct {
+		Categories func(childComplexity int) int
+		Products   func(childComplexity int) int
+	}
+
 	Product struct {
 		AvailableForSale func(childComplexity int) int
 		Category         func(childComplexity int) int
@@ -376,17 +381,19 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Cart       func(childComplexity int, id gid.ID) int
-		Categories func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.CategoryFilter) int
-		Category   func(childComplexity int, id *gid.ID, slug *string) int
-		Node       func(childComplexity int, id gid.ID) int
-		Nodes      func(childComplexity int, ids []*gid.ID) int
-		Order      func(childComplexity int, id gid.ID) int
-		Orders     func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.OrderFilter) int
-		Product    func(childComplexity int, id *gid.ID, slug *string) int
-		Products   func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.ProductFilter, sortKey *model.ProductSortKeys, reverse *bool) int
-		Viewer     func(childComplexity int) int
-		Warehouses func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
+		Cart             func(childComplexity int, id gid.ID) int
+		Categories       func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.CategoryFilter) int
+		Category         func(childComplexity int, id *gid.ID, slug *string) int
+		Node             func(childComplexity int, id gid.ID) int
+		Nodes            func(childComplexity int, ids []*gid.ID) int
+		Order            func(childComplexity int, id gid.ID) int
+		Orders           func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.OrderFilter) int
+		PredictiveSearch func(childComplexity int, query string, limit *int) int
+		Product          func(childComplexity int, id *gid.ID, slug *string) int
+		Products         func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.ProductFilter, sortKey *model.ProductSortKeys, reverse *bool) int
+		Search           func(childComplexity int, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int], filter *model.ProductFilter, sortKey *model.ProductSortKeys, reverse *bool) int
+		Viewer           func(childComplexity int) int
+		Warehouses       func(childComplexity int, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
 	}
 
 	SelectedOption struct {
@@ -1693,6 +1700,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PredictiveSearchResult.categories":
+		if e.ComplexityRoot.PredictiveSearchResult.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PredictiveSearchResult.Categories(childComplexity), true
+	case "PredictiveSearchResult.products":
+		if e.ComplexityRoot.PredictiveSearchResult.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PredictiveSearchResult.Products(childComplexity), true
+
 	case "Product.availableForSale":
 		if e.ComplexityRoot.Product.AvailableForSale == nil {
 			break
@@ -1994,6 +2014,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["last"].(*int), args["before"].(*entgql.Cursor[int]), args["filter"].(*model.OrderFilter)), true
+	case "Query.predictiveSearch":
+		if e.ComplexityRoot.Query.PredictiveSearch == nil {
+			break
+		}
+
+		args, err := ec.field_Query_predictiveSearch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PredictiveSearch(childComplexity, args["query"].(string), args["limit"].(*int)), true
 	case "Query.product":
 		if e.ComplexityRoot.Query.Product == nil {
 			break
@@ -2016,6 +2047,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["last"].(*int), args["before"].(*entgql.Cursor[int]), args["filter"].(*model.ProductFilter), args["sortKey"].(*model.ProductSortKeys), args["reverse"].(*bool)), true
+	case "Query.search":
+		if e.ComplexityRoot.Query.Search == nil {
+			break
+		}
+
+		args, err := ec.field_Query_search_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["last"].(*int), args["before"].(*entgql.Cursor[int]), args["filter"].(*model.ProductFilter), args["sortKey"].(*model.ProductSortKeys), args["reverse"].(*bool)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -3558,6 +3600,42 @@ extend type Mutation {
   orderMarkDelivered(id: ID!): OrderPayload
 }
 `, BuiltIn: false},
+	{Name: "../../schema/search.graphql", Input: `# Search: the results page and the suggestions shown while typing.
+
+extend type Query {
+  """
+  Active products matching every word of ` + "`" + `query` + "`" + ` in their title or
+  description, ignoring case. The other arguments work as in ` + "`" + `products` + "`" + `;
+  ` + "`" + `filter.query` + "`" + ` narrows further by title. ` + "`" + `query` + "`" + ` must hold 1 to 200
+  characters and at most 10 words.
+  """
+  search(
+    query: String!
+    first: Int
+    after: Cursor
+    last: Int
+    before: Cursor
+    filter: ProductFilter
+    sortKey: ProductSortKeys = ID
+    reverse: Boolean = false
+  ): ProductConnection!
+
+  """
+  Suggestions while the shopper types: products whose title holds every word
+  of ` + "`" + `query` + "`" + ` (titles starting with it first) and categories whose name
+  contains it. ` + "`" + `limit` + "`" + ` (1 to 20, default 5) applies to each list.
+  """
+  predictiveSearch(query: String!, limit: Int = 5): PredictiveSearchResult!
+}
+
+"""
+What predictiveSearch suggests.
+"""
+type PredictiveSearchResult {
+  products: [Product!]!
+  categories: [Category!]!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4031,6 +4109,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PredictiveSearchResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "products":
+		return ec.fieldContext_PredictiveSearchResult_products(ctx, field)
+	case "categories":
+		return ec.fieldContext_PredictiveSearchResult_categories(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PredictiveSearchResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -153,6 +153,17 @@ func (e Error) Code() string {
 	return s
 }
 
+// Field returns extensions.field, the path of the argument at fault.
+func (e Error) Field() []string {
+	raw, _ := e.Extensions["field"].([]any)
+	out := make([]string, 0, len(raw))
+	for _, f := range raw {
+		s, _ := f.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
 // Errors runs an operation that must fail and returns its errors and data.
 func (a *API) Errors(t testing.TB, query string, vars Vars) ([]Error, json.RawMessage) {
 	t.Helper()
