@@ -34,6 +34,7 @@ import (
 	"storefront/demo"
 	"storefront/ent/customer"
 	"storefront/graph"
+	"storefront/graph/respcache"
 	"storefront/httpserver"
 )
 
@@ -61,6 +62,8 @@ type config struct {
 	logLevel        string
 	logFormat       string
 	shutdownTimeout time.Duration
+	cacheMB         int
+	cacheTTL        time.Duration
 }
 
 func loadConfig(args []string) (config, error) {
@@ -89,6 +92,8 @@ func loadConfig(args []string) (config, error) {
 	fs.StringVar(&c.logLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LOG_FORMAT", "text"), "text or json (LOG_FORMAT)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("SHUTDOWN_TIMEOUT", 15*time.Second), "how long to drain requests on SIGTERM (SHUTDOWN_TIMEOUT)")
+	fs.IntVar(&c.cacheMB, "response-cache-mb", envInt("RESPONSE_CACHE_MB", 64), "memory for cached anonymous catalogue responses, 0 to turn the cache off (RESPONSE_CACHE_MB)")
+	fs.DurationVar(&c.cacheTTL, "response-cache-ttl", envDuration("RESPONSE_CACHE_TTL", 10*time.Second), "longest life of a cached response; writes through the API empty the cache at once (RESPONSE_CACHE_TTL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -167,18 +172,36 @@ func run(cfg config, logger *slog.Logger) error {
 	}
 	broker := live.NewBroker()
 	var publisher live.Publisher = broker
+	var cache *respcache.Cache
+	var catalogChanged func()
+	if cfg.cacheMB > 0 {
+		cache = respcache.New(respcache.Options{MaxBytes: cfg.cacheMB << 20, TTL: cfg.cacheTTL})
+		catalogChanged = cache.Invalidate
+	}
 	if db.Dialect == dialect.Postgres {
-		// Across replicas, live events go through LISTEN/NOTIFY.
-		resync := func(ctx context.Context) {
+		// Across replicas, live events and catalogue changes go through
+		// LISTEN/NOTIFY.
+		hooks := live.FanoutHooks{Resync: func(ctx context.Context) {
 			if err := live.Resync(ctx, db.Client, broker); err != nil {
 				logger.Warn("live: resync failed", "err", err)
 			}
+		}}
+		if cache != nil {
+			// Deaf to other replicas' changes: no cached answers meanwhile.
+			hooks.CatalogChanged, hooks.Disconnected, hooks.Reconnected = cache.Invalidate, cache.Suspend, cache.Resume
 		}
-		fanout, err := live.StartFanout(ctx, cfg.databaseURL, db.SQL, broker, logger, resync)
+		fanout, err := live.StartFanout(ctx, cfg.databaseURL, db.SQL, broker, logger, hooks)
 		if err != nil {
 			return fmt.Errorf("live events: %w", err)
 		}
 		publisher = fanout
+		if cache != nil {
+			catalogChanged = func() { cache.Invalidate(); fanout.PublishCatalogChange() }
+		}
+	}
+	if cache != nil {
+		// Every committed catalogue or stock write empties the cache.
+		db.Client.Use(respcache.Hook(catalogChanged))
 	}
 	payments := payment.NewSimulated()
 	payments.DeclineAll = cfg.declinePayments
@@ -194,6 +217,7 @@ func run(cfg config, logger *slog.Logger) error {
 		Payments:        payments,
 		Broker:          broker,
 		Publisher:       publisher,
+		ResponseCache:   cache,
 	})
 	go expireUnpaidOrders(ctx, orders.New(db.Client, inventory.New(db.Client, publisher), payments, logger), cfg.unpaidTTL, logger)
 	srv := &http.Server{
@@ -205,7 +229,7 @@ func run(cfg config, logger *slog.Logger) error {
 			Playground:     cfg.playground,
 			AllowedOrigins: origins,
 			TrustProxy:     cfg.trustProxy,
-			Collectors:     []prometheus.Collector{database.Statements},
+			Collectors:     []prometheus.Collector{database.Statements, respcache.Requests},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,

@@ -35,6 +35,7 @@ import (
 	"storefront/graph/generated"
 	"storefront/graph/loader"
 	"storefront/graph/model"
+	"storefront/graph/respcache"
 )
 
 // Options configure the GraphQL handler.
@@ -67,6 +68,9 @@ type Options struct {
 	// AllowedOrigins are the browser origins allowed to open websockets
 	// ("*" for any); requests without an Origin (native apps) are accepted.
 	AllowedOrigins []string
+	// ResponseCache keeps anonymous catalogue answers (nil: no cache). Its
+	// invalidation hook must be installed on the writing client.
+	ResponseCache *respcache.Cache
 }
 
 func (o *Options) defaults() {
@@ -172,6 +176,9 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	if opts.ResponseCache != nil {
+		srv.Use(opts.ResponseCache)
+	}
 
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(recoverPanic(opts.Logger))
@@ -185,7 +192,11 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 		// the events of one subscription.
 		return next(loader.With(ctx, loader.New(client, carts)))
 	})
-	return &Handler{Handler: authenticate(ids, opts.Logger, srv), ws: ws}
+	var h http.Handler = authenticate(ids, opts.Logger, srv)
+	if opts.ResponseCache != nil {
+		h = respcache.Middleware(h)
+	}
+	return &Handler{Handler: h, ws: ws}
 }
 
 // originPatterns turns the CORS origins ("https://shop.example") into the

@@ -38,7 +38,7 @@ func (r *subscriptionResolver) InventoryChanged(ctx context.Context, variantIds 
 	if err := subscriptionSlot(ctx); err != nil {
 		return nil, err
 	}
-	return r.Live.WatchStock(ctx, vids, pids)
+	return onFreshStack(func() (<-chan *inventory.Event, error) { return r.Live.WatchStock(ctx, vids, pids) })
 }
 
 // CartChanged is the resolver for the cartChanged field.
@@ -50,7 +50,7 @@ func (r *subscriptionResolver) CartChanged(ctx context.Context, cartID gid.ID) (
 	if err := subscriptionSlot(ctx); err != nil {
 		return nil, err
 	}
-	return r.Live.WatchCart(ctx, *cid)
+	return onFreshStack(func() (<-chan *ent.Cart, error) { return r.Live.WatchCart(ctx, *cid) })
 }
 
 // InventoryEvent returns generated.InventoryEventResolver implementation.

@@ -132,9 +132,55 @@ func TestLiveReplicas(t *testing.T) {
 		}
 	}
 
+	// A's response cache holds the product page; B's change empties it
+	// through the fan-out, and A's next answer is computed afresh.
+	p, err := v.QueryProduct().Only(sysCtx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageOnA := func() (int, string) {
+		t.Helper()
+		var r struct {
+			Product struct {
+				Variants []struct {
+					ID                string
+					QuantityAvailable int
+				}
+			}
+		}
+		x := a.anonymous(t, `query($s: String) { product(slug: $s) { variants { id quantityAvailable } } }`, map[string]any{"s": p.Slug}, &r)
+		for _, pv := range r.Product.Variants {
+			if pv.ID == v.GlobalID().String() {
+				return pv.QuantityAvailable, x
+			}
+		}
+		t.Fatalf("variant %s not on its product page", v.GlobalID())
+		return 0, ""
+	}
+	// waitPage polls A's product page until it shows quantity.
+	waitPage := func(what string, quantity int, within time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for {
+			got, x := pageOnA()
+			if got == quantity {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: A's product page shows %d (X-Cache %s), want %d within %s", what, got, x, quantity, within)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	pageOnA()
+	if _, x := pageOnA(); x != "HIT" {
+		t.Fatalf("A's product page, asked twice: X-Cache %q, want HIT", x)
+	}
+
 	// A stock change on B.
 	q := setOnB(40)
 	waitState("stockLevelSet on B", q, state.Version+1, wsWait)
+	waitPage("stockLevelSet on B", q, 2*time.Second)
 
 	// A guest checkout on B.
 	var created struct{ CartCreate cartPayload }
@@ -207,6 +253,19 @@ func TestLiveReplicas(t *testing.T) {
 			t.Fatalf("A's LISTEN connection (pid %d) still there %s after pg_terminate_backend", pid, wsWait)
 		}
 	}
+	// Deaf to B, A's response cache is suspended: asked twice, the page
+	// is computed twice (the suspension follows the lost connection within
+	// moments).
+	for misses, deadline := 0, time.Now().Add(2*time.Second); misses < 2; {
+		if _, x := pageOnA(); x == "MISS" {
+			misses++
+		} else {
+			misses = 0
+		}
+		if misses < 2 && time.Now().After(deadline) {
+			t.Fatal("A kept serving its product page from the cache while deaf to the other replicas")
+		}
+	}
 	before := state
 	setOnB(30)
 	setOnB(31)
@@ -217,6 +276,8 @@ func TestLiveReplicas(t *testing.T) {
 		t.Fatalf("A's subscriber got %+v while A's listener was down", e)
 	case <-time.After(500 * time.Millisecond):
 	}
+	// So its page is current (the cache's TTL is far longer than this).
+	waitPage("while A's listener is down", final, 2*time.Second)
 	allow(true)
 	// Back: A resyncs its subscribers with the current state.
 	back := time.Now()
@@ -405,6 +466,29 @@ func (r *replica) query(t *testing.T, token, query string, vars map[string]any, 
 	if err := json.Unmarshal(res.Data, out); err != nil {
 		t.Fatalf("replica %s: %s: %v", r.name, res.Data, err)
 	}
+}
+
+// anonymous runs a query without credentials and returns its X-Cache
+// header.
+func (r *replica) anonymous(t *testing.T, query string, vars map[string]any, out any) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Post(r.base+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("replica %s: %v", r.name, err)
+	}
+	defer resp.Body.Close()
+	var res struct {
+		Data   json.RawMessage
+		Errors []apiError
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || len(res.Errors) > 0 {
+		t.Fatalf("replica %s: status %d: %v %+v", r.name, resp.StatusCode, err, res.Errors)
+	}
+	if err := json.Unmarshal(res.Data, out); err != nil {
+		t.Fatal(err)
+	}
+	return resp.Header.Get("X-Cache")
 }
 
 type apiError struct {

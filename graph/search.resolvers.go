@@ -31,6 +31,6 @@ func (r *queryResolver) PredictiveSearch(ctx context.Context, query string, limi
 	if err != nil {
 		return nil, err
 	}
-	primeProducts(ctx, r.Client, s.Products)
+	primeProducts(ctx, r.Client, s.Products, "products")
 	return s, nil
 }

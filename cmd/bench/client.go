@@ -82,8 +82,20 @@ func body(query string, vars map[string]any) []byte {
 // client talks to the API over loopback with a keep-alive pool sized for
 // the load generator.
 type client struct {
-	base string
-	http *http.Client
+	base   string
+	http   *http.Client
+	header http.Header // sent with every request
+}
+
+// with returns a client that also sends the header k: v.
+func (c *client) with(k, v string) *client {
+	cp := *c
+	cp.header = c.header.Clone()
+	if cp.header == nil {
+		cp.header = http.Header{}
+	}
+	cp.header.Set(k, v)
+	return &cp
 }
 
 func newClient(base string, concurrency int, timeout time.Duration) *client {
@@ -131,6 +143,9 @@ func (c *client) post(ctx context.Context, url string, b []byte, token string) (
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, err
@@ -146,9 +161,43 @@ func (c *client) post(ctx context.Context, url string, b []byte, token string) (
 	return raw, nil
 }
 
+// The staff account bench's server creates (STAFF_EMAIL), to change stock
+// while the home page is loaded.
+const (
+	benchStaffEmail    = "bench-staff@example.com"
+	benchStaffPassword = "bench-staff-password-2026"
+)
+
+// writeStock sets the fixture variant's stock every interval until ctx
+// ends, and returns how many writes succeeded and the first error.
+func writeStock(ctx context.Context, c *client, fx *fixtures, interval time.Duration) (int, error) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	n := 0
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return n, nil
+		case <-tick.C:
+		}
+		err := c.graphql(ctx, `mutation($v: ID!, $w: ID!, $n: Int!) { stockLevelSet(input: {variantId: $v, warehouseId: $w, onHand: $n}) { userErrors { code } } }`,
+			map[string]any{"v": fx.stockVariant, "w": fx.warehouse, "n": 1000 + i%2}, fx.staffToken, nil)
+		if err != nil {
+			if ctx.Err() != nil {
+				return n, nil
+			}
+			return n, err
+		}
+		n++
+	}
+}
+
 // fixtures are what the mix needs, made through the API as a client would.
 type fixtures struct {
 	token        string // the demo customer's access token
+	staffToken   string // the bench's staff account's, for stock writes
+	stockVariant string // a variant whose stock the writer changes
+	warehouse    string // and the warehouse it changes it in
 	slugs        []string
 	categoryID   string
 	categoryName string
@@ -213,9 +262,34 @@ func makeFixtures(ctx context.Context, c *client) (*fixtures, error) {
 			}
 		}
 	}
-	if len(fx.slugs) == 0 || len(plenty) < cartLines {
+	if len(fx.slugs) == 0 || len(plenty) < cartLines+1 {
 		return nil, fmt.Errorf("the catalogue has %d products and %d well-stocked variants among the newest 100: too few", len(fx.slugs), len(plenty))
 	}
+	fx.stockVariant = plenty[len(plenty)-1]
+
+	var staff struct {
+		CustomerSignIn struct {
+			AccessToken string `json:"accessToken"`
+		} `json:"customerSignIn"`
+	}
+	if err := c.graphql(ctx, `mutation($e: String!, $p: String!) { customerSignIn(input: {email: $e, password: $p}) { accessToken } }`,
+		map[string]any{"e": benchStaffEmail, "p": benchStaffPassword}, "", &staff); err != nil || staff.CustomerSignIn.AccessToken == "" {
+		return nil, fmt.Errorf("staff sign-in: %v", err)
+	}
+	fx.staffToken = staff.CustomerSignIn.AccessToken
+	var whs struct {
+		Warehouses struct {
+			Edges []struct {
+				Node struct {
+					ID string `json:"id"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"warehouses"`
+	}
+	if err := c.graphql(ctx, `{ warehouses(first: 1) { edges { node { id } } } }`, nil, fx.staffToken, &whs); err != nil || len(whs.Warehouses.Edges) == 0 {
+		return nil, fmt.Errorf("warehouses: %v", err)
+	}
+	fx.warehouse = whs.Warehouses.Edges[0].Node.ID
 
 	var cats struct {
 		Categories struct {

@@ -126,6 +126,9 @@ func do(ctx context.Context, c *client, url string, b []byte, token string) erro
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err

@@ -129,19 +129,31 @@ func (h *reference) page(ctx context.Context) ([]byte, error) {
 
 // Round is one server/reference pair of the comparison.
 type Round struct {
-	Server    *OpResult `json:"server"`
-	Reference *OpResult `json:"reference"`
-	Ratio     float64   `json:"ratio"`
+	// Cached is the server as configured (home page from the response
+	// cache); CachedWrites the same while a staff client changes stock
+	// every WriteInterval, each change emptying the cache; Computed the
+	// server with Cache-Control: no-cache, every response computed.
+	Cached       *OpResult `json:"cached"`
+	CachedWrites *OpResult `json:"cachedWithWrites"`
+	Writes       int       `json:"writes"`
+	Computed     *OpResult `json:"computed"`
+	Reference    *OpResult `json:"reference"`
+	// Ratios to the reference.
+	CachedRatio, CachedWritesRatio, ComputedRatio float64
 }
 
 // Comparison of the home page with the reference handler.
 type Comparison struct {
 	RoundDuration          string  `json:"roundDuration"`
+	WriteInterval          string  `json:"writeInterval"`
 	Rounds                 []Round `json:"rounds"`
-	ServerMedianRPS        float64 `json:"serverMedianRPS"`
+	CachedMedianRPS        float64 `json:"cachedMedianRPS"`
+	CachedWritesMedianRPS  float64 `json:"cachedWithWritesMedianRPS"`
+	ComputedMedianRPS      float64 `json:"computedMedianRPS"`
 	ReferenceMedianRPS     float64 `json:"referenceMedianRPS"`
-	Ratio                  float64 `json:"ratio"` // of the medians
-	MedianRoundRatio       float64 `json:"medianRoundRatio"`
+	CachedRatio            float64 `json:"cachedRatio"` // of the medians
+	CachedWritesRatio      float64 `json:"cachedWithWritesRatio"`
+	ComputedRatio          float64 `json:"computedRatio"`
 	ServerErrors           int     `json:"serverErrors"`
 	ReferenceErrors        int     `json:"referenceErrors"`
 	JSONByteIdentical      bool    `json:"jsonByteIdentical"`
@@ -150,18 +162,23 @@ type Comparison struct {
 	ReferencePoolSize      int     `json:"referencePoolSize"`
 }
 
+// writeInterval is how often the stock writer changes stock during the
+// "cached, with writes" side: 10 changes a second, each emptying the cache.
+const writeInterval = 100 * time.Millisecond
+
 // compareWithReference serves the reference handler on its own loopback
 // port against the same database (opened with the server's DSN settings and
 // pool size), checks that it answers the same JSON as the server, and then
 // loads both in alternating rounds.
-func compareWithReference(ctx context.Context, c *client, base, dbURL string, o options) (*Comparison, error) {
+func compareWithReference(ctx context.Context, c *client, fx *fixtures, base, dbURL string, o options) (*Comparison, error) {
 	db, err := database.Open(ctx, dbURL, database.Options{})
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
 	ref := &reference{db: db.SQL}
-	cmp := &Comparison{ReferencePoolSize: db.SQL.Stats().MaxOpenConnections}
+	cmp := &Comparison{ReferencePoolSize: db.SQL.Stats().MaxOpenConnections, WriteInterval: writeInterval.String()}
+	computed := c.with("Cache-Control", "no-cache")
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -190,6 +207,13 @@ func compareWithReference(ctx context.Context, c *client, base, dbURL string, o 
 	if err := sameJSON(ours, theirs, cmp); err != nil {
 		return nil, err
 	}
+	fresh, err := computed.post(ctx, gqlURL, home, "")
+	if err != nil {
+		return nil, fmt.Errorf("home page: %w", err)
+	}
+	if !bytes.Equal(fresh, ours) {
+		return nil, fmt.Errorf("the cached home page differs from the computed one:\n  cached:   %.300s\n  computed: %.300s", ours, fresh)
+	}
 	if cmp.ReferenceHandlerAllocs, err = handlerAllocs(ref, home); err != nil {
 		return nil, err
 	}
@@ -202,54 +226,73 @@ func compareWithReference(ctx context.Context, c *client, base, dbURL string, o 
 	roundDur := o.duration / time.Duration(o.rounds)
 	roundMax := max(o.maxRequests/o.rounds, 1)
 	cmp.RoundDuration = roundDur.String()
-	var serverRPS, refRPS, ratios []float64
+	var cachedRPS, writesRPS, computedRPS, refRPS []float64
 	for i := range o.rounds {
 		var r Round
-		measureServer := func() error {
-			before, err := scrape(ctx, c, base)
-			if err != nil {
-				return err
+		server := func(cl *client, name string, dst **OpResult) func() error {
+			return func() error {
+				before, err := scrape(ctx, cl, base)
+				if err != nil {
+					return err
+				}
+				s := load(ctx, cl, gqlURL, [][]byte{home}, "", roundDur, roundMax, o.concurrency)
+				after, err := scrape(ctx, cl, base)
+				if err != nil {
+					return err
+				}
+				*dst = resultOf(name, s)
+				(*dst).addServerCounters(before, after)
+				return nil
 			}
-			s := load(ctx, c, gqlURL, [][]byte{home}, "", roundDur, roundMax, o.concurrency)
-			after, err := scrape(ctx, c, base)
-			if err != nil {
-				return err
-			}
-			r.Server = resultOf("home page", s)
-			r.Server.addServerCounters(before, after)
-			return nil
 		}
-		measureReference := func() error {
+		withWrites := func() error {
+			wctx, stop := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() {
+				n, err := writeStock(wctx, c, fx, writeInterval)
+				r.Writes = n
+				done <- err
+			}()
+			err := server(c, "home page, cached, with writes", &r.CachedWrites)()
+			stop()
+			if werr := <-done; werr != nil && err == nil {
+				err = fmt.Errorf("stock writer: %w", werr)
+			}
+			return err
+		}
+		reference := func() error {
 			r.Reference = resultOf("reference", load(ctx, c, refURL, [][]byte{home}, "", roundDur, roundMax, o.concurrency))
 			r.Reference.StatementsPerReq = 1
 			return nil
 		}
-		// ABBA: which side goes first alternates, so that neither always
-		// follows the other.
-		steps := []func() error{measureServer, measureReference}
-		if i%2 == 1 {
-			steps[0], steps[1] = steps[1], steps[0]
-		}
-		for _, step := range steps {
-			if err := step(); err != nil {
+		// The sides take turns going first, so that none always follows
+		// another.
+		steps := []func() error{server(c, "home page, cached", &r.Cached), withWrites, server(computed, "home page, computed", &r.Computed), reference}
+		for j := range steps {
+			if err := steps[(i+j)%len(steps)](); err != nil {
 				return nil, err
 			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 		}
-		r.Ratio = r.Server.RPS / r.Reference.RPS
+		ref := r.Reference.RPS
+		r.CachedRatio, r.CachedWritesRatio, r.ComputedRatio = r.Cached.RPS/ref, r.CachedWrites.RPS/ref, r.Computed.RPS/ref
 		cmp.Rounds = append(cmp.Rounds, r)
-		cmp.ServerErrors += r.Server.Errors
+		cmp.ServerErrors += r.Cached.Errors + r.CachedWrites.Errors + r.Computed.Errors
 		cmp.ReferenceErrors += r.Reference.Errors
-		serverRPS = append(serverRPS, r.Server.RPS)
-		refRPS = append(refRPS, r.Reference.RPS)
-		ratios = append(ratios, r.Ratio)
-		logf("round %d: server %.1f req/s, reference %.1f req/s, ratio %.3f", i+1, r.Server.RPS, r.Reference.RPS, r.Ratio)
+		cachedRPS = append(cachedRPS, r.Cached.RPS)
+		writesRPS = append(writesRPS, r.CachedWrites.RPS)
+		computedRPS = append(computedRPS, r.Computed.RPS)
+		refRPS = append(refRPS, ref)
+		logf("round %d: cached %.1f, cached with %d writes %.1f, computed %.1f, reference %.1f req/s", i+1,
+			r.Cached.RPS, r.Writes, r.CachedWrites.RPS, r.Computed.RPS, ref)
 	}
-	cmp.ServerMedianRPS, cmp.ReferenceMedianRPS = median(serverRPS), median(refRPS)
-	cmp.Ratio = cmp.ServerMedianRPS / cmp.ReferenceMedianRPS
-	cmp.MedianRoundRatio = median(ratios)
+	cmp.CachedMedianRPS, cmp.CachedWritesMedianRPS = median(cachedRPS), median(writesRPS)
+	cmp.ComputedMedianRPS, cmp.ReferenceMedianRPS = median(computedRPS), median(refRPS)
+	cmp.CachedRatio = cmp.CachedMedianRPS / cmp.ReferenceMedianRPS
+	cmp.CachedWritesRatio = cmp.CachedWritesMedianRPS / cmp.ReferenceMedianRPS
+	cmp.ComputedRatio = cmp.ComputedMedianRPS / cmp.ReferenceMedianRPS
 	return cmp, nil
 }
 

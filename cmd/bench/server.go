@@ -181,7 +181,7 @@ func startServer(ctx context.Context, binary, dbURL string) (*server, error) {
 		"LOG_LEVEL=warn",
 		"PLAYGROUND=false",
 		"ACCESS_TOKEN_TTL=2h", // outlives any run
-		"STAFF_EMAIL=", "STAFF_PASSWORD=",
+		"STAFF_EMAIL="+benchStaffEmail, "STAFF_PASSWORD="+benchStaffPassword,
 	)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	setProcAttr(cmd)

@@ -11,6 +11,7 @@ package live
 
 import (
 	"sync"
+	"time"
 
 	"storefront/commerce/inventory"
 )
@@ -29,7 +30,17 @@ type Broker struct {
 	byProduct map[int]map[*Subscription]struct{}
 	byCart    map[int]map[*Subscription]struct{}
 	all       map[*Subscription]struct{}
+
+	// backlog holds the stream subscriptions whose channel was full when
+	// an event came: one goroutine (running only while the backlog is not
+	// empty) retries them, so a subscriber costs no goroutine of its own.
+	backlogMu sync.Mutex
+	backlog   map[*Subscription]struct{}
+	flushing  bool
 }
+
+// retryEvery is how often a full stream channel is retried.
+const retryEvery = 5 * time.Millisecond
 
 // NewBroker returns an empty broker.
 func NewBroker() *Broker {
@@ -38,6 +49,7 @@ func NewBroker() *Broker {
 		byProduct: map[int]map[*Subscription]struct{}{},
 		byCart:    map[int]map[*Subscription]struct{}{},
 		all:       map[*Subscription]struct{}{},
+		backlog:   map[*Subscription]struct{}{},
 	}
 }
 
@@ -57,6 +69,12 @@ type Subscription struct {
 	mu    sync.Mutex
 	stock map[int]inventory.Event // latest pending event per variant
 	carts map[int]bool            // carts changed since the last Take
+
+	// out, for a stream (SubscribeStock), receives the pending events
+	// directly: sent without blocking, under mu; closed by Close.
+	out    chan *inventory.Event
+	held   bool // until Start
+	closed bool
 }
 
 // Subscribe registers a subscription; Close it when done.
@@ -80,9 +98,48 @@ func (b *Broker) Subscribe(f Filter) *Subscription {
 	return s
 }
 
-// Close unregisters the subscription.
+// SubscribeStock registers a stream of the stock events of f. Events are
+// held until Start; then the channel receives the newest pending event of
+// each variant as soon as it has room (buffer events). It is closed by
+// Close. A reader that falls behind still converges: what cannot be sent
+// waits, one event per variant, the newest.
+func (b *Broker) SubscribeStock(f Filter, buffer int) (*Subscription, <-chan *inventory.Event) {
+	s := b.Subscribe(f)
+	s.mu.Lock()
+	s.out = make(chan *inventory.Event, max(buffer, 1))
+	s.held = true
+	s.mu.Unlock()
+	return s, s.out
+}
+
+// Start sends the current state (initial, unless events since the
+// subscription are newer) and then every change, of a stream.
+func (s *Subscription) Start(initial []inventory.Event) {
+	s.mu.Lock()
+	for _, e := range initial {
+		s.mergeLocked(e)
+	}
+	s.held = false
+	drained := s.closed || s.sendLocked()
+	s.mu.Unlock()
+	if !drained {
+		s.broker.retry(s)
+	}
+}
+
+// Close unregisters the subscription, and closes the channel of a stream.
 func (s *Subscription) Close() {
+	s.mu.Lock()
+	if s.out != nil && !s.closed {
+		s.closed = true
+		close(s.out)
+	}
+	clear(s.stock)
+	s.mu.Unlock()
 	b := s.broker
+	b.backlogMu.Lock()
+	delete(b.backlog, s)
+	b.backlogMu.Unlock()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	remove := func(m map[int]map[*Subscription]struct{}, ids []int) {
@@ -125,11 +182,90 @@ func (s *Subscription) Take() ([]inventory.Event, []int) {
 
 func (s *Subscription) offer(e inventory.Event) {
 	s.mu.Lock()
-	if cur, ok := s.stock[e.VariantID]; !ok || e.Version >= cur.Version {
-		s.stock[e.VariantID] = e
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.mergeLocked(e)
+	if s.held {
+		s.mu.Unlock()
+		return
+	}
+	if s.out != nil {
+		drained := s.sendLocked()
+		s.mu.Unlock()
+		if !drained {
+			s.broker.retry(s)
+		}
+		return
 	}
 	s.mu.Unlock()
 	s.signal()
+}
+
+func (s *Subscription) mergeLocked(e inventory.Event) {
+	if cur, ok := s.stock[e.VariantID]; !ok || e.Version >= cur.Version {
+		s.stock[e.VariantID] = e
+	}
+}
+
+// sendLocked moves pending events into the stream's channel while it has
+// room, and reports whether nothing is left pending.
+func (s *Subscription) sendLocked() bool {
+	for id, e := range s.stock {
+		select {
+		case s.out <- &e:
+			delete(s.stock, id)
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// retry puts a stream with pending events in the backlog, starting the
+// goroutine that drains it if it is not running.
+func (b *Broker) retry(s *Subscription) {
+	b.backlogMu.Lock()
+	defer b.backlogMu.Unlock()
+	b.backlog[s] = struct{}{}
+	if !b.flushing {
+		b.flushing = true
+		go b.drainBacklog()
+	}
+}
+
+// drainBacklog retries the streams of the backlog until none has events
+// pending, then ends.
+func (b *Broker) drainBacklog() {
+	var subs []*Subscription
+	for {
+		time.Sleep(retryEvery)
+		b.backlogMu.Lock()
+		subs = subs[:0]
+		for s := range b.backlog {
+			subs = append(subs, s)
+		}
+		b.backlogMu.Unlock()
+		for _, s := range subs {
+			// Under s.mu, so that an offer cannot add events between the
+			// check and the removal (offer calls retry after unlocking).
+			s.mu.Lock()
+			if s.closed || s.held || s.sendLocked() {
+				b.backlogMu.Lock()
+				delete(b.backlog, s)
+				b.backlogMu.Unlock()
+			}
+			s.mu.Unlock()
+		}
+		b.backlogMu.Lock()
+		if len(b.backlog) == 0 {
+			b.flushing = false
+			b.backlogMu.Unlock()
+			return
+		}
+		b.backlogMu.Unlock()
+	}
 }
 
 func (s *Subscription) offerCart(id int) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -30,28 +31,49 @@ type Fanout struct {
 	listener *pq.Listener
 	queue    chan []byte
 	logger   *slog.Logger
-	// OnReconnect runs after the listener reconnects (set by StartFanout).
-	OnReconnect func(context.Context)
+	hooks    FanoutHooks
+	// catalogPending is set while a catalogue-change notice waits in the
+	// queue: one notice stands for any number of changes.
+	catalogPending atomic.Bool
+}
+
+// FanoutHooks are called by a Fanout; each may be nil.
+type FanoutHooks struct {
+	// Resync runs after the listening connection comes back: events may
+	// have been missed.
+	Resync func(context.Context)
+	// CatalogChanged runs when any replica (this one too) announced a
+	// catalogue change with PublishCatalogChange.
+	CatalogChanged func()
+	// Disconnected runs when the listening connection is lost, and
+	// Reconnected when it is back: in between, nothing is heard.
+	Disconnected, Reconnected func()
 }
 
 // wire is the NOTIFY payload: stock events as [variant, product, quantity,
-// version], or changed cart IDs.
+// version], changed cart IDs, or a catalogue change.
 type wire struct {
-	Stock [][4]int64 `json:"s,omitempty"`
-	Carts []int      `json:"c,omitempty"`
+	Stock   [][4]int64 `json:"s,omitempty"`
+	Carts   []int      `json:"c,omitempty"`
+	Catalog bool       `json:"k,omitempty"`
 }
 
 // StartFanout listens on Channel through its own connection to dsn and
-// sends through db, until ctx ends; onReconnect (may be nil) runs after the
-// listening connection comes back.
-func StartFanout(ctx context.Context, dsn string, db *sql.DB, broker *Broker, logger *slog.Logger, onReconnect func(context.Context)) (*Fanout, error) {
-	f := &Fanout{db: db, broker: broker, queue: make(chan []byte, 10000), logger: logger, OnReconnect: onReconnect}
+// sends through db, until ctx ends.
+func StartFanout(ctx context.Context, dsn string, db *sql.DB, broker *Broker, logger *slog.Logger, hooks FanoutHooks) (*Fanout, error) {
+	f := &Fanout{db: db, broker: broker, queue: make(chan []byte, 10000), logger: logger, hooks: hooks}
 	f.listener = pq.NewListener(dsn, 100*time.Millisecond, 5*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventDisconnected:
 			logger.Warn("live: lost the LISTEN connection; reconnecting", "err", err)
+			if hooks.Disconnected != nil {
+				hooks.Disconnected()
+			}
 		case pq.ListenerEventReconnected:
 			logger.Info("live: LISTEN connection back; resyncing subscribers")
+			if hooks.Reconnected != nil {
+				hooks.Reconnected()
+			}
 		case pq.ListenerEventConnectionAttemptFailed:
 			logger.Warn("live: reconnecting failed; retrying", "err", err)
 		}
@@ -77,8 +99,8 @@ func (f *Fanout) receive(ctx context.Context) {
 			go func() { _ = f.listener.Ping() }()
 		case n := <-f.listener.Notify:
 			if n == nil { // reconnected: notifications may have been lost
-				if f.OnReconnect != nil {
-					go f.OnReconnect(ctx)
+				if f.hooks.Resync != nil {
+					go f.hooks.Resync(ctx)
 				}
 				continue
 			}
@@ -97,6 +119,9 @@ func (f *Fanout) receive(ctx context.Context) {
 			for _, id := range w.Carts {
 				f.broker.PublishCart(id)
 			}
+			if w.Catalog && f.hooks.CatalogChanged != nil {
+				f.hooks.CatalogChanged()
+			}
 		}
 	}
 }
@@ -107,6 +132,9 @@ func (f *Fanout) send(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case p := <-f.queue:
+			if string(p) == catalogNotice {
+				f.catalogPending.Store(false)
+			}
 			sendCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			_, err := f.db.ExecContext(sendCtx, "SELECT pg_notify($1, $2)", Channel, string(p))
 			cancel()
@@ -143,6 +171,23 @@ func (f *Fanout) Publish(events []inventory.Event) {
 	}
 	if len(w.Stock) > 0 {
 		f.enqueue(w)
+	}
+}
+
+const catalogNotice = `{"k":true}`
+
+// PublishCatalogChange tells every replica that the catalogue or stock
+// changed (their response caches empty). Notices not yet sent are merged.
+// It never blocks.
+func (f *Fanout) PublishCatalogChange() {
+	if f.catalogPending.Swap(true) {
+		return
+	}
+	select {
+	case f.queue <- []byte(catalogNotice):
+	default:
+		f.catalogPending.Store(false)
+		f.logger.Warn("live: event queue full; dropping a catalogue-change notice")
 	}
 }
 

@@ -61,46 +61,27 @@ func (s *Service) WatchStock(ctx context.Context, variantIDs, productIDs []int) 
 		return nil, &commerce.Error{Code: commerce.NotFound, Message: "no such product", Field: []string{"productIds"}}
 	}
 	// Subscribe before reading the current state, so that nothing between
-	// the two is missed; versions let the client drop what is older.
-	sub := s.broker.Subscribe(Filter{VariantIDs: variantIDs, ProductIDs: productIDs})
+	// the two is missed; the stream starts with the newer of the two.
+	stream, out := s.broker.SubscribeStock(Filter{VariantIDs: variantIDs, ProductIDs: productIDs}, streamBuffer)
 	ids := make([]int, 0, len(vs))
 	for _, v := range vs {
 		ids = append(ids, v.ID)
 	}
 	initial, err := inventory.Snapshot(access.System(ctx), s.client, ids)
 	if err != nil {
-		sub.Close()
+		stream.Close()
 		return nil, err
 	}
-	out := make(chan *inventory.Event, 8)
-	go func() {
-		defer close(out)
-		defer sub.Close()
-		for _, e := range initial {
-			select {
-			case out <- &e:
-			case <-ctx.Done():
-				return
-			}
-		}
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-sub.Ready():
-				events, _ := sub.Take()
-				for _, e := range events {
-					select {
-					case out <- &e:
-					case <-ctx.Done():
-						return
-					}
-				}
-			}
-		}
-	}()
+	stream.Start(initial)
+	// No goroutine per subscriber: the broker sends into the channel, and
+	// it is closed when ctx ends.
+	context.AfterFunc(ctx, stream.Close)
 	return out, nil
 }
+
+// streamBuffer is how many events a stock stream holds before the broker
+// keeps them pending (newest per variant).
+const streamBuffer = 16
 
 // WatchCart streams a cart the viewer may see: first as it is, then again
 // whenever it changes (on any device) or the stock of one of its lines

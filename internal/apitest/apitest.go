@@ -21,6 +21,7 @@ import (
 	"storefront/commerce/pricing"
 	"storefront/database"
 	"storefront/graph"
+	"storefront/graph/respcache"
 	"storefront/httpserver"
 )
 
@@ -52,6 +53,9 @@ var FastPasswords = password.Params{Memory: 1024, Iterations: 1, Parallelism: 1,
 type Config struct {
 	Identity identity.Config
 	Graph    graph.Options
+	// NoResponseCache leaves the response cache out (it is on by default,
+	// as in the server).
+	NoResponseCache bool
 }
 
 // Option adjusts the configuration of a test server.
@@ -75,6 +79,12 @@ func New(t testing.TB, db *database.DB, opts ...Option) *API {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if !cfg.NoResponseCache {
+		// As in production: the cache, emptied by every committed
+		// catalogue write made through this client.
+		cfg.Graph.ResponseCache = respcache.New(respcache.Options{})
+		db.Client.Use(respcache.Hook(cfg.Graph.ResponseCache.Invalidate))
+	}
 	ids := identity.New(db.Client, cfg.Identity)
 	cfg.Graph.Identity = ids
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -87,7 +97,7 @@ func New(t testing.TB, db *database.DB, opts ...Option) *API {
 		Ready:          db.Ping,
 		Playground:     true,
 		AllowedOrigins: []string{"*"},
-		Collectors:     []prometheus.Collector{database.Statements},
+		Collectors:     []prometheus.Collector{database.Statements, respcache.Requests},
 	})
 	c := client.New(h)
 	c.SetCustomTarget("/graphql")
@@ -272,7 +282,7 @@ func (a *API) Websocket(query string, initPayload map[string]any, vars Vars) *cl
 }
 
 // Statements runs an operation that must succeed and returns how many SQL
-// statements it sent.
+// statements computing its answer took: it bypasses the response cache.
 func (a *API) Statements(t testing.TB, query string, vars Vars) int64 {
 	t.Helper()
 	b, err := json.Marshal(map[string]any{"query": query, "variables": vars})
@@ -282,6 +292,7 @@ func (a *API) Statements(t testing.TB, query string, vars Vars) int64 {
 	ctx, n := database.CountStatements(context.Background())
 	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", strings.NewReader(string(b)))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cache-Control", "no-cache")
 	if a.token != "" {
 		req.Header.Set("Authorization", "Bearer "+a.token)
 	}

@@ -1,0 +1,367 @@
+// Package respcache keeps the responses of public catalogue queries asked
+// anonymously (home, category, product and search pages), and forgets them
+// all whenever the catalogue or stock changes.
+//
+// What is cached: a query operation from a viewer without credentials
+// whose root fields are all public catalogue fields, answered without
+// errors. The key is the query text, the operation name and the coerced
+// variables. A signed-in viewer, a cart, an order or any mutation never
+// touches the cache.
+//
+// Staying correct: every committed write to a catalogue table (products,
+// variants, categories, warehouses, stock levels) moves the cache to a new
+// generation (Hook), which empties it; across replicas the write is
+// announced through PostgreSQL (live.Fanout) and each replica does the
+// same. A response computed while a change committed is not stored, since
+// the generation it started in is gone. While the announcements cannot be
+// received (the LISTEN connection is down) the cache is suspended. Entries
+// also expire after a TTL, for writes made outside the application.
+//
+// Concurrent misses of one key are coalesced: one request computes the
+// response and the others wait for it. A client that must not be served
+// from the cache sends Cache-Control: no-cache. The X-Cache response header
+// says HIT, MISS or BYPASS for requests that could be cached.
+package respcache
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"storefront/commerce/viewer"
+)
+
+// Options size the cache.
+type Options struct {
+	// MaxBytes bounds the cached response bodies (default 64 MiB).
+	MaxBytes int
+	// TTL bounds the age of an entry (default 10 s).
+	TTL time.Duration
+}
+
+// roots are the Query fields whose answers depend only on the public
+// catalogue (and the schema).
+var roots = map[string]bool{
+	"products": true, "product": true, "categories": true, "category": true,
+	"search": true, "predictiveSearch": true,
+	"__typename": true, "__schema": true, "__type": true,
+}
+
+// waitLimit bounds how long a request waits for another one computing the
+// same response before computing it itself.
+const waitLimit = 5 * time.Second
+
+// Requests counts cache lookups by result: hit, miss, bypass.
+var Requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "storefront_response_cache_requests_total",
+	Help: "Cacheable GraphQL requests by result: hit, miss or bypass (Cache-Control: no-cache).",
+}, []string{"result"})
+
+type key [sha256.Size]byte
+
+type entry struct {
+	data    json.RawMessage
+	expires time.Time
+}
+
+type flight struct{ done chan struct{} }
+
+// Cache is a response cache; it is a gqlgen handler extension.
+type Cache struct {
+	maxBytes int
+	ttl      time.Duration
+	now      func() time.Time
+
+	gen       atomic.Uint64
+	suspended atomic.Bool
+
+	mu      sync.Mutex
+	entries map[key]entry
+	size    int
+	flights map[key]*flight
+}
+
+// New returns an empty cache.
+func New(opts Options) *Cache {
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = 64 << 20
+	}
+	if opts.TTL <= 0 {
+		opts.TTL = 10 * time.Second
+	}
+	return &Cache{
+		maxBytes: opts.MaxBytes,
+		ttl:      opts.TTL,
+		now:      time.Now,
+		entries:  map[key]entry{},
+		flights:  map[key]*flight{},
+	}
+}
+
+// Invalidate forgets every response: the catalogue changed.
+func (c *Cache) Invalidate() {
+	c.gen.Add(1)
+	c.mu.Lock()
+	clear(c.entries)
+	c.size = 0
+	c.mu.Unlock()
+}
+
+// Suspend stops serving and storing responses until Resume: changes made
+// elsewhere cannot be heard of meanwhile.
+func (c *Cache) Suspend() {
+	c.suspended.Store(true)
+	c.Invalidate()
+}
+
+// Resume serves from the cache again, starting empty.
+func (c *Cache) Resume() {
+	c.Invalidate()
+	c.suspended.Store(false)
+}
+
+// Len is the number of cached responses.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+} = (*Cache)(nil)
+
+// ExtensionName implements graphql.HandlerExtension.
+func (c *Cache) ExtensionName() string { return "ResponseCache" }
+
+// Validate implements graphql.HandlerExtension.
+func (c *Cache) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptOperation serves a cacheable operation from the cache, or runs it
+// and keeps its response.
+func (c *Cache) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if !cacheable(ctx, oc) {
+		return next(ctx)
+	}
+	req := requestFrom(ctx)
+	if req != nil && req.bypass {
+		req.mark("BYPASS")
+		Requests.WithLabelValues("bypass").Inc()
+		return next(ctx)
+	}
+	k, ok := keyOf(oc)
+	if !ok {
+		return next(ctx)
+	}
+	gen := c.gen.Load()
+	if data, ok := c.get(k, gen); ok {
+		return c.hit(req, data)
+	}
+	f, leader := c.join(k)
+	if !leader {
+		timer := time.NewTimer(waitLimit)
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+		case <-timer.C:
+		}
+		timer.Stop()
+		gen = c.gen.Load()
+		if data, ok := c.get(k, gen); ok {
+			return c.hit(req, data)
+		}
+		req.mark("MISS")
+		Requests.WithLabelValues("miss").Inc()
+		return next(ctx)
+	}
+	req.mark("MISS")
+	Requests.WithLabelValues("miss").Inc()
+	var rh graphql.ResponseHandler
+	func() {
+		defer func() {
+			if rh == nil { // next panicked
+				c.leave(k, f)
+			}
+		}()
+		rh = next(ctx)
+	}()
+	first := true
+	return func(ctx context.Context) *graphql.Response {
+		if !first {
+			return rh(ctx)
+		}
+		first = false
+		defer c.leave(k, f)
+		resp := rh(ctx)
+		if storable(resp) {
+			c.put(k, gen, resp.Data)
+		}
+		return resp
+	}
+}
+
+func (c *Cache) hit(req *request, data json.RawMessage) graphql.ResponseHandler {
+	req.mark("HIT")
+	Requests.WithLabelValues("hit").Inc()
+	sent := false
+	return func(context.Context) *graphql.Response {
+		if sent {
+			return nil
+		}
+		sent = true
+		return &graphql.Response{Data: data}
+	}
+}
+
+// cacheable reports whether the operation's answer depends only on the
+// public catalogue: a query from a viewer without credentials, asking
+// public catalogue fields only.
+func cacheable(ctx context.Context, oc *graphql.OperationContext) bool {
+	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query {
+		return false
+	}
+	if v := viewer.FromContext(ctx); v.SignedIn() || v.TokenError != nil {
+		return false
+	}
+	fields := graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"})
+	if len(fields) == 0 {
+		return false
+	}
+	for _, f := range fields {
+		if !roots[f.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+func keyOf(oc *graphql.OperationContext) (key, bool) {
+	vars, err := json.Marshal(oc.Variables) // map keys sorted: canonical
+	if err != nil {
+		return key{}, false
+	}
+	h := sha256.New()
+	h.Write([]byte(oc.RawQuery))
+	h.Write([]byte{0})
+	h.Write([]byte(oc.OperationName))
+	h.Write([]byte{0})
+	h.Write(vars)
+	var k key
+	h.Sum(k[:0])
+	return k, true
+}
+
+func storable(resp *graphql.Response) bool {
+	return resp != nil && len(resp.Errors) == 0 && len(resp.Data) > 0 &&
+		resp.HasNext == nil && resp.Label == "" && resp.Path == nil && len(resp.Extensions) == 0
+}
+
+func (c *Cache) get(k key, gen uint64) (json.RawMessage, bool) {
+	if c.suspended.Load() {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	if !ok {
+		return nil, false
+	}
+	if c.gen.Load() != gen || c.now().After(e.expires) {
+		delete(c.entries, k)
+		c.size -= len(e.data)
+		return nil, false
+	}
+	return e.data, true
+}
+
+// put stores data computed in generation gen, unless the catalogue changed
+// since (the data may predate the change).
+func (c *Cache) put(k key, gen uint64, data json.RawMessage) {
+	if len(data) > c.maxBytes/16 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.suspended.Load() || c.gen.Load() != gen {
+		return
+	}
+	if old, ok := c.entries[k]; ok {
+		c.size -= len(old.data)
+	}
+	// Full: drop arbitrary entries (map order) until the new one fits.
+	for kk, e := range c.entries {
+		if c.size+len(data) <= c.maxBytes {
+			break
+		}
+		delete(c.entries, kk)
+		c.size -= len(e.data)
+	}
+	c.entries[k] = entry{data: data, expires: c.now().Add(c.ttl)}
+	c.size += len(data)
+}
+
+// join returns the flight computing k, and whether the caller leads it.
+func (c *Cache) join(k key) (*flight, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.flights[k]; ok {
+		return f, false
+	}
+	f := &flight{done: make(chan struct{})}
+	c.flights[k] = f
+	return f, true
+}
+
+func (c *Cache) leave(k key, f *flight) {
+	c.mu.Lock()
+	if c.flights[k] == f {
+		delete(c.flights, k)
+	}
+	c.mu.Unlock()
+	close(f.done)
+}
+
+// request is what the HTTP layer tells the cache about one request.
+type request struct {
+	w      http.ResponseWriter
+	bypass bool
+}
+
+func (r *request) mark(result string) {
+	if r != nil && r.w != nil {
+		r.w.Header().Set("X-Cache", result)
+	}
+}
+
+type requestKey struct{}
+
+func requestFrom(ctx context.Context) *request {
+	r, _ := ctx.Value(requestKey{}).(*request)
+	return r
+}
+
+// Middleware lets plain HTTP requests (not websockets or SSE, which carry
+// several operations or have sent their headers) bypass the cache with
+// Cache-Control: no-cache or no-store, and get the X-Cache header.
+func Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		cc := strings.ToLower(r.Header.Get("Cache-Control"))
+		req := &request{w: w, bypass: strings.Contains(cc, "no-cache") || strings.Contains(cc, "no-store")}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, req)))
+	})
+}
