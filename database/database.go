@@ -76,10 +76,28 @@ func parseURL(rawURL string) (driver, dsn, dia string, err error) {
 		}
 		return "sqlite3", sqliteDSN(path, query), dialect.SQLite, nil
 	case "postgres", "postgresql":
-		return "postgres", rawURL, dialect.Postgres, nil
+		return "postgres", postgresDSN(rawURL), dialect.Postgres, nil
 	default:
 		return "", "", "", fmt.Errorf("database: unsupported scheme %q in DATABASE_URL (use sqlite:// or postgres://)", scheme)
 	}
+}
+
+// postgresDSN turns PostgreSQL's JIT compiler off for the server's
+// sessions unless the URL sets jit itself: storefront queries are short,
+// and compiling one (a count over a category with a stock condition, say)
+// took longer than running it (270 of 600 ms measured on 100,000
+// products).
+func postgresDSN(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL // lib/pq reports what is wrong with it
+	}
+	q := u.Query()
+	if !q.Has("jit") {
+		q.Set("jit", "off")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 // sqliteDSN turns a file path into a go-sqlite3 DSN that is fit for a server:

@@ -130,3 +130,14 @@ func TestCountStatements(t *testing.T) {
 		}
 	})
 }
+
+func TestPostgresSessionsRunWithoutJIT(t *testing.T) {
+	db := dbtest.Open(t, "postgres")
+	var jit string
+	if err := db.SQL.QueryRowContext(t.Context(), "SHOW jit").Scan(&jit); err != nil {
+		t.Fatal(err)
+	}
+	if jit != "off" {
+		t.Fatalf("jit is %q in the server's sessions, want off", jit)
+	}
+}
