@@ -308,7 +308,7 @@ func printDatabase(w io.Writer, opts options, db *DBResult) {
 	if c := db.Comparison; c != nil {
 		fmt.Fprintf(w, "\nhome page vs reference handler (%d rounds of %s per side, sides in turn, concurrency %d):\n",
 			len(c.Rounds), c.RoundDuration, opts.concurrency)
-		fmt.Fprintf(w, "  cached: the server as configured, from its response cache; +writes: the same while stock changes every %s (each change empties the cache);\n", c.WriteInterval)
+		fmt.Fprintf(w, "  cached: the server as configured, from its response cache; +writes: the same while a staff client changes stock, at most once per %s ('writes': how many it made; each empties the cache);\n", c.WriteInterval)
 		fmt.Fprintf(w, "  computed: Cache-Control: no-cache, every answer computed (resolvers and SQL)\n")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "round\tcached req/s\t+writes req/s\twrites\tcomputed req/s\tcomputed p50\tcomputed CPU/req\treference req/s\treference p50\tcached ratio\t+writes ratio\tcomputed ratio\t")
