@@ -25,7 +25,7 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, firs
 		return nil, err
 	}
 	f.CategoryID = &obj.ID
-	conn, err := r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse))
+	conn, err := r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse), listOptions(ctx)...)
 	primeConnection(ctx, r.Client, conn)
 	return conn, err
 }
@@ -162,7 +162,7 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *entgql.
 	if err != nil {
 		return nil, err
 	}
-	conn, err := r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse))
+	conn, err := r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse), listOptions(ctx)...)
 	primeConnection(ctx, r.Client, conn)
 	return conn, err
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"storefront/commerce/catalog"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -166,4 +167,18 @@ func primeOrders(ctx context.Context, client *ent.Client, conn *ent.OrderConnect
 			}
 		}
 	}
+}
+
+// listOptions reads only the product columns that the page's selection
+// (under edges.node and nodes) needs.
+func listOptions(ctx context.Context) []catalog.ListOption {
+	for _, path := range [][]string{{"edges", "node"}, {"nodes"}} {
+		for _, f := range selected(ctx, path...) {
+			sub := graphql.CollectFields(graphql.GetOperationContext(ctx), f.Selections, satisfies)
+			if hasField(sub, "description", "images", "featuredImage") {
+				return nil
+			}
+		}
+	}
+	return []catalog.ListOption{catalog.WithoutLongColumns()}
 }

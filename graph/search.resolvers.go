@@ -20,7 +20,7 @@ func (r *queryResolver) Search(ctx context.Context, query string, first *int, af
 	if err != nil {
 		return nil, err
 	}
-	conn, err := r.Catalog.Search(ctx, query, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse))
+	conn, err := r.Catalog.Search(ctx, query, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse), listOptions(ctx)...)
 	primeConnection(ctx, r.Client, conn)
 	return conn, err
 }

@@ -93,6 +93,22 @@ func TestSearch(t *testing.T) {
 				}
 			})
 		}
+		// A list that shows descriptions and images reads them (lists that
+		// do not, skip those columns).
+		var long struct {
+			Search struct {
+				Edges []struct {
+					Node struct {
+						Description   string
+						FeaturedImage *struct{ URL string }
+					}
+				}
+			}
+		}
+		api.Query(t, `{ search(query: "camping") { edges { node { description featuredImage { url } } } } }`, nil, &long)
+		if e := long.Search.Edges; len(e) != 1 || e[0].Node.Description != "A bright LED lamp for Camping trips" || e[0].Node.FeaturedImage == nil || e[0].Node.FeaturedImage.URL == "" {
+			t.Fatalf("description and image of a listed product: %+v", long)
+		}
 		// Every in-stock hit says so: the filter and the field agree.
 		var p searchPage
 		api.Query(t, searchQuery, apitest.Vars{"q": "a", "filter": map[string]any{"inStock": true}, "first": 100}, &p)

@@ -68,7 +68,7 @@ const MaxQueryLength = 200
 
 // Products returns a page of active products. It returns a commerce.Invalid
 // error for bad paging arguments, filters or cursors.
-func (s *Service) Products(ctx context.Context, page paging.Page, filter ProductFilter, sort SortKey, reverse bool) (*ent.ProductConnection, error) {
+func (s *Service) Products(ctx context.Context, page paging.Page, filter ProductFilter, sort SortKey, reverse bool, opts ...ListOption) (*ent.ProductConnection, error) {
 	page, err := page.Normalize()
 	if err != nil {
 		return nil, err
@@ -84,14 +84,41 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 	if err := checkCursors(page, sort); err != nil {
 		return nil, err
 	}
-	conn, err := s.client.Product.Query().
-		Where(preds...).
-		Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithProductOrder(order))
+	q := s.client.Product.Query().Where(preds...)
+	var o listOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.lean {
+		q.Select(leanColumns...)
+	}
+	conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithProductOrder(order))
 	if err != nil {
 		return nil, fmt.Errorf("catalog: products: %w", err)
 	}
 	return conn, nil
 }
+
+// ListOption adjusts how a product list is read.
+type ListOption func(*listOptions)
+
+type listOptions struct{ lean bool }
+
+// WithoutLongColumns leaves the description and the images out of the
+// products read: a list page that shows neither need not read (and decode)
+// them for every product.
+func WithoutLongColumns() ListOption { return func(o *listOptions) { o.lean = true } }
+
+// leanColumns are the product columns but the long ones.
+var leanColumns = func() []string {
+	var out []string
+	for _, c := range product.Columns {
+		if c != product.FieldDescription && c != product.FieldImages {
+			out = append(out, c)
+		}
+	}
+	return out
+}()
 
 func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error) {
 	preds := []predicate.Product{product.StatusEQ(product.StatusACTIVE)}

@@ -43,13 +43,13 @@ func SearchWords(query string, field ...string) ([]string, error) {
 
 // Search returns a page of active products whose title or description holds
 // every word of query; filter, sort and paging work as in Products.
-func (s *Service) Search(ctx context.Context, query string, page paging.Page, filter ProductFilter, sort SortKey, reverse bool) (*ent.ProductConnection, error) {
+func (s *Service) Search(ctx context.Context, query string, page paging.Page, filter ProductFilter, sort SortKey, reverse bool, opts ...ListOption) (*ent.ProductConnection, error) {
 	words, err := SearchWords(query, "query")
 	if err != nil {
 		return nil, err
 	}
 	filter.Words = words
-	return s.Products(ctx, page, filter, sort, reverse)
+	return s.Products(ctx, page, filter, sort, reverse, opts...)
 }
 
 // Suggestions is what predictive search offers while a shopper types.
