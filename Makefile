@@ -7,7 +7,7 @@ DATABASE_URL  ?= sqlite://storefront.db
 ADDR          ?= :8080
 export CGO_ENABLED = 1
 
-.PHONY: run build test test-go lint generate check-generated seed seed-large conformance-deps clean
+.PHONY: run build test test-go test-pg-restart lint generate check-generated seed seed-large conformance-deps clean
 
 ## run: serve http://localhost:8080/ (playground) and /graphql, seeding an empty database
 run:
@@ -17,12 +17,24 @@ run:
 build:
 	$(GO) build -o bin/storefront .
 
-## test: everything CI runs
+## test: everything CI runs (the PostgreSQL restart last, alone)
 test: lint check-generated conformance-deps test-go
+	$(MAKE) test-pg-restart
 
 ## test-go: the Go test suite with the race detector, on SQLite and PostgreSQL
 test-go:
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# The command that restarts the PostgreSQL server of the tests (127.0.0.1:5432):
+# pg_ctlcluster on Debian. Set PG_RESTART to override.
+PG_RESTART ?= $(shell command -v pg_lsclusters >/dev/null 2>&1 && \
+	pg_lsclusters -h | awk '$$3 == "5432" { print "pg_ctlcluster --skip-systemctl-redirect " $$1 " " $$2 " restart"; exit }')
+
+## test-pg-restart: two replicas survive a restart of the PostgreSQL server (run alone: it restarts the server)
+test-pg-restart:
+	@if [ -n "$$SKIP_POSTGRES" ]; then echo "SKIP_POSTGRES set: no PostgreSQL restart test"; exit 0; fi; \
+	if [ -z "$(PG_RESTART)" ]; then echo "no way to restart PostgreSQL found (pg_lsclusters); set PG_RESTART"; exit 1; fi; \
+	TEST_POSTGRES_RESTART="$(PG_RESTART)" $(GO) test -race -count=1 -timeout 5m -run '^TestLiveReplicasSurviveAPostgresRestart$$' -v ./graph/
 
 ## lint: gofmt and go vet
 lint:

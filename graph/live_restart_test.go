@@ -1,0 +1,241 @@
+//go:build linux
+
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"storefront/database"
+	"storefront/database/dbtest"
+	"storefront/ent"
+	"storefront/ent/product"
+	"storefront/ent/productvariant"
+)
+
+// TestLiveReplicasSurviveAPostgresRestart restarts the PostgreSQL server
+// under two replicas: the subscriber on A keeps its websocket, A's
+// listener reconnects and resyncs, a stock change on B afterwards reaches
+// it, and A's response cache, suspended while A was deaf, answers with the
+// new stock.
+//
+// It restarts the database server that every other test uses, so it runs
+// alone: `make test-pg-restart` (part of `make test`) runs it after the
+// rest of the suite, with TEST_POSTGRES_RESTART set to the command that
+// restarts the server (pg_ctlcluster on Debian).
+func TestLiveReplicasSurviveAPostgresRestart(t *testing.T) {
+	restart := os.Getenv("TEST_POSTGRES_RESTART")
+	if restart == "" {
+		t.Skip("restarts PostgreSQL, so it runs alone: make test-pg-restart (part of make test) sets TEST_POSTGRES_RESTART")
+	}
+	dbURL := dbtest.URL(t, "postgres")
+	bin := buildStorefront(t)
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	keys := "restart:" + hex.EncodeToString(secret)
+	a := startReplica(t, bin, "a", withAppName(dbURL, "storefront-restart-a"), keys, true)
+	b := startReplica(t, bin, "b", withAppName(dbURL, "storefront-restart-b"), keys, false)
+
+	db, err := database.Open(context.Background(), dbURL, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	v, err := db.Client.ProductVariant.Query().
+		Where(productvariant.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
+		Order(ent.Asc(productvariant.FieldID)).First(sysCtx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := v.QueryProduct().OnlyX(sysCtx())
+	w := db.Client.Warehouse.Query().Order(ent.Asc("id")).FirstX(sysCtx())
+	_ = db.Close() // its connections would die with the server anyway
+
+	var in struct {
+		CustomerSignIn struct{ AccessToken *string }
+	}
+	b.query(t, "", `mutation { customerSignIn(input: {email: "staff@example.com", password: "demo-staff-2026"}) { accessToken } }`, nil, &in)
+	if in.CustomerSignIn.AccessToken == nil {
+		t.Fatal("the demo staff account cannot sign in")
+	}
+	token := *in.CustomerSignIn.AccessToken
+
+	ws := dialWSAt(t, a.base, transportWS)
+	ws.init(map[string]any{"Authorization": "Bearer " + token})
+	ws.subscribe("1", watchStock, stockVars(v))
+	first := ws.nextStock("1")
+	events := make(chan stockEvent, 256)
+	go func() {
+		defer close(events)
+		for {
+			_, raw, err := ws.conn.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var m wsMessage
+			var pl stockPayload
+			if json.Unmarshal(raw, &m) == nil && m.Type == "next" && json.Unmarshal(m.Payload, &pl) == nil && pl.Data != nil {
+				events <- pl.Data.InventoryChanged
+			}
+		}
+	}()
+	pageQuery := `query($s: String) { product(slug: $s) { variants { id quantityAvailable } } }`
+	quantityOnA := func() (int, string, error) {
+		var r struct {
+			Product struct {
+				Variants []struct {
+					ID                string
+					QuantityAvailable int
+				}
+			}
+		}
+		x, err := tryAnonymous(a, pageQuery, map[string]any{"s": p.Slug}, &r)
+		for _, pv := range r.Product.Variants {
+			if pv.ID == v.GlobalID().String() {
+				return pv.QuantityAvailable, x, err
+			}
+		}
+		return -1, x, err
+	}
+	quantityOnA()
+	if _, x, err := quantityOnA(); err != nil || x != "HIT" {
+		t.Fatalf("A's product page asked twice: X-Cache %q, err %v; want HIT", x, err)
+	}
+
+	// The restart.
+	began := time.Now()
+	if out, err := exec.Command("sh", "-c", restart).CombinedOutput(); err != nil {
+		t.Fatalf("restarting PostgreSQL (%s): %v\n%s", restart, err, out)
+	}
+	waitForPostgres(t, dbURL, 60*time.Second)
+	t.Logf("PostgreSQL restarted and answering after %s", time.Since(began).Round(time.Millisecond))
+
+	// B's pool reconnects: its first requests may still meet dead
+	// connections, so the change is retried until B takes it.
+	var quantity int
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var r struct {
+			StockLevelSet struct {
+				ProductVariant *struct{ QuantityAvailable int }
+			}
+		}
+		err := tryQuery(b, token, setStockLevel, map[string]any{"v": v.GlobalID().String(), "w": w.GlobalID().String(), "n": 77}, &r)
+		if err == nil && r.StockLevelSet.ProductVariant != nil {
+			quantity = r.StockLevelSet.ProductVariant.QuantityAvailable
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("B could not change stock within 30 s of the restart: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// A's subscriber, on the same websocket as before the restart, reaches
+	// the new state (from the event or from the resync after A's listener
+	// came back, whichever comes first).
+	state := first
+	timeout := time.After(30 * time.Second)
+	for state.QuantityAvailable != quantity || state.Version <= first.Version {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				t.Fatal("A closed the subscriber's websocket during the restart")
+			}
+			if e.Version > state.Version {
+				state = e
+			}
+		case <-timeout:
+			t.Fatalf("A's subscriber is at %+v, want %d available (version above %d)", state, quantity, first.Version)
+		}
+	}
+	for _, want := range []string{"lost the LISTEN connection", "LISTEN connection back"} {
+		if !strings.Contains(a.logs.String(), want) {
+			t.Fatalf("A's log does not say %q; its log:\n%s", want, a.logs.String())
+		}
+	}
+	// A's product page: current, not the answer cached before the restart.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		got, x, err := quantityOnA()
+		if err == nil && got == quantity {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("A's product page shows %d (X-Cache %q, err %v), want %d", got, x, err, quantity)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = ws.conn.CloseNow()
+}
+
+// waitForPostgres waits until a new connection to dbURL answers.
+func waitForPostgres(t *testing.T, dbURL string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		db, err := sql.Open("postgres", dbURL)
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			err = db.PingContext(ctx)
+			cancel()
+			_ = db.Close()
+		}
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("PostgreSQL does not answer %s after the restart: %v", within, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// tryQuery is replica.query returning errors instead of failing.
+func tryQuery(r *replica, token, query string, vars map[string]any, out any) error {
+	_, err := post(r, token, query, vars, out)
+	return err
+}
+
+// tryAnonymous runs a query without credentials; it returns X-Cache.
+func tryAnonymous(r *replica, query string, vars map[string]any, out any) (string, error) {
+	return post(r, "", query, vars, out)
+}
+
+func post(r *replica, token, query string, vars map[string]any, out any) (string, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, err := http.NewRequest(http.MethodPost, r.base+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var res struct {
+		Data   json.RawMessage
+		Errors []apiError
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return "", fmt.Errorf("status %d: %w", resp.StatusCode, err)
+	}
+	if len(res.Errors) > 0 {
+		return "", fmt.Errorf("status %d: %+v", resp.StatusCode, res.Errors)
+	}
+	return resp.Header.Get("X-Cache"), json.Unmarshal(res.Data, out)
+}
