@@ -320,47 +320,49 @@ func TestLiveProtocolHappyPath(t *testing.T) {
 	})
 }
 
-// TestLiveProtocolViolations: each violation closes the connection. What
-// gqlgen v0.17.98 sends differs from the graphql-transport-ws protocol in
-// most cases (see each case).
+// TestLiveProtocolViolations: each violation closes the connection with the
+// graphql-transport-ws protocol's code. gqlgen v0.17.98 alone would close
+// with 1002 (or, for a duplicate id, not at all); graph's protocol guard
+// (websocket.go) sends the protocol's codes.
 func TestLiveProtocolViolations(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *database.DB) {
 		s := newLiveServer(t, db)
 
 		t.Run("subscribe before connection_init", func(t *testing.T) {
-			// Protocol: 4401 Unauthorized. gqlgen: 1002 "unexpected message".
 			ws := dialWS(t, s.srv, transportWS)
 			ws.subscribe("1", watchStock, stockVars(s.v))
-			ws.expectClose(websocket.StatusProtocolError, "unexpected message")
+			ws.expectClose(4401, "Unauthorized")
 		})
 		t.Run("second connection_init", func(t *testing.T) {
-			// Protocol: 4429 Too many initialisation requests. gqlgen: 1002
-			// "unexpected message".
 			ws := dialWS(t, s.srv, transportWS)
 			ws.init(nil)
 			ws.send(wsMessage{Type: "connection_init", Payload: json.RawMessage(`{}`)})
-			ws.expectClose(websocket.StatusProtocolError, "unexpected message")
+			ws.expectClose(4429, "Too many initialisation requests")
 		})
 		t.Run("duplicate subscription id", func(t *testing.T) {
-			// Protocol: 4409 Subscriber for 1 already exists. gqlgen does not
-			// close: it starts a second operation under the same id, and a
-			// complete for that id stops only the newer one.
 			ws := dialWS(t, s.srv, transportWS)
 			ws.init(nil)
 			ws.subscribe("1", watchStock, stockVars(s.v))
-			first := ws.nextStock("1")
+			ws.nextStock("1")
 			ws.subscribe("1", watchStock, stockVars(s.v))
-			if again := ws.nextStock("1"); again.Version != first.Version {
-				t.Fatalf("duplicate id: %+v", again)
-			}
-			ws.send(wsMessage{ID: "1", Type: "complete"})
-			ws.expect("complete", "1")
-			q := setStock(t, s.boss, s.v, s.w, 7)
-			if e := ws.nextStock("1"); e.QuantityAvailable != q {
-				t.Fatalf("the first operation under id 1: %+v, want %d available", e, q)
-			}
+			ws.expectClose(4409, "Subscriber for 1 already exists")
+		})
+		t.Run("an id is free again once its operation ended", func(t *testing.T) {
+			ws := dialWS(t, s.srv, transportWS)
+			ws.init(nil)
+			ws.subscribe("1", watchStock, stockVars(s.v))
+			ws.nextStock("1")
+			ws.send(wsMessage{ID: "1", Type: "complete"}) // ended by the client
+			ws.expect("complete", "1")                    // gqlgen confirms it
 			ws.send(wsMessage{Type: "ping"})
 			ws.expect("pong", "")
+			ws.subscribe("1", `{ __typename }`, nil) // a query: next, then complete by the server
+			ws.expect("next", "1")
+			ws.expect("complete", "1")
+			ws.subscribe("1", watchStock, stockVars(s.v))
+			if e := ws.nextStock("1"); e.VariantID != s.v.GlobalID().String() {
+				t.Fatalf("id 1, third use: %+v", e)
+			}
 		})
 		t.Run("oversized frame", func(t *testing.T) {
 			// 1009 Message Too Big, as RFC 6455 has it (64 KiB read limit).
@@ -377,12 +379,9 @@ func TestLiveProtocolViolations(t *testing.T) {
 			ws.expectClose(4403, "invalid access token")
 		})
 		t.Run("init payload not an object", func(t *testing.T) {
-			// Protocol: 4400 Bad Request. gqlgen's init gives up without
-			// closing; graph's websocket tracker closes the socket when the
-			// handler returns (1002).
 			ws := dialWS(t, s.srv, transportWS)
 			ws.send(wsMessage{Type: "connection_init", Payload: json.RawMessage(`"token"`)})
-			ws.expectClose(websocket.StatusProtocolError, "")
+			ws.expectClose(4400, "connection_init payload must be an object")
 		})
 	})
 }
@@ -397,16 +396,16 @@ func TestLiveProtocolInitTimeout(t *testing.T) {
 	t.Cleanup(srv.Close)
 	ws := dialWS(t, srv, transportWS)
 	start := time.Now()
-	// Protocol: 4408 Connection initialisation timeout. gqlgen: 1002
-	// "connection initialisation timeout".
+	// Protocol: 4408 Connection initialisation timeout (gqlgen's 1002,
+	// translated by the protocol guard).
 	for {
 		_, _, err := ws.conn.Read(context.Background()) // no deadline: the server's is the one tested
 		if err == nil {
 			continue
 		}
 		var ce websocket.CloseError
-		if !errors.As(err, &ce) || ce.Code != websocket.StatusProtocolError || ce.Reason != "connection initialisation timeout" {
-			t.Fatalf("closed with %v, want 1002 connection initialisation timeout", err)
+		if !errors.As(err, &ce) || ce.Code != 4408 || ce.Reason != "Connection initialisation timeout" {
+			t.Fatalf("closed with %v, want 4408 Connection initialisation timeout", err)
 		}
 		break
 	}
@@ -451,13 +450,31 @@ func TestLiveProtocolSubscriptionCap(t *testing.T) {
 				t.Fatalf("after the refusal, subscription %s: %+v (all: %+v)", id, e, seen)
 			}
 		}
-		// A refused subscription gives its place back: with 1 completed,
-		// a new one fits.
+		// A completed subscription gives its place back: with 1 completed,
+		// a new one fits. The place is freed when the operation's context
+		// ends, a moment after the complete; until then the answer is the
+		// same refusal.
 		ws.send(wsMessage{ID: "1", Type: "complete"})
 		ws.expect("complete", "1")
-		ws.subscribe("4", watchStock, stockVars(s.v))
-		if e := ws.nextStock("4"); e.QuantityAvailable != q {
-			t.Fatalf("subscription 4 after completing 1: %+v", e)
+		for i := 0; ; i++ {
+			id := fmt.Sprintf("4-%d", i)
+			ws.subscribe(id, watchStock, stockVars(s.v))
+			m := ws.expect("next", id)
+			var p stockPayload
+			if err := json.Unmarshal(m.Payload, &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.Data != nil {
+				if e := p.Data.InventoryChanged; e.QuantityAvailable != q {
+					t.Fatalf("subscription %s after completing 1: %+v", id, e)
+				}
+				break
+			}
+			if len(p.Errors) != 1 || p.Errors[0].Code() != "RATE_LIMITED" || i == 50 {
+				t.Fatalf("subscription %s after completing 1: %s", id, m.Payload)
+			}
+			ws.expect("complete", id)
+			time.Sleep(10 * time.Millisecond)
 		}
 	})
 }
@@ -718,8 +735,10 @@ func TestLiveGoingAway(t *testing.T) {
 		legacy := dialWS(t, srv, legacyWS)
 		legacy.init(nil)
 		// A connection that gqlgen gives up on without closing (an init
-		// payload that is not an object) is closed and forgotten too.
-		bad := dialWS(t, srv, transportWS)
+		// payload that is not an object, on the legacy protocol: on
+		// graphql-transport-ws the protocol guard closes it with 4400) is
+		// closed and forgotten too.
+		bad := dialWS(t, srv, legacyWS)
 		bad.send(wsMessage{Type: "connection_init", Payload: json.RawMessage(`[]`)})
 		bad.expectClose(websocket.StatusProtocolError, "")
 		waitFor(t, "2 open websockets", func() bool { return h.OpenWebsockets() == 2 })
