@@ -97,21 +97,7 @@ func TestLiveReplicas(t *testing.T) {
 	ws.init(map[string]any{"Authorization": "Bearer " + token})
 	ws.subscribe("1", watchStock, stockVars(v))
 	state := ws.nextStock("1")
-	events := make(chan stockEvent, 256)
-	go func() {
-		defer close(events)
-		for {
-			_, b, err := ws.conn.Read(context.Background())
-			if err != nil {
-				return
-			}
-			var m wsMessage
-			var p stockPayload
-			if json.Unmarshal(b, &m) == nil && m.Type == "next" && json.Unmarshal(m.Payload, &p) == nil && p.Data != nil {
-				events <- p.Data.InventoryChanged
-			}
-		}
-	}()
+	events := stockEvents(ws)
 	// waitState reads A's events until the newest is at least version,
 	// with quantity available.
 	waitState := func(what string, quantity, version int, within time.Duration) {
@@ -436,35 +422,8 @@ func (r *replica) stop(t *testing.T) {
 // query runs a GraphQL operation on the replica that must succeed.
 func (r *replica) query(t *testing.T, token, query string, vars map[string]any, out any) {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, r.base+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
+	if _, err := post(r, token, query, vars, out); err != nil {
 		t.Fatalf("replica %s: %v", r.name, err)
-	}
-	defer resp.Body.Close()
-	var res struct {
-		Data   json.RawMessage
-		Errors []apiError
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		t.Fatalf("replica %s: status %d: %v", r.name, resp.StatusCode, err)
-	}
-	if resp.StatusCode != http.StatusOK || len(res.Errors) > 0 {
-		t.Fatalf("replica %s: status %d, errors %+v", r.name, resp.StatusCode, res.Errors)
-	}
-	if err := json.Unmarshal(res.Data, out); err != nil {
-		t.Fatalf("replica %s: %s: %v", r.name, res.Data, err)
 	}
 }
 
@@ -472,23 +431,66 @@ func (r *replica) query(t *testing.T, token, query string, vars map[string]any, 
 // header.
 func (r *replica) anonymous(t *testing.T, query string, vars map[string]any, out any) string {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Post(r.base+"/graphql", "application/json", bytes.NewReader(body))
+	x, err := post(r, "", query, vars, out)
 	if err != nil {
 		t.Fatalf("replica %s: %v", r.name, err)
+	}
+	return x
+}
+
+// post sends an operation to the replica (with a bearer token unless
+// empty), decodes its data into out and returns the X-Cache header; a
+// GraphQL error is an error.
+func post(r *replica, token, query string, vars map[string]any, out any) (string, error) {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return "", err
+	}
+	req, err := http.NewRequest(http.MethodPost, r.base+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return "", err
 	}
 	defer resp.Body.Close()
 	var res struct {
 		Data   json.RawMessage
 		Errors []apiError
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || len(res.Errors) > 0 {
-		t.Fatalf("replica %s: status %d: %v %+v", r.name, resp.StatusCode, err, res.Errors)
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return "", fmt.Errorf("status %d: %w", resp.StatusCode, err)
 	}
-	if err := json.Unmarshal(res.Data, out); err != nil {
-		t.Fatal(err)
+	if resp.StatusCode != http.StatusOK || len(res.Errors) > 0 {
+		return "", fmt.Errorf("status %d, errors %+v", resp.StatusCode, res.Errors)
 	}
-	return resp.Header.Get("X-Cache")
+	return resp.Header.Get("X-Cache"), json.Unmarshal(res.Data, out)
+}
+
+// stockEvents reads a websocket's inventoryChanged events in the
+// background until it closes.
+func stockEvents(ws *rawWS) <-chan stockEvent {
+	events := make(chan stockEvent, 256)
+	go func() {
+		defer close(events)
+		for {
+			_, b, err := ws.conn.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var m wsMessage
+			var p stockPayload
+			if json.Unmarshal(b, &m) == nil && m.Type == "next" && json.Unmarshal(m.Payload, &p) == nil && p.Data != nil {
+				events <- p.Data.InventoryChanged
+			}
+		}
+	}()
+	return events
 }
 
 type apiError struct {

@@ -3,14 +3,10 @@
 package graph_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -75,21 +71,7 @@ func TestLiveReplicasSurviveAPostgresRestart(t *testing.T) {
 	ws.init(map[string]any{"Authorization": "Bearer " + token})
 	ws.subscribe("1", watchStock, stockVars(v))
 	first := ws.nextStock("1")
-	events := make(chan stockEvent, 256)
-	go func() {
-		defer close(events)
-		for {
-			_, raw, err := ws.conn.Read(context.Background())
-			if err != nil {
-				return
-			}
-			var m wsMessage
-			var pl stockPayload
-			if json.Unmarshal(raw, &m) == nil && m.Type == "next" && json.Unmarshal(m.Payload, &pl) == nil && pl.Data != nil {
-				events <- pl.Data.InventoryChanged
-			}
-		}
-	}()
+	events := stockEvents(ws)
 	pageQuery := `query($s: String) { product(slug: $s) { variants { id quantityAvailable } } }`
 	quantityOnA := func() (int, string, error) {
 		var r struct {
@@ -210,32 +192,4 @@ func tryQuery(r *replica, token, query string, vars map[string]any, out any) err
 // tryAnonymous runs a query without credentials; it returns X-Cache.
 func tryAnonymous(r *replica, query string, vars map[string]any, out any) (string, error) {
 	return post(r, "", query, vars, out)
-}
-
-func post(r *replica, token, query string, vars map[string]any, out any) (string, error) {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, err := http.NewRequest(http.MethodPost, r.base+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var res struct {
-		Data   json.RawMessage
-		Errors []apiError
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return "", fmt.Errorf("status %d: %w", resp.StatusCode, err)
-	}
-	if len(res.Errors) > 0 {
-		return "", fmt.Errorf("status %d: %+v", resp.StatusCode, res.Errors)
-	}
-	return resp.Header.Get("X-Cache"), json.Unmarshal(res.Data, out)
 }
