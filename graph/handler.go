@@ -145,6 +145,23 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 	limits := &connLimits{maxPerClient: opts.MaxConnectionsPerClient, maxSubs: int32(opts.MaxSubscriptionsPerConnection), perClient: map[string]int{}}
 	auth := websocketInit(ids)
 	readLimit := int64(64 << 10)
+	// graphql-transport-ws is served by wsServer (transportws.go); the
+	// legacy graphql-ws protocol by gqlgen's transport.
+	srv.AddTransport(&wsServer{
+		tracker: ws,
+		origins: originPatterns(opts.AllowedOrigins),
+		init: func(ctx context.Context, p map[string]any) (context.Context, error) {
+			ctx, _, err := auth(ctx, p)
+			if err != nil {
+				return ctx, err
+			}
+			return limits.open(ctx)
+		},
+		closed:      limits.close,
+		initTimeout: 10 * time.Second,
+		ping:        20 * time.Second, // and close after 40 s without a pong
+		readLimit:   readLimit,
+	})
 	srv.AddTransport(transport.Websocket{
 		Implementation: ws,
 		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
@@ -161,7 +178,6 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 		CloseFunc:             func(ctx context.Context, _ int) { limits.close(ctx) },
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second, // legacy graphql-ws: ka messages
-		PingPongInterval:      20 * time.Second, // graphql-transport-ws: ping, and close if no pong in 40 s
 		PayloadReadLimit:      &readLimit,
 	})
 	srv.AddTransport(transport.SSE{})

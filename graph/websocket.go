@@ -1,14 +1,9 @@
 package graph
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,11 +22,26 @@ import (
 type wsTracker struct {
 	inner transport.WebsocketImplementation
 	mu    sync.Mutex
-	conns map[*trackedConn]struct{}
+	conns map[socket]struct{}
 }
 
+// socket is an open websocket of either transport.
+type socket interface{ goAway() }
+
 func newWSTracker(inner transport.WebsocketImplementation) *wsTracker {
-	return &wsTracker{inner: inner, conns: map[*trackedConn]struct{}{}}
+	return &wsTracker{inner: inner, conns: map[socket]struct{}{}}
+}
+
+func (t *wsTracker) add(s socket) {
+	t.mu.Lock()
+	t.conns[s] = struct{}{}
+	t.mu.Unlock()
+}
+
+func (t *wsTracker) remove(s socket) {
+	t.mu.Lock()
+	delete(t.conns, s)
+	t.mu.Unlock()
 }
 
 // Accept implements transport.WebsocketImplementation.
@@ -42,12 +52,7 @@ func (t *wsTracker) Accept(w http.ResponseWriter, r *http.Request, o transport.W
 	}
 
 	tc := &trackedConn{WebsocketConn: c, t: t}
-	if c.Subprotocol() == transportWS {
-		tc.guard = &protocolGuard{active: map[string]bool{}}
-	}
-	t.mu.Lock()
-	t.conns[tc] = struct{}{}
-	t.mu.Unlock()
+	t.add(tc)
 	// gqlgen serves the connection inside the request's handler and closes
 	// it before returning, except when a connection_init payload is not a
 	// JSON object: then it returns and leaves the hijacked socket open,
@@ -64,14 +69,13 @@ func (t *wsTracker) Accept(w http.ResponseWriter, r *http.Request, o transport.W
 // GoingAway closes every open websocket with 1001.
 func (t *wsTracker) GoingAway() {
 	t.mu.Lock()
-	conns := make([]*trackedConn, 0, len(t.conns))
+	conns := make([]socket, 0, len(t.conns))
 	for c := range t.conns {
 		conns = append(conns, c)
 	}
 	t.mu.Unlock()
 	for _, c := range conns {
-		_ = c.WriteClose(int(websocket.StatusGoingAway), "server shutting down; reconnect")
-		_ = c.Close()
+		c.goAway()
 	}
 }
 
@@ -84,145 +88,16 @@ func (t *wsTracker) Open() int {
 
 type trackedConn struct {
 	transport.WebsocketConn
-	t     *wsTracker
-	guard *protocolGuard // graphql-transport-ws only
+	t *wsTracker
 }
 
-// transportWS is the graphql-transport-ws subprotocol.
-const transportWS = "graphql-transport-ws"
-
-// protocolGuard enforces the graphql-transport-ws rules whose close codes
-// gqlgen's transport does not send (it closes with 1002, or, for a
-// duplicate subscription id, not at all): 4400 for a connection_init
-// payload that is not an object, 4401 for subscribe before connection_ack,
-// 4409 for an id already in use, 4429 for a second connection_init, and
-// 4408 instead of 1002 for the init timeout. It watches the messages going
-// in (NextReader) and out (WriteJSON).
-type protocolGuard struct {
-	mu       sync.Mutex
-	initSeen bool
-	acked    bool
-	closed   bool            // after a violation: only the close frame goes out
-	active   map[string]bool // ids of operations running
-}
-
-// errViolation ends gqlgen's read loop after the guard closed the socket.
-var errViolation = errors.New("graphql-transport-ws protocol violation")
-
-// check returns the close code and reason for an incoming message, or 0.
-func (g *protocolGuard) check(b []byte) (int, string) {
-	var m struct {
-		Type    string          `json:"type"`
-		ID      string          `json:"id"`
-		Payload json.RawMessage `json:"payload"`
-	}
-	if json.Unmarshal(b, &m) != nil {
-		return 0, "" // gqlgen answers undecodable messages itself
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	code, reason := g.checkLocked(m.Type, m.ID, m.Payload)
-	if code != 0 {
-		g.closed = true
-	}
-	return code, reason
-}
-
-func (g *protocolGuard) checkLocked(typ, id string, payload json.RawMessage) (int, string) {
-	switch typ {
-	case "connection_init":
-		if g.initSeen {
-			return 4429, "Too many initialisation requests"
-		}
-		g.initSeen = true
-		if p := bytes.TrimSpace(payload); len(p) > 0 && p[0] != '{' && string(p) != "null" {
-			return 4400, "connection_init payload must be an object"
-		}
-	case "subscribe":
-		if !g.acked {
-			return 4401, "Unauthorized"
-		}
-		if g.active[id] {
-			return 4409, "Subscriber for " + id + " already exists"
-		}
-		g.active[id] = true
-	case "complete":
-		delete(g.active, id)
-	}
-	return 0, ""
-}
-
-// sending notes an outgoing message (gqlgen's message struct, read by its
-// exported Type and ID fields) before it is written, since the client may
-// act on it at once; it reports false once a violation closed the socket.
-func (g *protocolGuard) sending(v any) bool {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Pointer {
-		rv = rv.Elem()
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
-		return false
-	}
-	if rv.Kind() != reflect.Struct {
-		return true
-	}
-	typ, id := rv.FieldByName("Type"), rv.FieldByName("ID")
-	if !typ.IsValid() || typ.Kind() != reflect.String {
-		return true
-	}
-	switch typ.String() {
-	case "connection_ack":
-		g.acked = true
-	case "complete", "error":
-		if id.IsValid() && id.Kind() == reflect.String {
-			delete(g.active, id.String())
-		}
-	}
-	return true
-}
-
-// NextReader reads the next message, closing the socket with the
-// protocol's code when it breaks a rule.
-func (c *trackedConn) NextReader() (int, io.Reader, error) {
-	mt, r, err := c.WebsocketConn.NextReader()
-	if err != nil || c.guard == nil {
-		return mt, r, err
-	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return mt, nil, err
-	}
-	if code, reason := c.guard.check(b); code != 0 {
-		_ = c.WebsocketConn.WriteClose(code, reason)
-		_ = c.Close()
-		return mt, nil, errViolation
-	}
-	return mt, bytes.NewReader(b), nil
-}
-
-// WriteJSON sends a message, noting acknowledgements and ended operations.
-func (c *trackedConn) WriteJSON(v any) error {
-	if c.guard != nil && !c.guard.sending(v) {
-		return errViolation
-	}
-	return c.WebsocketConn.WriteJSON(v)
-}
-
-// WriteClose sends a close frame; gqlgen's init timeout gets the
-// protocol's 4408.
-func (c *trackedConn) WriteClose(code int, reason string) error {
-	if c.guard != nil && code == int(websocket.StatusProtocolError) && reason == "connection initialisation timeout" {
-		code, reason = 4408, "Connection initialisation timeout"
-	}
-	return c.WebsocketConn.WriteClose(code, reason)
+func (c *trackedConn) goAway() {
+	_ = c.WriteClose(int(websocket.StatusGoingAway), "server shutting down; reconnect")
+	_ = c.Close()
 }
 
 func (c *trackedConn) Close() error {
-	c.t.mu.Lock()
-	delete(c.t.conns, c)
-	c.t.mu.Unlock()
+	c.t.remove(c)
 	return c.WebsocketConn.Close()
 }
 

@@ -73,8 +73,9 @@ type Subscription struct {
 	// out, for a stream (SubscribeStock), receives the pending events
 	// directly: sent without blocking, under mu; closed by Close.
 	out    chan *inventory.Event
-	held   bool // until Start
-	closed bool
+	held   bool   // until Start
+	closed bool   //
+	wake   func() // called after each send into out, and after closing it
 }
 
 // Subscribe registers a subscription; Close it when done.
@@ -98,14 +99,17 @@ func (b *Broker) Subscribe(f Filter) *Subscription {
 	return s
 }
 
-// SubscribeStock registers a stream of the stock events of f. Events are
-// held until Start; then the channel receives the newest pending event of
+// SubscribeStock registers a stream of the stock events of f (wake, if not
+// nil, is called after each event sent into the channel and after the
+// channel is closed, without blocking: a transport can read the channel
+// exactly when it holds something). Events are held until Start; then the channel receives the newest pending event of
 // each variant as soon as it has room (buffer events). It is closed by
 // Close. A reader that falls behind still converges: what cannot be sent
 // waits, one event per variant, the newest.
-func (b *Broker) SubscribeStock(f Filter, buffer int) (*Subscription, <-chan *inventory.Event) {
+func (b *Broker) SubscribeStock(f Filter, buffer int, wake func()) (*Subscription, <-chan *inventory.Event) {
 	s := b.Subscribe(f)
 	s.mu.Lock()
+	s.wake = wake
 	s.out = make(chan *inventory.Event, max(buffer, 1))
 	s.held = true
 	s.mu.Unlock()
@@ -133,6 +137,9 @@ func (s *Subscription) Close() {
 	if s.out != nil && !s.closed {
 		s.closed = true
 		close(s.out)
+		if s.wake != nil {
+			s.wake()
+		}
 	}
 	clear(s.stock)
 	s.mu.Unlock()
@@ -216,6 +223,9 @@ func (s *Subscription) sendLocked() bool {
 		select {
 		case s.out <- &e:
 			delete(s.stock, id)
+			if s.wake != nil {
+				s.wake()
+			}
 		default:
 			return false
 		}

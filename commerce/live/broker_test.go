@@ -15,7 +15,7 @@ func ev(variant, quantity int, version int64) inventory.Event {
 
 func TestStreamStartsWithTheNewerState(t *testing.T) {
 	b := NewBroker()
-	s, out := b.SubscribeStock(Filter{VariantIDs: []int{1, 2}}, 4)
+	s, out := b.SubscribeStock(Filter{VariantIDs: []int{1, 2}}, 4, nil)
 	defer s.Close()
 	b.Publish([]inventory.Event{ev(1, 7, 5)}) // after subscribing, before the snapshot is sent
 	select {
@@ -48,7 +48,7 @@ func TestStreamStartsWithTheNewerState(t *testing.T) {
 func TestSlowStreamConverges(t *testing.T) {
 	base := runtime.NumGoroutine()
 	b := NewBroker()
-	s, out := b.SubscribeStock(Filter{ProductIDs: []int{101, 102, 103}}, 4)
+	s, out := b.SubscribeStock(Filter{ProductIDs: []int{101, 102, 103}}, 4, nil)
 	s.Start(nil)
 	published := make(chan struct{})
 	go func() {
@@ -95,7 +95,7 @@ func TestStreamCloseRacesPublish(t *testing.T) {
 	b := NewBroker()
 	var wg sync.WaitGroup
 	for i := range 50 {
-		s, out := b.SubscribeStock(Filter{VariantIDs: []int{1}}, 1)
+		s, out := b.SubscribeStock(Filter{VariantIDs: []int{1}}, 1, nil)
 		s.Start([]inventory.Event{ev(1, 0, 0)})
 		wg.Go(func() {
 			for v := int64(1); v <= 100; v++ {

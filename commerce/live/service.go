@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"storefront/commerce"
 	"storefront/commerce/access"
@@ -62,7 +63,7 @@ func (s *Service) WatchStock(ctx context.Context, variantIDs, productIDs []int) 
 	}
 	// Subscribe before reading the current state, so that nothing between
 	// the two is missed; the stream starts with the newer of the two.
-	stream, out := s.broker.SubscribeStock(Filter{VariantIDs: variantIDs, ProductIDs: productIDs}, streamBuffer)
+	stream, out := s.broker.SubscribeStock(Filter{VariantIDs: variantIDs, ProductIDs: productIDs}, streamBuffer, wakeFrom(ctx))
 	ids := make([]int, 0, len(vs))
 	for _, v := range vs {
 		ids = append(ids, v.ID)
@@ -103,8 +104,14 @@ func (s *Service) WatchCart(ctx context.Context, cartID int) (<-chan *ent.Cart, 
 		return nil, err
 	}
 	out := make(chan *ent.Cart, 1)
+	wake := wakeFrom(ctx)
 	go func() {
-		defer close(out)
+		defer func() {
+			close(out)
+			if wake != nil {
+				wake()
+			}
+		}()
 		defer func() {
 			if sub != nil {
 				sub.Close()
@@ -115,6 +122,9 @@ func (s *Service) WatchCart(ctx context.Context, cartID int) (<-chan *ent.Cart, 
 			if next != nil {
 				select {
 				case out <- next:
+					if wake != nil {
+						wake()
+					}
 				case <-ctx.Done():
 					return
 				}
@@ -192,4 +202,36 @@ func keys(m map[int]bool) []int {
 		out = append(out, k)
 	}
 	return out
+}
+
+// Wake tells a transport when a stream's channel holds something to read:
+// the streams of this package call it after each value they send, and
+// after closing the channel. A transport that reads a stream only then
+// needs no goroutine waiting on each subscription.
+type Wake struct {
+	fn   func()
+	used atomic.Bool
+}
+
+// NewWake returns a Wake calling fn, which must not block.
+func NewWake(fn func()) *Wake { return &Wake{fn: fn} }
+
+// Used reports whether a stream took the Wake: if not, the transport must
+// read the channel the ordinary way.
+func (w *Wake) Used() bool { return w.used.Load() }
+
+type wakeKey struct{}
+
+// WithWake returns ctx carrying w for the stream a resolver opens under it.
+func WithWake(ctx context.Context, w *Wake) context.Context {
+	return context.WithValue(ctx, wakeKey{}, w)
+}
+
+func wakeFrom(ctx context.Context) func() {
+	w, ok := ctx.Value(wakeKey{}).(*Wake)
+	if !ok || w == nil {
+		return nil
+	}
+	w.used.Store(true)
+	return w.fn
 }
