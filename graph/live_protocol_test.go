@@ -795,3 +795,42 @@ func TestLiveCartStreamResubscribeFails(t *testing.T) {
 		t.Fatal("the cart stream neither ended nor sent anything")
 	}
 }
+
+// TestLiveSubscriptionsWaitWithoutGoroutines: on graphql-transport-ws a
+// connection costs one goroutine (its read loop) however many
+// subscriptions it holds; a waiting subscription costs none (its stream
+// wakes the transport when an event is ready). That is what keeps a
+// subscriber near 30 KiB (make bench-subscriptions).
+func TestLiveSubscriptionsWaitWithoutGoroutines(t *testing.T) {
+	s := newLiveServer(t, dbtest.Open(t, "sqlite"))
+	waitGoroutines(t, runtime.NumGoroutine()) // settle
+	before := runtime.NumGoroutine()
+	ws := dialWS(t, s.srv, transportWS)
+	ws.init(nil)
+	const subs = 30
+	for i := range subs {
+		ws.subscribe(strconv.Itoa(i), watchStock, stockVars(s.v))
+	}
+	for range subs {
+		ws.anyStock()
+	}
+	var n int
+	for i := 0; i < 100; i++ { // the short-lived senders finish
+		if n = runtime.NumGoroutine(); n-before <= 2 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n-before > 2 {
+		t.Fatalf("%d goroutines for one connection with %d waiting subscriptions (before: %d), want at most 2 more", n, subs, before)
+	}
+	// And they still deliver.
+	q := setStock(t, s.boss, s.v, s.w, 3)
+	seen := map[string]bool{}
+	for len(seen) < subs {
+		id, e := ws.anyStock()
+		if e.QuantityAvailable == q {
+			seen[id] = true
+		}
+	}
+}

@@ -63,7 +63,8 @@ func (s *Service) WatchStock(ctx context.Context, variantIDs, productIDs []int) 
 	}
 	// Subscribe before reading the current state, so that nothing between
 	// the two is missed; the stream starts with the newer of the two.
-	stream, out := s.broker.SubscribeStock(Filter{VariantIDs: variantIDs, ProductIDs: productIDs}, streamBuffer, wakeFrom(ctx))
+	wake := wakeOf(ctx)
+	stream, out := s.broker.SubscribeStock(Filter{VariantIDs: variantIDs, ProductIDs: productIDs}, streamBuffer, wake.call)
 	ids := make([]int, 0, len(vs))
 	for _, v := range vs {
 		ids = append(ids, v.ID)
@@ -73,6 +74,7 @@ func (s *Service) WatchStock(ctx context.Context, variantIDs, productIDs []int) 
 		stream.Close()
 		return nil, err
 	}
+	wake.take() // the stream is on: it will wake the transport
 	stream.Start(initial)
 	// No goroutine per subscriber: the broker sends into the channel, and
 	// it is closed when ctx ends.
@@ -104,13 +106,12 @@ func (s *Service) WatchCart(ctx context.Context, cartID int) (<-chan *ent.Cart, 
 		return nil, err
 	}
 	out := make(chan *ent.Cart, 1)
-	wake := wakeFrom(ctx)
+	wake := wakeOf(ctx)
+	wake.take()
 	go func() {
 		defer func() {
 			close(out)
-			if wake != nil {
-				wake()
-			}
+			wake.call()
 		}()
 		defer func() {
 			if sub != nil {
@@ -122,9 +123,7 @@ func (s *Service) WatchCart(ctx context.Context, cartID int) (<-chan *ent.Cart, 
 			if next != nil {
 				select {
 				case out <- next:
-					if wake != nil {
-						wake()
-					}
+					wake.call()
 				case <-ctx.Done():
 					return
 				}
@@ -227,11 +226,24 @@ func WithWake(ctx context.Context, w *Wake) context.Context {
 	return context.WithValue(ctx, wakeKey{}, w)
 }
 
-func wakeFrom(ctx context.Context) func() {
-	w, ok := ctx.Value(wakeKey{}).(*Wake)
-	if !ok || w == nil {
-		return nil
+// wakeOf returns the Wake of ctx, or nil.
+func wakeOf(ctx context.Context) *Wake {
+	w, _ := ctx.Value(wakeKey{}).(*Wake)
+	return w
+}
+
+// take marks the Wake as used: a stream is running and will call it.
+// Only a stream that started takes it, so that a resolver that fails after
+// subscribing leaves its result to be read the ordinary way.
+func (w *Wake) take() {
+	if w != nil {
+		w.used.Store(true)
 	}
-	w.used.Store(true)
-	return w.fn
+}
+
+// call wakes the transport (nothing without a Wake).
+func (w *Wake) call() {
+	if w != nil {
+		w.fn()
+	}
 }
