@@ -834,3 +834,42 @@ func TestLiveSubscriptionsWaitWithoutGoroutines(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveWebsocketOrigins: browsers may open websockets from the allowed
+// origins only; native clients (no Origin header) always may.
+func TestLiveWebsocketOrigins(t *testing.T) {
+	api := apitest.New(t, dbtest.Open(t, "sqlite"), func(c *apitest.Config) {
+		c.Graph.AllowedOrigins = []string{"https://shop.example"}
+	})
+	srv := httptest.NewServer(api.Handler)
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct {
+		origin   string
+		protocol string
+		ok       bool
+	}{
+		{"", transportWS, true},
+		{"https://shop.example", transportWS, true},
+		{"https://evil.example", transportWS, false},
+		{"", legacyWS, true},
+		{"https://shop.example", legacyWS, true},
+		{"https://evil.example", legacyWS, false},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), wsWait)
+		h := http.Header{}
+		if tc.origin != "" {
+			h.Set("Origin", tc.origin)
+		}
+		conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/graphql",
+			&websocket.DialOptions{Subprotocols: []string{tc.protocol}, HTTPHeader: h})
+		cancel()
+		if tc.ok != (err == nil) {
+			t.Fatalf("%s from origin %q: err %v, want accepted %v", tc.protocol, tc.origin, err, tc.ok)
+		}
+		if err == nil {
+			_ = conn.CloseNow()
+		} else if resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("%s from origin %q: refused with %v, want 403", tc.protocol, tc.origin, resp)
+		}
+	}
+}
