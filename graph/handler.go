@@ -148,6 +148,7 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 	// graphql-transport-ws is served by wsServer (transportws.go); the
 	// legacy graphql-ws protocol by gqlgen's transport.
 	srv.AddTransport(&wsServer{
+		logger:  opts.Logger,
 		tracker: ws,
 		origins: originPatterns(opts.AllowedOrigins),
 		init: func(ctx context.Context, p map[string]any) (context.Context, error) {

@@ -42,40 +42,10 @@ import (
 func TestLiveReplicas(t *testing.T) {
 	start := time.Now()
 	dbURL := dbtest.URL(t, "postgres")
-	bin := buildStorefront(t)
-	t.Logf("server built in %s", time.Since(start).Round(time.Millisecond))
-	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
-	keys := "replicas:" + hex.EncodeToString(secret)
-	a := startReplica(t, bin, "a", withAppName(dbURL, "storefront-replica-a"), keys, true)
-	b := startReplica(t, bin, "b", withAppName(dbURL, "storefront-replica-b"), keys, false)
+	rp := startReplicaPair(t, dbURL, "replica")
+	a, b, v, w, token := rp.a, rp.b, rp.v, rp.w, rp.token
 	t.Logf("replicas ready after %s", time.Since(start).Round(time.Millisecond))
 
-	db, err := database.Open(context.Background(), dbURL, database.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	v, err := db.Client.ProductVariant.Query().
-		Where(productvariant.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
-		Order(ent.Asc(productvariant.FieldID)).First(sysCtx())
-	if err != nil {
-		t.Fatalf("a variant of the demo catalogue: %v", err)
-	}
-	w, err := db.Client.Warehouse.Query().Order(ent.Asc("id")).First(sysCtx())
-	if err != nil {
-		t.Fatalf("a warehouse of the demo catalogue: %v", err)
-	}
-
-	// The demo staff account, signed in on B; its token works on A too.
-	var in struct {
-		CustomerSignIn struct{ AccessToken *string }
-	}
-	b.query(t, "", `mutation { customerSignIn(input: {email: "staff@example.com", password: "demo-staff-2026"}) { accessToken } }`, nil, &in)
-	if in.CustomerSignIn.AccessToken == nil {
-		t.Fatal("the demo staff account (SEED_DEMO) cannot sign in")
-	}
-	token := *in.CustomerSignIn.AccessToken
 	setOnB := func(onHand int) int {
 		t.Helper()
 		var r struct {
@@ -120,10 +90,7 @@ func TestLiveReplicas(t *testing.T) {
 
 	// A's response cache holds the product page; B's change empties it
 	// through the fan-out, and A's next answer is computed afresh.
-	p, err := v.QueryProduct().Only(sysCtx())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := rp.p
 	pageOnA := func() (int, string) {
 		t.Helper()
 		var r struct {
@@ -273,6 +240,58 @@ func TestLiveReplicas(t *testing.T) {
 		t.Fatalf("A converged without reporting its LISTEN connection back; its log:\n%s", a.logs.String())
 	}
 	_ = ws.conn.CloseNow()
+}
+
+// replicaPair is two server processes on one PostgreSQL database (A seeded
+// the demo catalogue), with what the tests change: the first ACTIVE
+// variant of the demo catalogue, its product, the first warehouse, and the
+// demo staff account's token, issued by B (the replicas share JWT_KEYS, so
+// it works on A too).
+type replicaPair struct {
+	a, b  *replica
+	v     *ent.ProductVariant
+	p     *ent.Product
+	w     *ent.Warehouse
+	token string
+}
+
+// startReplicaPair starts the pair on dbURL; their PostgreSQL sessions are
+// named storefront-<name>-a and storefront-<name>-b.
+func startReplicaPair(t *testing.T, dbURL, name string) *replicaPair {
+	t.Helper()
+	bin := buildStorefront(t)
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	keys := name + ":" + hex.EncodeToString(secret)
+	rp := &replicaPair{
+		a: startReplica(t, bin, "a", withAppName(dbURL, "storefront-"+name+"-a"), keys, true),
+		b: startReplica(t, bin, "b", withAppName(dbURL, "storefront-"+name+"-b"), keys, false),
+	}
+	db, err := database.Open(context.Background(), dbURL, database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if rp.v, err = db.Client.ProductVariant.Query().
+		Where(productvariant.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
+		Order(ent.Asc(productvariant.FieldID)).First(sysCtx()); err != nil {
+		t.Fatalf("a variant of the demo catalogue: %v", err)
+	}
+	if rp.p, err = rp.v.QueryProduct().Only(sysCtx()); err != nil {
+		t.Fatal(err)
+	}
+	if rp.w, err = db.Client.Warehouse.Query().Order(ent.Asc("id")).First(sysCtx()); err != nil {
+		t.Fatalf("a warehouse of the demo catalogue: %v", err)
+	}
+	var in struct {
+		CustomerSignIn struct{ AccessToken *string }
+	}
+	rp.b.query(t, "", `mutation { customerSignIn(input: {email: "staff@example.com", password: "demo-staff-2026"}) { accessToken } }`, nil, &in)
+	if in.CustomerSignIn.AccessToken == nil {
+		t.Fatal("the demo staff account (SEED_DEMO) cannot sign in")
+	}
+	rp.token = *in.CustomerSignIn.AccessToken
+	return rp
 }
 
 // buildStorefront builds the server binary (with -race when this test

@@ -4,20 +4,14 @@ package graph_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"storefront/database"
 	"storefront/database/dbtest"
-	"storefront/ent"
-	"storefront/ent/product"
-	"storefront/ent/productvariant"
 )
 
 // TestLiveReplicasSurviveAPostgresRestart restarts the PostgreSQL server
@@ -36,36 +30,8 @@ func TestLiveReplicasSurviveAPostgresRestart(t *testing.T) {
 		t.Skip("restarts PostgreSQL, so it runs alone: make test-pg-restart (part of make test) sets TEST_POSTGRES_RESTART")
 	}
 	dbURL := dbtest.URL(t, "postgres")
-	bin := buildStorefront(t)
-	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
-	keys := "restart:" + hex.EncodeToString(secret)
-	a := startReplica(t, bin, "a", withAppName(dbURL, "storefront-restart-a"), keys, true)
-	b := startReplica(t, bin, "b", withAppName(dbURL, "storefront-restart-b"), keys, false)
-
-	db, err := database.Open(context.Background(), dbURL, database.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	v, err := db.Client.ProductVariant.Query().
-		Where(productvariant.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
-		Order(ent.Asc(productvariant.FieldID)).First(sysCtx())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := v.QueryProduct().OnlyX(sysCtx())
-	w := db.Client.Warehouse.Query().Order(ent.Asc("id")).FirstX(sysCtx())
-	_ = db.Close() // its connections would die with the server anyway
-
-	var in struct {
-		CustomerSignIn struct{ AccessToken *string }
-	}
-	b.query(t, "", `mutation { customerSignIn(input: {email: "staff@example.com", password: "demo-staff-2026"}) { accessToken } }`, nil, &in)
-	if in.CustomerSignIn.AccessToken == nil {
-		t.Fatal("the demo staff account cannot sign in")
-	}
-	token := *in.CustomerSignIn.AccessToken
+	rp := startReplicaPair(t, dbURL, "restart")
+	a, b, v, p, w, token := rp.a, rp.b, rp.v, rp.p, rp.w, rp.token
 
 	ws := dialWSAt(t, a.base, transportWS)
 	ws.init(map[string]any{"Authorization": "Bearer " + token})

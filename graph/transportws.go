@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -37,6 +38,7 @@ import (
 // Clients that speak the legacy graphql-ws protocol still go to gqlgen's
 // transport.
 type wsServer struct {
+	logger      *slog.Logger
 	tracker     *wsTracker
 	origins     []string // host patterns (path.Match) of allowed browser origins
 	init        func(ctx context.Context, payload map[string]any) (context.Context, error)
@@ -288,7 +290,8 @@ type wsOperation struct {
 	next    graphql.ResponseHandler
 	stopped atomic.Bool // completed by the client
 	// pending counts the wakes not yet served, plus one while the
-	// operation is being set up; a goroutine sends while it is above 0.
+	// operation is being set up (kept for good when serveAll reads it
+	// instead); serve runs while it is above 0.
 	pending atomic.Int64
 	done    atomic.Bool
 }
@@ -340,10 +343,17 @@ func (c *wsConn) start(id string, payload json.RawMessage) {
 		}
 		return
 	}
-	// A query, a mutation, or a stream that does not wake: read it to
-	// its end on a goroutine.
-	op.pending.Store(1 << 40)
-	go op.serve()
+	// A query, a mutation, or a subscription whose resolver failed or
+	// does not wake: read it to its end on a goroutine.
+	go op.serveAll()
+}
+
+// serveAll sends every result until the end.
+func (op *wsOperation) serveAll() {
+	for resp := op.respond(); resp != nil; resp = op.respond() {
+		op.c.send(wsMessage{ID: op.id, Type: "next", Payload: mustJSON(resp)})
+	}
+	op.finish()
 }
 
 // wake is called by the stream after each event it puts in the channel,
@@ -354,7 +364,8 @@ func (op *wsOperation) wake() {
 	}
 }
 
-// serve sends results while wakes are pending.
+// serve sends results while wakes are pending: each wake is one event in
+// the stream's channel (or its closing), so reading never blocks.
 func (op *wsOperation) serve() {
 	for !op.done.Load() {
 		resp := op.respond()
@@ -372,6 +383,7 @@ func (op *wsOperation) serve() {
 func (op *wsOperation) respond() (resp *graphql.Response) {
 	defer func() {
 		if p := recover(); p != nil {
+			op.c.t.logger.Error("websocket: panic while resolving", "operation", op.id, "panic", p, "stack", stack())
 			op.c.sendErrors(op.id, gqlerror.List{{Message: "internal server error"}})
 			op.stopped.Store(true)
 			resp = nil

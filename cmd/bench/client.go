@@ -134,7 +134,9 @@ func (c *client) graphql(ctx context.Context, query string, vars map[string]any,
 	return json.Unmarshal(resp.Data, out)
 }
 
-func (c *client) post(ctx context.Context, url string, b []byte, token string) ([]byte, error) {
+// request builds a JSON POST of b to url, with the bearer token (unless
+// empty) and the client's headers.
+func (c *client) request(ctx context.Context, url string, b []byte, token string) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
 	if err != nil {
 		return nil, err
@@ -145,6 +147,14 @@ func (c *client) post(ctx context.Context, url string, b []byte, token string) (
 	}
 	for k, v := range c.header {
 		req.Header[k] = v
+	}
+	return req, nil
+}
+
+func (c *client) post(ctx context.Context, url string, b []byte, token string) ([]byte, error) {
+	req, err := c.request(ctx, url, b, token)
+	if err != nil {
+		return nil, err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -118,16 +118,9 @@ var errorsKey = []byte(`"errors":`)
 // unescaped `"errors":` can only be a key (a quote inside a string is
 // escaped), so its absence means no GraphQL error anywhere.
 func do(ctx context.Context, c *client, url string, b []byte, token string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	req, err := c.request(ctx, url, b, token)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for k, v := range c.header {
-		req.Header[k] = v
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
