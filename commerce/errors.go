@@ -6,6 +6,8 @@ package commerce
 import (
 	"errors"
 	"fmt"
+	"math"
+	"time"
 )
 
 // Code classifies a domain error. The GraphQL error presenter maps each code
@@ -29,6 +31,10 @@ type Error struct {
 	Message string
 	// Field optionally names the input field at fault, as a path.
 	Field []string
+	// RetryAfter, on a RateLimited error, is how long the client should
+	// wait before trying again (extensions.retryAfterSeconds and the HTTP
+	// Retry-After header).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -41,6 +47,21 @@ func Errorf(code Code, format string, args ...any) *Error {
 // InvalidField returns an Invalid error that names the input field at fault.
 func InvalidField(field []string, format string, args ...any) *Error {
 	return &Error{Code: Invalid, Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+// RateLimitedFor returns a RateLimited error that tells the client to wait
+// at least wait (rounded up to whole seconds, at least one) before retrying.
+func RateLimitedFor(wait time.Duration, format string, args ...any) *Error {
+	return &Error{Code: RateLimited, Message: fmt.Sprintf(format, args...), RetryAfter: max(wait, time.Second)}
+}
+
+// RetryAfterSeconds is e.RetryAfter in whole seconds, rounded up; 0 when
+// e carries no wait.
+func (e *Error) RetryAfterSeconds() int {
+	if e.RetryAfter <= 0 {
+		return 0
+	}
+	return int(math.Ceil(e.RetryAfter.Seconds()))
 }
 
 // ErrorCode returns the code of err: the code of the first *Error in its

@@ -29,6 +29,10 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			if len(e.Field) > 0 {
 				gqlErr.Extensions["field"] = e.Field
 			}
+			if secs := e.RetryAfterSeconds(); secs > 0 {
+				gqlErr.Extensions["retryAfterSeconds"] = secs
+				retryAfter(ctx, secs)
+			}
 			return gqlErr
 		}
 		if _, coded := gqlErr.Extensions["code"]; coded {

@@ -209,7 +209,7 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 		// the events of one subscription.
 		return next(loader.With(ctx, loader.New(client, carts)))
 	})
-	var h http.Handler = authenticate(ids, opts.Logger, srv)
+	var h http.Handler = withRetryAfter(authenticate(ids, opts.Logger, srv))
 	if opts.ResponseCache != nil {
 		h = respcache.Middleware(h)
 	}

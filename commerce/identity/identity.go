@@ -127,8 +127,8 @@ func rateLimited(l *ratelimit.Limiter, key, what string) error {
 	if l.Allow(key) {
 		return nil
 	}
-	wait := l.RetryAfter(key).Round(time.Second)
-	return commerce.Errorf(commerce.RateLimited, "too many %s attempts; try again in %s", what, max(wait, time.Second))
+	wait := max(l.RetryAfter(key), time.Second)
+	return commerce.RateLimitedFor(wait, "too many %s attempts; try again in %s", what, wait.Round(time.Second))
 }
 
 // SignUpInput is what customerCreate takes.
