@@ -22,19 +22,16 @@ import (
 	"storefront/commerce/cart"
 	"storefront/commerce/catalog"
 	"storefront/commerce/checkout"
-	"storefront/commerce/gid"
 	"storefront/commerce/identity"
 	"storefront/commerce/inventory"
 	"storefront/commerce/live"
 	"storefront/commerce/lookup"
 	"storefront/commerce/orders"
-	"storefront/commerce/paging"
 	"storefront/commerce/payment"
 	"storefront/commerce/pricing"
 	"storefront/ent"
 	"storefront/graph/generated"
 	"storefront/graph/loader"
-	"storefront/graph/model"
 	"storefront/graph/respcache"
 )
 
@@ -135,9 +132,7 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 		Checkout:     checkout.New(client, carts, inv, ords),
 		Live:         live.NewService(client, opts.Broker, carts),
 	}
-	cfg := generated.Config{Resolvers: res}
-	setComplexity(&cfg)
-	srv := handler.New(generated.NewExecutableSchema(cfg))
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 
 	ws := newWSTracker(transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 		OriginPatterns: originPatterns(opts.AllowedOrigins),
@@ -186,13 +181,19 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
-	srv.SetParserTokenLimit(15000)
+	docs := lru.New[*ast.QueryDocument](opts.QueryCacheSize)
+	srv.SetQueryCache(docs)
+	oplimits := operationLimits(opts.ComplexityLimit, func(ctx context.Context, q string) bool {
+		_, ok := docs.Get(ctx, q)
+		return ok
+	})
+	srv.SetParserTokenLimit(oplimits.Limits().TokenLimit)
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	// After the persisted queries: the limits see the query they stand for.
+	srv.Use(oplimits)
 	if opts.ResponseCache != nil {
 		srv.Use(opts.ResponseCache)
 	}
@@ -231,44 +232,6 @@ func originPatterns(origins []string) []string {
 		out = append(out, o)
 	}
 	return out
-}
-
-// setComplexity makes a connection cost its children's complexity times
-// the page size it can return, so that nested connections are bounded.
-func setComplexity(cfg *generated.Config) {
-	size := func(first, last *int) int {
-		switch {
-		case first != nil && *first > 0:
-			return min(*first, paging.MaxPageSize)
-		case last != nil && *last > 0:
-			return min(*last, paging.MaxPageSize)
-		case first != nil || last != nil:
-			return 1
-		}
-		return paging.DefaultPageSize
-	}
-	cfg.Complexity.Query.Products = func(child int, first *int, _ *ent.Cursor, last *int, _ *ent.Cursor, _ *model.ProductFilter, _ *model.ProductSortKeys, _ *bool) int {
-		return 1 + child*size(first, last)
-	}
-	cfg.Complexity.Category.Products = func(child int, first *int, _ *ent.Cursor, last *int, _ *ent.Cursor, _ *model.ProductFilter, _ *model.ProductSortKeys, _ *bool) int {
-		return 1 + child*size(first, last)
-	}
-	cfg.Complexity.Query.Search = func(child int, _ string, first *int, _ *ent.Cursor, last *int, _ *ent.Cursor, _ *model.ProductFilter, _ *model.ProductSortKeys, _ *bool) int {
-		return 1 + child*size(first, last)
-	}
-	cfg.Complexity.Query.PredictiveSearch = func(child int, _ string, limit *int) int {
-		n := catalog.DefaultSuggestions
-		if limit != nil {
-			n = min(max(*limit, 1), catalog.MaxSuggestions)
-		}
-		return 1 + child*n
-	}
-	cfg.Complexity.Query.Categories = func(child int, first *int, _ *ent.Cursor, last *int, _ *ent.Cursor, _ *model.CategoryFilter) int {
-		return 1 + child*size(first, last)
-	}
-	cfg.Complexity.Query.Nodes = func(child int, ids []*gid.ID) int {
-		return 1 + child*max(len(ids), 1)
-	}
 }
 
 func stack() string { return string(debug.Stack()) }

@@ -36,8 +36,13 @@ type ProductInput struct {
 
 // Limits on catalogue input.
 const (
-	MaxImages      = 20
-	MaxOptions     = 3
+	MaxImages  = 20
+	MaxOptions = 3
+	// MaxVariants is the most variants a product has; MaxChildren the
+	// most direct children a category has. The API's cost model relies
+	// on both.
+	MaxVariants    = 100
+	MaxChildren    = 200
 	maxTitle       = 255
 	maxDescription = 20000
 )
@@ -197,11 +202,17 @@ func (s *Service) CreateVariant(ctx context.Context, productID int, in VariantIn
 		if err := s.lockProduct(ctx, tx, productID, "input", "productId"); err != nil {
 			return err
 		}
+		n, err := tx.ProductVariant.Query().Where(productvariant.ProductID(productID)).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n >= MaxVariants {
+			return commerce.InvalidField([]string{"input", "productId"}, "a product has at most %d variants", MaxVariants)
+		}
 		c := tx.ProductVariant.Create().SetProductID(productID).SetCurrencyCode(s.Currency)
 		if err := s.applyVariant(c.Mutation(), in, nil); err != nil {
 			return err
 		}
-		var err error
 		if v, err = c.Save(ctx); err != nil {
 			return variantWriteError(err)
 		}
@@ -415,6 +426,9 @@ func applyCategory(ctx context.Context, tx *ent.Client, m *ent.CategoryMutation,
 			m.ClearParentID()
 			return nil
 		}
+		if err := checkRoomBelow(ctx, tx, *in.ParentID, self); err != nil {
+			return err
+		}
 		// Walk up from the new parent: meeting self would make a cycle.
 		for id, depth := *in.ParentID, 0; id != 0; depth++ {
 			if id == self {
@@ -433,6 +447,28 @@ func applyCategory(ctx context.Context, tx *ent.Client, m *ent.CategoryMutation,
 			id = *c.ParentID
 		}
 		m.SetParentID(*in.ParentID)
+	}
+	return nil
+}
+
+// checkRoomBelow locks the parent category (until the transaction ends, so
+// that concurrent moves count each other) and refuses a category that
+// would become its child number MaxChildren+1.
+func checkRoomBelow(ctx context.Context, tx *ent.Client, parent, self int) error {
+	q := tx.Category.Query().Where(category.ID(parent))
+	q.Modify(txn.LockRows)
+	if _, err := q.Only(ctx); err != nil {
+		if ent.IsNotFound(err) {
+			return notFound("parent category", "input", "parentId")
+		}
+		return err
+	}
+	n, err := tx.Category.Query().Where(category.ParentID(parent), category.IDNEQ(self)).Count(ctx)
+	if err != nil {
+		return err
+	}
+	if n >= MaxChildren {
+		return commerce.InvalidField([]string{"input", "parentId"}, "a category has at most %d direct children", MaxChildren)
 	}
 	return nil
 }

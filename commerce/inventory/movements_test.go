@@ -3,6 +3,7 @@ package inventory_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -121,6 +122,24 @@ func TestTakeReturnAndEvents(t *testing.T) {
 		}
 		if last := rec.all()[len(rec.all())-1]; last.QuantityAvailable != 15 || last.Version != 3 {
 			t.Fatalf("after Return: %+v", last)
+		}
+	})
+}
+
+// TestWarehouseBound: a shop has at most MaxWarehouses warehouses (a
+// variant's stockLevels list is priced with that bound).
+func TestWarehouseBound(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := access.System(t.Context())
+		ws := make([]*ent.WarehouseCreate, inventory.MaxWarehouses)
+		for i := range ws {
+			ws[i] = db.Client.Warehouse.Create().SetCode(fmt.Sprintf("W%d", i)).SetName("W").SetPriority(i)
+		}
+		db.Client.Warehouse.CreateBulk(ws...).ExecX(ctx)
+		code, name := "ONE-MORE", "One more"
+		_, err := inventory.New(db.Client, nil).CreateWarehouse(ctx, inventory.WarehouseInput{Code: &code, Name: &name})
+		if commerce.ErrorCode(err) != commerce.Invalid {
+			t.Fatalf("warehouse number %d: want Invalid, got %v", inventory.MaxWarehouses+1, err)
 		}
 	})
 }

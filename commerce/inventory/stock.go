@@ -95,10 +95,22 @@ type WarehouseInput struct {
 	Priority   *int
 }
 
-// CreateWarehouse adds a warehouse. Errors: Invalid, TAKEN (code).
+// MaxWarehouses is the most warehouses a shop has: a variant has one stock
+// level per warehouse, and the API's cost model relies on the bound.
+const MaxWarehouses = 100
+
+// CreateWarehouse adds a warehouse. Errors: Invalid (including more than
+// MaxWarehouses), TAKEN (code).
 func (s *Service) CreateWarehouse(ctx context.Context, in WarehouseInput) (*ent.Warehouse, error) {
 	if in.Code == nil || in.Name == nil {
 		return nil, commerce.InvalidField([]string{"input"}, "code and name are required")
+	}
+	// Staff create warehouses rarely and one at a time; two racing creates
+	// could pass this count together, which the cost model tolerates.
+	if n, err := s.client.Warehouse.Query().Count(ctx); err != nil {
+		return nil, err
+	} else if n >= MaxWarehouses {
+		return nil, commerce.InvalidField([]string{"input"}, "a shop has at most %d warehouses", MaxWarehouses)
 	}
 	c := s.client.Warehouse.Create()
 	if err := applyWarehouse(c.Mutation(), in); err != nil {

@@ -32,6 +32,11 @@ var transitions = map[order.Status][]order.Status{
 	order.StatusFULFILLED:       {order.StatusDELIVERED},
 }
 
+// MaxHistory is the most status events an order has: one when it is placed
+// and one per move, and the moves go only forward (TestMaxHistory walks
+// the machine). The API's cost model relies on it.
+const MaxHistory = 4
+
 // CanMove reports whether an order may go from one status to another.
 func CanMove(from, to order.Status) bool {
 	for _, s := range transitions[from] {
