@@ -34,6 +34,7 @@ import (
 	"storefront/demo"
 	"storefront/ent/customer"
 	"storefront/graph"
+	"storefront/graph/oplimit"
 	"storefront/graph/respcache"
 	"storefront/httpserver"
 )
@@ -47,6 +48,10 @@ type config struct {
 	currency        string
 	corsOrigins     string
 	complexityLimit int
+	opTimeout       time.Duration
+	maxResponseMB   int
+	clientCost      int
+	trustedDocs     string
 	dbMaxConns      int
 	jwtKeys         string
 	accessTTL       time.Duration
@@ -77,6 +82,10 @@ func loadConfig(args []string) (config, error) {
 	fs.StringVar(&c.currency, "currency", env("SHOP_CURRENCY", "USD"), "the shop's ISO 4217 currency (SHOP_CURRENCY)")
 	fs.StringVar(&c.corsOrigins, "cors-origins", env("CORS_ALLOWED_ORIGINS", "*"), "comma-separated browser origins allowed by CORS, * for any (CORS_ALLOWED_ORIGINS)")
 	fs.IntVar(&c.complexityLimit, "complexity-limit", envInt("COMPLEXITY_LIMIT", 20000), "maximum complexity of one operation (COMPLEXITY_LIMIT)")
+	fs.DurationVar(&c.opTimeout, "operation-timeout", envDuration("OPERATION_TIMEOUT", 5*time.Second), "longest a query or mutation may run; its database work is cancelled then (OPERATION_TIMEOUT)")
+	fs.IntVar(&c.maxResponseMB, "max-response-mb", envInt("MAX_RESPONSE_MB", 8), "largest answer of one operation, in MiB (MAX_RESPONSE_MB)")
+	fs.IntVar(&c.clientCost, "client-cost-per-minute", envInt("CLIENT_COST_PER_MINUTE", 300000), "operation cost one client (customer, else address) may spend per minute, 0 for no budget (CLIENT_COST_PER_MINUTE)")
+	fs.StringVar(&c.trustedDocs, "trusted-documents", env("TRUSTED_DOCUMENTS", ""), "run only the operations of this persisted query manifest (TRUSTED_DOCUMENTS)")
 	fs.IntVar(&c.dbMaxConns, "db-max-conns", envInt("DB_MAX_CONNS", 0), "database pool size, 0 for the per-database default (DB_MAX_CONNS)")
 	fs.StringVar(&c.jwtKeys, "jwt-keys", env("JWT_KEYS", ""), "access-token signing keys, kid:secret[,kid:secret...], the first signs; secrets of 32+ bytes; empty: a random key per start (JWT_KEYS)")
 	fs.DurationVar(&c.accessTTL, "access-token-ttl", envDuration("ACCESS_TOKEN_TTL", 15*time.Minute), "life of an access token (ACCESS_TOKEN_TTL)")
@@ -203,21 +212,40 @@ func run(cfg config, logger *slog.Logger) error {
 		// Every committed catalogue or stock write empties the cache.
 		db.Client.Use(respcache.Hook(catalogChanged))
 	}
+	var trusted *oplimit.Trusted
+	if cfg.trustedDocs != "" {
+		docs, err := oplimit.LoadTrustedDocuments(cfg.trustedDocs)
+		if err != nil {
+			return err
+		}
+		if trusted, err = oplimit.NewTrusted(docs); err != nil {
+			return err
+		}
+		logger.Info("trusted documents only", "documents", len(docs))
+	}
+	clientCost := cfg.clientCost
+	if clientCost <= 0 {
+		clientCost = -1 // no budget
+	}
 	payments := payment.NewSimulated()
 	payments.DeclineAll = cfg.declinePayments
 	origins := strings.Split(cfg.corsOrigins, ",")
 	gql := graph.NewHandler(db.Client, graph.Options{
-		Logger:          logger,
-		Currency:        cfg.currency,
-		ComplexityLimit: cfg.complexityLimit,
-		Introspection:   true,
-		Identity:        ids,
-		AllowedOrigins:  origins,
-		Pricing:         rules,
-		Payments:        payments,
-		Broker:          broker,
-		Publisher:       publisher,
-		ResponseCache:   cache,
+		Logger:              logger,
+		Currency:            cfg.currency,
+		ComplexityLimit:     cfg.complexityLimit,
+		OperationTimeout:    cfg.opTimeout,
+		MaxResponseBytes:    cfg.maxResponseMB << 20,
+		ClientCostPerMinute: clientCost,
+		TrustedDocuments:    trusted,
+		Introspection:       true,
+		Identity:            ids,
+		AllowedOrigins:      origins,
+		Pricing:             rules,
+		Payments:            payments,
+		Broker:              broker,
+		Publisher:           publisher,
+		ResponseCache:       cache,
 	})
 	go expireUnpaidOrders(ctx, orders.New(db.Client, inventory.New(db.Client, publisher), payments, logger), cfg.unpaidTTL, logger)
 	srv := &http.Server{

@@ -32,6 +32,7 @@ import (
 	"storefront/ent"
 	"storefront/graph/generated"
 	"storefront/graph/loader"
+	"storefront/graph/oplimit"
 	"storefront/graph/respcache"
 )
 
@@ -40,9 +41,20 @@ type Options struct {
 	Logger *slog.Logger
 	// Currency is the shop's currency (price filters are read in it).
 	Currency string
-	// ComplexityLimit bounds the cost of one operation; a connection field
-	// costs its children times its page size.
+	// ComplexityLimit bounds the cost of one operation (graph/oplimit: each
+	// field costs 1, a list multiplies its children by its bound).
 	ComplexityLimit int
+	// OperationTimeout bounds the execution of one query or mutation
+	// (default 5 s); MaxResponseBytes the size of its answer (8 MiB).
+	OperationTimeout time.Duration
+	MaxResponseBytes int
+	// ClientCostPerMinute is the operation cost one client (a customer, or
+	// else a client address) may spend per minute, with a full minute's
+	// worth at once (default 300,000; negative: no budget).
+	ClientCostPerMinute int
+	// TrustedDocuments, when set, are the only operations the server runs
+	// (automatic persisted queries are off then); see oplimit.NewTrusted.
+	TrustedDocuments *oplimit.Trusted
 	// QueryCacheSize is how many parsed and validated documents are kept.
 	QueryCacheSize int
 	// Introspection allows schema introspection (the playground needs it).
@@ -94,6 +106,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxConnectionsPerClient == 0 {
 		o.MaxConnectionsPerClient = 200
+	}
+	if o.ClientCostPerMinute == 0 {
+		o.ClientCostPerMinute = 300000
 	}
 	if o.QueryCacheSize == 0 {
 		o.QueryCacheSize = 1000
@@ -183,7 +198,7 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 
 	docs := lru.New[*ast.QueryDocument](opts.QueryCacheSize)
 	srv.SetQueryCache(docs)
-	oplimits := operationLimits(opts.ComplexityLimit, func(ctx context.Context, q string) bool {
+	oplimits := operationLimits(opts, func(ctx context.Context, q string) bool {
 		_, ok := docs.Get(ctx, q)
 		return ok
 	})
@@ -191,7 +206,11 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if opts.TrustedDocuments != nil {
+		srv.Use(opts.TrustedDocuments)
+	} else {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	}
 	// After the persisted queries: the limits see the query they stand for.
 	srv.Use(oplimits)
 	if opts.ResponseCache != nil {

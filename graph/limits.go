@@ -1,6 +1,11 @@
 package graph
 
 import (
+	"context"
+	"strconv"
+	"time"
+
+	"storefront/commerce"
 	"storefront/commerce/cart"
 	"storefront/commerce/catalog"
 	"storefront/commerce/identity"
@@ -8,6 +13,8 @@ import (
 	"storefront/commerce/lookup"
 	"storefront/commerce/orders"
 	"storefront/commerce/paging"
+	"storefront/commerce/ratelimit"
+	"storefront/commerce/viewer"
 	"storefront/graph/oplimit"
 )
 
@@ -37,6 +44,44 @@ var listBounds = map[string]oplimit.Bound{
 	"*.userErrors": {Max: 10},
 }
 
-func operationLimits(limit int, known oplimit.Known) *oplimit.Extension {
-	return oplimit.New(oplimit.Limits{MaxCost: limit}, listBounds, oplimit.Paging{Default: paging.DefaultPageSize, Max: paging.MaxPageSize}, known)
+// fieldWeights price the long texts: a description holds up to 20,000
+// characters, twenty times what most fields weigh in an answer.
+var fieldWeights = map[string]int{
+	"Product.description":  20,
+	"Category.description": 20,
+}
+
+func operationLimits(opts Options, known oplimit.Known) *oplimit.Extension {
+	ext := oplimit.New(oplimit.Limits{
+		MaxCost:          opts.ComplexityLimit,
+		Timeout:          opts.OperationTimeout,
+		MaxResponseBytes: opts.MaxResponseBytes,
+	}, oplimit.Model{
+		Bounds:  listBounds,
+		Weights: fieldWeights,
+		Paging:  oplimit.Paging{Default: paging.DefaultPageSize, Max: paging.MaxPageSize},
+	}, known)
+	if opts.ClientCostPerMinute > 0 {
+		ext.Charge = costBudget(opts.ClientCostPerMinute)
+	}
+	return ext
+}
+
+// costBudget gives each client (a signed-in customer, else a client
+// address) perMinute units of operation cost per minute, a minute's worth
+// at once; an operation that costs more than is left is refused with
+// RATE_LIMITED and the wait.
+func costBudget(perMinute int) func(ctx context.Context, cost int) error {
+	l := ratelimit.New(max(time.Minute/time.Duration(perMinute), time.Nanosecond), perMinute)
+	return func(ctx context.Context, cost int) error {
+		v := viewer.FromContext(ctx)
+		key := "ip:" + v.ClientIP
+		if v.SignedIn() {
+			key = "customer:" + strconv.Itoa(v.CustomerID)
+		}
+		if wait, ok := l.Take(key, cost); !ok {
+			return commerce.RateLimitedFor(wait, "this client has spent its operation budget (%d cost units per minute); try again in %s", perMinute, max(wait, time.Second).Round(time.Second))
+		}
+		return nil
+	}
 }

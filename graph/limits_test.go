@@ -10,7 +10,7 @@ import (
 // declared bound for the cost model (a new list field must add one, and
 // its domain must enforce it), and every bound is positive.
 func TestEveryListIsBounded(t *testing.T) {
-	ext := operationLimits(20000, nil)
+	ext := operationLimits(Options{ComplexityLimit: 20000}, nil)
 	if err := ext.Validate(generated.NewExecutableSchema(generated.Config{})); err != nil {
 		t.Fatal(err)
 	}

@@ -178,6 +178,9 @@ func startServer(ctx context.Context, binary, dbURL string) (*server, error) {
 		"DATABASE_URL="+dbURL,
 		"JWT_KEYS=bench:"+hex.EncodeToString(secret),
 		"SEED_DEMO=false",
+		// One load generator is one client: the per-client budget would
+		// measure itself, not the server.
+		"CLIENT_COST_PER_MINUTE=0",
 		"LOG_LEVEL=warn",
 		"PLAYGROUND=false",
 		"ACCESS_TOKEN_TTL=2h", // outlives any run

@@ -106,6 +106,16 @@ func New(every time.Duration, burst int, opts ...Option) *Limiter {
 // Allow takes one token from key's bucket and reports whether there was one:
 // true means the event may proceed, false that it is over the limit.
 func (l *Limiter) Allow(key string) bool {
+	_, ok := l.Take(key, 1)
+	return ok
+}
+
+// Take takes n tokens from key's bucket (n above the burst counts as the
+// burst: an event that costs more than a full bucket is allowed when the
+// bucket is full). It reports whether they were there, and if not, how long
+// until they will be; nothing is taken then.
+func (l *Limiter) Take(key string, n int) (time.Duration, bool) {
+	n = min(max(n, 1), l.burst)
 	key = storedKey(key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -124,7 +134,11 @@ func (l *Limiter) Allow(key string) bool {
 	}
 	b := e.Value.(*bucket)
 	b.last = now
-	return b.lim.AllowN(now, 1)
+	if b.lim.AllowN(now, n) {
+		return 0, true
+	}
+	missing := float64(n) - b.lim.TokensAt(now)
+	return time.Duration(math.Ceil(missing * float64(l.every))), false
 }
 
 // RetryAfter reports how long from now until key's bucket holds a token, so

@@ -327,3 +327,29 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("churn kept %d keys (list %d), want 5", len(churn.keys), churn.lru.Len())
 	}
 }
+
+// TestTake: events that cost several tokens take them all or none, and the
+// wait says when they will be there.
+func TestTake(t *testing.T) {
+	now := time.Unix(0, 0)
+	l := New(time.Second, 10, WithClock(func() time.Time { return now }))
+	if _, ok := l.Take("k", 6); !ok {
+		t.Fatal("6 of 10: refused")
+	}
+	wait, ok := l.Take("k", 6)
+	if ok || wait != 2*time.Second {
+		t.Fatalf("6 more of 4 left: ok=%v wait=%s, want refused and 2s", ok, wait)
+	}
+	now = now.Add(2 * time.Second)
+	if _, ok := l.Take("k", 6); !ok {
+		t.Fatal("after the wait: refused")
+	}
+	// More than the burst counts as the burst.
+	now = now.Add(10 * time.Second)
+	if _, ok := l.Take("k", 1000); !ok {
+		t.Fatal("a full bucket refused an event bigger than the burst")
+	}
+	if wait, ok := l.Take("k", 1000); ok || wait != 10*time.Second {
+		t.Fatalf("an empty bucket: ok=%v wait=%s", ok, wait)
+	}
+}

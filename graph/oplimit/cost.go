@@ -35,15 +35,28 @@ type Paging struct {
 	Default, Max int
 }
 
-// costModel computes the cost of an operation against one schema.
-type costModel struct {
-	schema *ast.Schema
-	bounds map[string]Bound // by "Type.field"
-	paging Paging
+// Model is what the cost model knows of the schema beyond its types.
+type Model struct {
+	// Bounds declare the length of every plain list field, by
+	// "Type.field" ("*.field" for a field of that name on every type).
+	Bounds map[string]Bound
+	// Weights price scalar fields that can be large (a description of up
+	// to 20,000 characters) above the 1 every field costs, by "Type.field".
+	Weights map[string]int
+	// Paging sizes connections.
+	Paging Paging
 }
 
-func newCostModel(schema *ast.Schema, bounds map[string]Bound, paging Paging) (*costModel, error) {
-	m := &costModel{schema: schema, bounds: bounds, paging: paging}
+// costModel computes the cost of an operation against one schema.
+type costModel struct {
+	schema  *ast.Schema
+	bounds  map[string]Bound
+	weights map[string]int
+	paging  Paging
+}
+
+func newCostModel(schema *ast.Schema, model Model) (*costModel, error) {
+	m := &costModel{schema: schema, bounds: model.Bounds, weights: model.Weights, paging: model.Paging}
 	if missing := m.unbounded(); len(missing) > 0 {
 		return nil, fmt.Errorf("oplimit: list fields without a declared bound: %s", strings.Join(missing, ", "))
 	}
@@ -163,12 +176,15 @@ func (c *opCost) set(sel ast.SelectionSet, size int64) int64 {
 }
 
 func (c *opCost) field(f *ast.Field, inherited int64) int64 {
-	if len(f.SelectionSet) == 0 || f.Definition == nil {
-		return 1
-	}
 	parent := ""
 	if f.ObjectDefinition != nil {
 		parent = f.ObjectDefinition.Name
+	}
+	if len(f.SelectionSet) == 0 || f.Definition == nil {
+		if w, ok := c.m.weights[parent+"."+f.Name]; ok {
+			return int64(w)
+		}
+		return 1
 	}
 	if f.Name == "__schema" || f.Name == "__type" {
 		w := &introWalk{schema: c.m.schema, vars: c.vars, budget: c.limit}

@@ -25,6 +25,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -41,6 +42,7 @@ const (
 	CodeAliases    = "ALIAS_LIMIT_EXCEEDED"
 	CodeRootFields = "ROOT_FIELD_LIMIT_EXCEEDED"
 	CodeBadInput   = "BAD_USER_INPUT"
+	CodeTooLarge   = "RESPONSE_TOO_LARGE"
 )
 
 // Limits bound one operation. Zero values take the defaults.
@@ -65,6 +67,13 @@ type Limits struct {
 	// TokenLimit is the parser's token limit (default 15,000); the server's
 	// must be the same.
 	TokenLimit int
+	// Timeout bounds the execution of a query or mutation (default 5 s;
+	// subscriptions are not bounded): its context is cancelled then, which
+	// stops database work, and the fields not done answer TIMEOUT.
+	Timeout time.Duration
+	// MaxResponseBytes bounds the data of one answer (default 8 MiB); a
+	// larger one is replaced by a RESPONSE_TOO_LARGE error.
+	MaxResponseBytes int
 }
 
 func (l *Limits) defaults() {
@@ -81,6 +90,10 @@ func (l *Limits) defaults() {
 	set(&l.MaxRootFields, 30)
 	set(&l.MaxStringBytes, 64<<10)
 	set(&l.TokenLimit, 15000)
+	set(&l.MaxResponseBytes, 8<<20)
+	if l.Timeout <= 0 {
+		l.Timeout = 5 * time.Second
+	}
 }
 
 // Known says whether a query text is one the server already parsed and
@@ -91,8 +104,7 @@ type Known func(ctx context.Context, query string) bool
 // after the persisted-query extensions, so that it sees the query text.
 type Extension struct {
 	limits Limits
-	bounds map[string]Bound
-	paging Paging
+	spec   Model
 	known  Known
 	model  *costModel
 	// Charge, when set, is called with the cost of each accepted operation
@@ -107,17 +119,16 @@ var (
 	_ graphql.ResponseInterceptor       = (*Extension)(nil)
 )
 
-// New returns the extension. bounds declare the length of every plain list
-// field ("Product.variants"); known may be nil.
-func New(limits Limits, bounds map[string]Bound, paging Paging, known Known) *Extension {
+// New returns the extension; known may be nil.
+func New(limits Limits, model Model, known Known) *Extension {
 	limits.defaults()
-	if paging.Max <= 0 {
-		paging.Max = 100
+	if model.Paging.Max <= 0 {
+		model.Paging.Max = 100
 	}
-	if paging.Default <= 0 {
-		paging.Default = min(20, paging.Max)
+	if model.Paging.Default <= 0 {
+		model.Paging.Default = min(20, model.Paging.Max)
 	}
-	return &Extension{limits: limits, bounds: bounds, paging: paging, known: known}
+	return &Extension{limits: limits, spec: model, known: known}
 }
 
 // Limits returns the limits in force.
@@ -129,7 +140,7 @@ func (e *Extension) ExtensionName() string { return "OperationLimits" }
 // Validate builds the cost model; it fails when a list field of the schema
 // has no declared bound.
 func (e *Extension) Validate(schema graphql.ExecutableSchema) error {
-	m, err := newCostModel(schema.Schema(), e.bounds, e.paging)
+	m, err := newCostModel(schema.Schema(), e.spec)
 	if err != nil {
 		return err
 	}
@@ -199,13 +210,27 @@ func (e *Extension) MutateOperationContext(ctx context.Context, op *graphql.Oper
 	return nil
 }
 
-// InterceptResponse reports the operation's cost in extensions.cost.
+// InterceptResponse runs a query or mutation under the deadline, bounds
+// the size of its answer and reports its cost in extensions.cost.
 func (e *Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	op := graphql.GetOperationContext(ctx)
+	if op.Operation != nil && op.Operation.Operation != ast.Subscription {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.limits.Timeout)
+		defer cancel()
+	}
 	resp := next(ctx)
-	if resp == nil || !graphql.HasOperationContext(ctx) {
+	if resp == nil {
 		return resp
 	}
-	info, ok := graphql.GetOperationContext(ctx).Stats.GetExtension("oplimit.cost").(costInfo)
+	if len(resp.Data) > e.limits.MaxResponseBytes {
+		resp.Data = []byte("null")
+		resp.Errors = append(gqlerror.List{coded(CodeTooLarge, "the answer is larger than %d bytes; ask for fewer fields or a smaller page", e.limits.MaxResponseBytes)}, resp.Errors...)
+	}
+	info, ok := op.Stats.GetExtension("oplimit.cost").(costInfo)
 	if !ok {
 		return resp
 	}
@@ -214,6 +239,18 @@ func (e *Extension) InterceptResponse(ctx context.Context, next graphql.Response
 	}
 	resp.Extensions["cost"] = info.ext()
 	return resp
+}
+
+// CostOf is what extensions.cost reports for an accepted operation, or nil
+// (for an answer served without running it, such as a cached one).
+func CostOf(op *graphql.OperationContext) map[string]any {
+	if op == nil {
+		return nil
+	}
+	if info, ok := op.Stats.GetExtension("oplimit.cost").(costInfo); ok {
+		return info.ext()
+	}
+	return nil
 }
 
 func (c costInfo) ext() map[string]any {

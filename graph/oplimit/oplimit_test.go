@@ -86,7 +86,7 @@ func TestShape(t *testing.T) {
 
 func TestCost(t *testing.T) {
 	schema := testSchema(t)
-	m, err := newCostModel(schema, testBounds, Paging{Default: 20, Max: 100})
+	m, err := newCostModel(schema, Model{Bounds: testBounds, Weights: map[string]int{"Shop.name": 7}, Paging: Paging{Default: 20, Max: 100}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestCost(t *testing.T) {
 		vars  map[string]any
 		want  int64
 	}{
-		{"scalars", `{ shop { name tags } }`, nil, 3},
+		{"scalars, one weighed", `{ shop { name tags } }`, nil, 1 + 7 + 1},
 		{"default page", `{ items { edges { node { id } } } }`, nil, 1 + (1 + 20*(1+1))},
 		{"first", `{ items(first: 5) { totalCount edges { cursor node { id } } } }`, nil, 1 + 1 + (1 + 5*(1+2))},
 		{"first capped", `{ items(first: 1000) { edges { cursor } } }`, nil, 1 + 1 + 100},
@@ -136,7 +136,7 @@ func TestUnboundedListsAreRefused(t *testing.T) {
 			bounds[k] = v
 		}
 	}
-	_, err := newCostModel(schema, bounds, Paging{Default: 20, Max: 100})
+	_, err := newCostModel(schema, Model{Bounds: bounds, Paging: Paging{Default: 20, Max: 100}})
 	if err == nil || !strings.Contains(err.Error(), "Item.related") {
 		t.Fatalf("want an error naming Item.related, got %v", err)
 	}
@@ -144,7 +144,7 @@ func TestUnboundedListsAreRefused(t *testing.T) {
 
 func TestIntrospectionIsPricedOverTheSchema(t *testing.T) {
 	schema := testSchema(t)
-	m, err := newCostModel(schema, testBounds, Paging{Default: 20, Max: 100})
+	m, err := newCostModel(schema, Model{Bounds: testBounds, Weights: map[string]int{"Shop.name": 7}, Paging: Paging{Default: 20, Max: 100}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestIntrospectionIsPricedOverTheSchema(t *testing.T) {
 }
 
 func TestStrings(t *testing.T) {
-	e := New(Limits{MaxStringBytes: 8}, nil, Paging{}, nil)
+	e := New(Limits{MaxStringBytes: 8}, Model{}, nil)
 	for _, tc := range []struct {
 		s   string
 		bad bool

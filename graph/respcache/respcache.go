@@ -38,6 +38,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"storefront/commerce/viewer"
+	"storefront/graph/oplimit"
 )
 
 // Options size the cache.
@@ -166,7 +167,7 @@ func (c *Cache) InterceptOperation(ctx context.Context, next graphql.OperationHa
 	}
 	gen := c.gen.Load()
 	if data, ok := c.get(k, gen); ok {
-		return c.hit(req, data)
+		return c.hit(req, data, oc)
 	}
 	f, leader := c.join(k)
 	if !leader {
@@ -179,7 +180,7 @@ func (c *Cache) InterceptOperation(ctx context.Context, next graphql.OperationHa
 		timer.Stop()
 		gen = c.gen.Load()
 		if data, ok := c.get(k, gen); ok {
-			return c.hit(req, data)
+			return c.hit(req, data, oc)
 		}
 		req.mark("MISS")
 		Requests.WithLabelValues("miss").Inc()
@@ -211,7 +212,9 @@ func (c *Cache) InterceptOperation(ctx context.Context, next graphql.OperationHa
 	}
 }
 
-func (c *Cache) hit(req *request, data json.RawMessage) graphql.ResponseHandler {
+// hit answers from the cache; the answer reports the operation's cost as a
+// computed one would.
+func (c *Cache) hit(req *request, data json.RawMessage, oc *graphql.OperationContext) graphql.ResponseHandler {
 	req.mark("HIT")
 	Requests.WithLabelValues("hit").Inc()
 	sent := false
@@ -220,7 +223,11 @@ func (c *Cache) hit(req *request, data json.RawMessage) graphql.ResponseHandler 
 			return nil
 		}
 		sent = true
-		return &graphql.Response{Data: data}
+		resp := &graphql.Response{Data: data}
+		if cost := oplimit.CostOf(oc); cost != nil {
+			resp.Extensions = map[string]any{"cost": cost}
+		}
+		return resp
 	}
 }
 
@@ -264,7 +271,14 @@ func keyOf(oc *graphql.OperationContext) (key, bool) {
 
 func storable(resp *graphql.Response) bool {
 	return resp != nil && len(resp.Errors) == 0 && len(resp.Data) > 0 &&
-		resp.HasNext == nil && resp.Label == "" && resp.Path == nil && len(resp.Extensions) == 0
+		resp.HasNext == nil && resp.Label == "" && resp.Path == nil && onlyCost(resp.Extensions)
+}
+
+// onlyCost reports whether extensions hold nothing but the operation's
+// cost, which a hit reports anew.
+func onlyCost(ext map[string]any) bool {
+	_, cost := ext["cost"]
+	return len(ext) == 0 || (len(ext) == 1 && cost)
 }
 
 func (c *Cache) get(k key, gen uint64) (json.RawMessage, bool) {
