@@ -80,7 +80,11 @@ func costBudget(perMinute int) func(ctx context.Context, cost int) error {
 			key = "customer:" + strconv.Itoa(v.CustomerID)
 		}
 		if wait, ok := l.Take(key, cost); !ok {
-			return commerce.RateLimitedFor(wait, "this client has spent its operation budget (%d cost units per minute); try again in %s", perMinute, max(wait, time.Second).Round(time.Second))
+			err := commerce.RateLimitedFor(wait, "this client has spent its operation budget (%d cost units per minute); try again in %s", perMinute, max(wait, time.Second).Round(time.Second))
+			// gqlgen writes the status line of a refused operation before
+			// it presents the error: record the wait now.
+			retryAfter(ctx, err.RetryAfterSeconds())
+			return err
 		}
 		return nil
 	}
