@@ -13,6 +13,7 @@ import (
 
 	"storefront/commerce/access"
 	"storefront/commerce/gid"
+	"storefront/commerce/identity"
 	"storefront/commerce/ratelimit"
 	"storefront/database"
 	"storefront/database/dbtest"
@@ -618,9 +619,9 @@ type authzWorld struct {
 func authzSetup(t *testing.T, db *database.DB) *authzWorld {
 	t.Helper()
 	unlimited := func(c *apitest.Config) {
-		c.Identity.SignInPerIP = ratelimit.New(time.Millisecond, 1000)
-		c.Identity.SignInPerAccount = ratelimit.New(time.Millisecond, 1000)
-		c.Identity.SignUpPerIP = ratelimit.New(time.Millisecond, 1000)
+		many := ratelimit.Rate{Burst: 1000, Every: time.Millisecond}
+		c.Identity.SignIn = identity.SignInPolicy{PerAddress: many, PerAccountAddress: many, AccountFree: 1000}
+		c.Identity.SignUpPerAddress = many
 	}
 	api := apitest.New(t, db, unlimited)
 	w := &authzWorld{db: db, api: api, ref: map[string]string{}}

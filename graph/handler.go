@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"storefront/commerce/access"
+	"storefront/commerce/budget"
 	"storefront/commerce/cart"
 	"storefront/commerce/catalog"
 	"storefront/commerce/checkout"
@@ -80,6 +81,9 @@ type Options struct {
 	// ResponseCache keeps anonymous catalogue answers (nil: no cache). Its
 	// invalidation hook must be installed on the writing client.
 	ResponseCache *respcache.Cache
+	// Budget are the per-client limits on carts, discount code attempts
+	// and checkouts (zero fields: budget.Defaults).
+	Budget budget.Config
 }
 
 func (o *Options) defaults() {
@@ -134,7 +138,8 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 	opts.defaults()
 	ids := opts.Identity
 	inv := inventory.New(client, opts.Publisher)
-	carts := cart.New(client, opts.Pricing, opts.Publisher)
+	spend := budget.New(opts.Budget)
+	carts := cart.New(client, opts.Pricing, opts.Publisher).WithBudget(spend)
 	ords := orders.New(client, inv, opts.Payments, opts.Logger)
 	res := &Resolver{
 		Client:       client,
@@ -144,7 +149,7 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 		Inventory:    inv,
 		Carts:        carts,
 		OrderService: ords,
-		Checkout:     checkout.New(client, carts, inv, ords),
+		Checkout:     checkout.New(client, carts, inv, ords).WithBudget(spend),
 		Live:         live.NewService(client, opts.Broker, carts),
 	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))

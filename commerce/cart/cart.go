@@ -13,6 +13,7 @@ import (
 
 	"storefront/commerce"
 	"storefront/commerce/access"
+	"storefront/commerce/budget"
 	"storefront/commerce/inventory"
 	"storefront/commerce/pricing"
 	"storefront/commerce/txn"
@@ -36,6 +37,7 @@ type Service struct {
 	rules     pricing.Rules
 	now       func() time.Time
 	publisher Publisher
+	budget    *budget.Limits
 }
 
 // Publisher is told, after the commit, that a cart changed.
@@ -54,6 +56,13 @@ func New(client *ent.Client, rules pricing.Rules, pub Publisher) *Service {
 		pub = noPublisher{}
 	}
 	return &Service{client: client, rules: rules, now: time.Now, publisher: pub}
+}
+
+// WithBudget makes the service spend the viewer's budgets for cart
+// creation and discount code attempts (nil: no limits). It returns s.
+func (s *Service) WithBudget(b *budget.Limits) *Service {
+	s.budget = b
+	return s
 }
 
 // Changed announces, once the transaction of ctx commits, that a cart
@@ -106,8 +115,11 @@ func staleVersion(current int) error {
 }
 
 // Create makes a cart for the viewer (or a guest cart) with lines.
-// Errors: Invalid (lines).
+// Errors: RateLimited (carts per client), Invalid (lines).
 func (s *Service) Create(ctx context.Context, lines []LineInput) (*Result, error) {
+	if err := s.budget.CartCreate(ctx); err != nil {
+		return nil, err
+	}
 	ctx = access.WithKnownIDs(ctx)
 	v := viewer.FromContext(ctx)
 	var res *Result
@@ -232,14 +244,26 @@ func (s *Service) RemoveLines(ctx context.Context, cartID int, lineIDs []int, ex
 }
 
 // ApplyDiscountCode sets (or, with an empty code, removes) the cart's
-// discount code. An unknown, expired or used-up code is refused. Errors:
-// NotFound, Conflict, Invalid (code).
+// discount code. An unknown, expired or used-up code is refused. Each code
+// tried, valid or not, spends the client's and the cart's budgets of
+// attempts, so that codes cannot be guessed. Errors: RateLimited, NotFound,
+// Conflict, Invalid (code).
 func (s *Service) ApplyDiscountCode(ctx context.Context, cartID int, code string, expectedVersion *int) (*Result, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if code != "" {
+		if err := s.budget.DiscountByClient(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return s.change(ctx, cartID, expectedVersion, func(ctx context.Context, tx *ent.Client) ([]LineInput, error) {
-		code = strings.ToUpper(strings.TrimSpace(code))
 		u := tx.Cart.UpdateOneID(cartID)
 		if code == "" {
 			return nil, u.ClearDiscountCode().Exec(ctx)
+		}
+		// The cart's budget is spent only once the viewer is known to
+		// reach the cart: no one can exhaust another shopper's.
+		if err := s.budget.DiscountOnCart(cartID); err != nil {
+			return nil, err
 		}
 		if _, err := s.discount(ctx, tx, code, []string{"code"}); err != nil {
 			return nil, err

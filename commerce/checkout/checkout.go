@@ -15,6 +15,7 @@ import (
 
 	"storefront/commerce"
 	"storefront/commerce/access"
+	"storefront/commerce/budget"
 	"storefront/commerce/cart"
 	"storefront/commerce/identity"
 	"storefront/commerce/inventory"
@@ -38,11 +39,19 @@ type Service struct {
 	inventory *inventory.Service
 	orders    *orders.Service
 	now       func() time.Time
+	budget    *budget.Limits
 }
 
 // New returns a checkout service.
 func New(client *ent.Client, carts *cart.Service, inv *inventory.Service, ords *orders.Service) *Service {
 	return &Service{client: client, carts: carts, inventory: inv, orders: ords, now: time.Now}
+}
+
+// WithBudget makes the service spend the viewer's budget of checkout
+// attempts (nil: no limit). It returns s.
+func (s *Service) WithBudget(b *budget.Limits) *Service {
+	s.budget = b
+	return s
 }
 
 // Input is what checkoutComplete takes.
@@ -67,7 +76,8 @@ var keyPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{8,128}$`)
 
 // Complete places the order for a cart. The same idempotency key sent again
 // (within KeyTTL) returns the same order; sent with another cart it is an
-// error. Errors: Invalid (input, an empty cart, a variant no longer for
+// error. Errors: RateLimited (checkout attempts per client; a replay is
+// not one), Invalid (input, an empty cart, a variant no longer for
 // sale, a discount code that ran out), NotFound (cart), Conflict (a request
 // with the same key is in flight, or the cart was already checked out),
 // OUT_OF_STOCK.
@@ -87,6 +97,12 @@ func (s *Service) Complete(ctx context.Context, in Input) (*Result, error) {
 	access.Know(ctx, entcart.Table, in.CartID)
 	if o, err := s.replay(ctx, in); o != nil || err != nil {
 		return &Result{Order: o}, err
+	}
+	// A replay (above) is free: a client retrying a checkout that went
+	// through, as it should when the answer was lost, is never refused.
+	// Every other attempt that reaches the database spends the budget.
+	if err := s.budget.Checkout(ctx); err != nil {
+		return nil, err
 	}
 
 	var placed *ent.Order

@@ -38,17 +38,23 @@ type Config struct {
 	SessionTTL time.Duration
 	// Password are the argon2id parameters for new hashes.
 	Password password.Params
-	// Now is the clock (default time.Now).
+	// Now is the clock of tokens, sessions and the limits below (default
+	// time.Now).
 	Now func() time.Time
-	// Limits on attempts. Defaults: sign-in 20 per IP then one per 3 s,
-	// 5 per account then one per minute; sign-up 10 per IP then one per 30 s.
-	SignInPerIP, SignInPerAccount, SignUpPerIP *ratelimit.Limiter
+	// SignIn is the sign-in lock-out policy (DefaultSignInPolicy for zero
+	// fields); password changes check the current password under it too.
+	SignIn SignInPolicy
+	// SignUpPerAddress limits sign-ups per client address (default 10 at
+	// once, then one per 30 s).
+	SignUpPerAddress ratelimit.Rate
 }
 
 // Service is the identity service.
 type Service struct {
 	client *ent.Client
 	cfg    Config
+	signIn *signInGuard
+	signUp *ratelimit.Limiter
 }
 
 // New returns an identity service over client.
@@ -68,16 +74,13 @@ func New(client *ent.Client, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.SignInPerIP == nil {
-		cfg.SignInPerIP = ratelimit.New(3*time.Second, 20)
+	cfg.SignIn = cfg.SignIn.withDefaults()
+	cfg.SignUpPerAddress = cfg.SignUpPerAddress.Or(ratelimit.Rate{Burst: 10, Every: 30 * time.Second})
+	return &Service{
+		client: client, cfg: cfg,
+		signIn: newSignInGuard(cfg.SignIn, cfg.Now),
+		signUp: cfg.SignUpPerAddress.Limiter(ratelimit.WithClock(cfg.Now), ratelimit.WithMaxKeys(cfg.SignIn.MaxKeys)),
 	}
-	if cfg.SignInPerAccount == nil {
-		cfg.SignInPerAccount = ratelimit.New(time.Minute, 5)
-	}
-	if cfg.SignUpPerIP == nil {
-		cfg.SignUpPerIP = ratelimit.New(30*time.Second, 10)
-	}
-	return &Service{client: client, cfg: cfg}
 }
 
 // Tokens is what a successful sign-in or refresh hands to the client.
@@ -127,8 +130,7 @@ func rateLimited(l *ratelimit.Limiter, key, what string) error {
 	if l.Allow(key) {
 		return nil
 	}
-	wait := max(l.RetryAfter(key), time.Second)
-	return commerce.RateLimitedFor(wait, "too many %s attempts; try again in %s", what, wait.Round(time.Second))
+	return refused(l.RetryAfter(key), what)
 }
 
 // SignUpInput is what customerCreate takes.
@@ -140,7 +142,7 @@ type SignUpInput struct {
 // Invalid (email, password policy, name), ErrEmailTaken.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*ent.Customer, error) {
 	v := viewer.FromContext(ctx)
-	if err := rateLimited(s.cfg.SignUpPerIP, v.ClientIP, "sign-up"); err != nil {
+	if err := rateLimited(s.signUp, v.ClientIP, "sign-up"); err != nil {
 		return nil, err
 	}
 	email, err := NormalizeEmail(in.Email, []string{"input", "email"})
@@ -170,18 +172,26 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*ent.Customer, er
 	return c, nil
 }
 
-// SignIn checks credentials and opens a session. Errors: RateLimited (per
-// client IP and per account, counted for every attempt), and
-// ErrInvalidCredentials for an unknown email and a wrong password alike.
+// SignIn checks credentials and opens a session. Errors: RateLimited (the
+// sign-in lock-out, SignInPolicy: unknown emails count exactly as wrong
+// passwords do), and ErrInvalidCredentials for an unknown email and a wrong
+// password alike.
 func (s *Service) SignIn(ctx context.Context, email, pass, userAgent string) (*Tokens, error) {
 	v := viewer.FromContext(ctx)
-	if err := rateLimited(s.cfg.SignInPerIP, v.ClientIP, "sign-in"); err != nil {
-		return nil, err
-	}
 	normalized := strings.ToLower(strings.TrimSpace(email))
-	if err := rateLimited(s.cfg.SignInPerAccount, normalized, "sign-in"); err != nil {
+	done, err := s.signIn.admit(normalized, v.ClientIP)
+	if err != nil {
 		return nil, err
 	}
+	t, err := s.checkAndOpen(ctx, normalized, pass, userAgent)
+	done(err == nil)
+	return t, err
+}
+
+// checkAndOpen checks the password of an admitted sign-in attempt and opens
+// the session. An unknown email costs the same password work as a wrong
+// password.
+func (s *Service) checkAndOpen(ctx context.Context, normalized, pass, userAgent string) (*Tokens, error) {
 	sys := access.System(ctx)
 	c, err := s.client.Customer.Query().Where(customer.Email(normalized)).Only(sys)
 	if ent.IsNotFound(err) {
@@ -375,9 +385,22 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err != nil {
 		return err
 	}
-	if err := rateLimited(s.cfg.SignInPerAccount, me.Email, "password"); err != nil {
+	done, err := s.signIn.admit(me.Email, viewer.FromContext(ctx).ClientIP)
+	if err != nil {
 		return err
 	}
+	err = s.changePassword(ctx, me, current, next)
+	// Only a wrong current password is a failed attempt; a new password
+	// refused by the policy proved the current one right.
+	done(!errors.Is(err, errWrongCurrentPassword))
+	return err
+}
+
+// errWrongCurrentPassword refuses a password change whose current password
+// is wrong.
+var errWrongCurrentPassword = &commerce.Error{Code: ErrInvalidCredentials.Code, Message: "the current password is wrong", Field: []string{"input", "currentPassword"}}
+
+func (s *Service) changePassword(ctx context.Context, me *ent.Customer, current, next string) error {
 	sys := access.System(ctx)
 	full, err := s.client.Customer.Get(sys, me.ID)
 	if err != nil {
@@ -388,9 +411,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		return fmt.Errorf("identity: verify password: %w", err)
 	}
 	if !ok {
-		e := *ErrInvalidCredentials
-		e.Message, e.Field = "the current password is wrong", []string{"input", "currentPassword"}
-		return &e
+		return errWrongCurrentPassword
 	}
 	if err := password.CheckPolicy(next, full.Email, []string{"input", "newPassword"}); err != nil {
 		return err

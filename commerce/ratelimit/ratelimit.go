@@ -68,6 +68,25 @@ func WithMaxKeys(n int) Option {
 	return func(l *Limiter) { l.maxKeys = n }
 }
 
+// Rate describes a token bucket as configuration: Burst events at once,
+// then one more every Every. The zero Rate means "the default" to the
+// packages that take one.
+type Rate struct {
+	Burst int
+	Every time.Duration
+}
+
+// Or returns r, or def if r is the zero Rate.
+func (r Rate) Or(def Rate) Rate {
+	if r == (Rate{}) {
+		return def
+	}
+	return r
+}
+
+// Limiter returns a new Limiter for r (New(r.Every, r.Burst, opts...)).
+func (r Rate) Limiter(opts ...Option) *Limiter { return New(r.Every, r.Burst, opts...) }
+
 // New returns a Limiter that allows burst events per key at once and then one
 // more every `every` (rate.Every(every)). It panics (a programming error) if
 // every is not positive, burst is less than 1, or WithMaxKeys gave less
@@ -139,6 +158,17 @@ func (l *Limiter) Take(key string, n int) (time.Duration, bool) {
 	}
 	missing := float64(n) - b.lim.TokensAt(now)
 	return time.Duration(math.Ceil(missing * float64(l.every))), false
+}
+
+// Reset forgets key, so that its bucket is full again: for a limit that
+// counts failures, after a success.
+func (l *Limiter) Reset(key string) {
+	key = storedKey(key)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e, ok := l.keys[key]; ok {
+		l.remove(e)
+	}
 }
 
 // RetryAfter reports how long from now until key's bucket holds a token, so

@@ -7,18 +7,22 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"storefront/commerce/authtoken"
+	"storefront/commerce/budget"
 	"storefront/commerce/identity"
 	"storefront/commerce/password"
 	"storefront/commerce/pricing"
+	"storefront/commerce/ratelimit"
 	"storefront/database"
 	"storefront/graph"
 	"storefront/graph/respcache"
@@ -33,6 +37,17 @@ type API struct {
 	client   *client.Client
 	// token is sent as a bearer token when set (see As).
 	token string
+	// remoteAddr is the client address of requests when set (see From).
+	remoteAddr string
+}
+
+// From returns a view of the API whose requests come from the client
+// address addr (an IP), as the limits per client address see it; requests
+// come from httptest's 192.0.2.1 otherwise.
+func (a *API) From(addr string) *API {
+	c := *a
+	c.remoteAddr = net.JoinHostPort(addr, "1234")
+	return &c
 }
 
 // As returns a view of the API whose requests carry the access token.
@@ -48,6 +63,16 @@ const TestKeys = "test:0123456789abcdef0123456789abcdef"
 // FastPasswords are argon2id parameters that keep tests quick under -race;
 // production uses password.DefaultParams.
 var FastPasswords = password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+// GenerousBudgets are the per-client budgets of test servers: tests check
+// out and create carts by the hundred from one address. Tests of the
+// budgets set Graph.Budget themselves (its zero value: budget.Defaults).
+var GenerousBudgets = budget.Config{
+	CartsPerClient:     ratelimit.Rate{Burst: 100_000, Every: time.Millisecond},
+	DiscountsPerCart:   ratelimit.Rate{Burst: 100_000, Every: time.Millisecond},
+	DiscountsPerClient: ratelimit.Rate{Burst: 100_000, Every: time.Millisecond},
+	CheckoutsPerClient: ratelimit.Rate{Burst: 100_000, Every: time.Millisecond},
+}
 
 // Config is what a test server is built from; Options adjust it.
 type Config struct {
@@ -74,7 +99,7 @@ func New(t testing.TB, db *database.DB, opts ...Option) *API {
 	}
 	cfg := Config{
 		Identity: identity.Config{Keys: keys, Password: FastPasswords},
-		Graph:    graph.Options{Introspection: true, AllowedOrigins: []string{"*"}, Pricing: TestPricing},
+		Graph:    graph.Options{Introspection: true, AllowedOrigins: []string{"*"}, Pricing: TestPricing, Budget: GenerousBudgets},
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -123,6 +148,10 @@ func (a *API) options(vars Vars) []client.Option {
 	var opts []client.Option
 	if a.token != "" {
 		opts = append(opts, client.AddHeader("Authorization", "Bearer "+a.token))
+	}
+	if a.remoteAddr != "" {
+		addr := a.remoteAddr
+		opts = append(opts, func(r *client.Request) { r.HTTP.RemoteAddr = addr })
 	}
 	for k, v := range vars {
 		opts = append(opts, client.Var(k, v))
@@ -209,6 +238,14 @@ func (a *API) ExpectCode(t testing.TB, code, query string, vars Vars) Error {
 // Post sends a raw GraphQL-over-HTTP POST and returns status and body.
 func (a *API) Post(t testing.TB, body any, header http.Header) (int, []byte) {
 	t.Helper()
+	w := a.Send(t, body, header)
+	return w.Code, w.Body.Bytes()
+}
+
+// Send sends a raw GraphQL-over-HTTP POST and returns the whole response,
+// headers included.
+func (a *API) Send(t testing.TB, body any, header http.Header) *httptest.ResponseRecorder {
+	t.Helper()
 	b, err := json.Marshal(body)
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +258,12 @@ func (a *API) Post(t testing.TB, body any, header http.Header) (int, []byte) {
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	return a.Do(req)
+	if a.remoteAddr != "" {
+		req.RemoteAddr = a.remoteAddr
+	}
+	w := httptest.NewRecorder()
+	a.Handler.ServeHTTP(w, req)
+	return w
 }
 
 // Do serves a request through the handler.
