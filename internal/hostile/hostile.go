@@ -1,0 +1,150 @@
+// Package hostile holds the requests an attacker would send to the API,
+// each with the coded answer it must get: the table that the hostile suite
+// (graph/hostile_test.go), the fuzzer's seeds and the hostile mix of
+// cmd/hostile share.
+package hostile
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Case is one hostile request.
+type Case struct {
+	Name string
+	// Body is sent as the JSON body of a POST (query and variables), or
+	// as it is when it is a []byte or a string.
+	Body any
+	// Status is the HTTP status expected (0: 200).
+	Status int
+	// Code is the extensions.code of the first error ("" for a case that
+	// must succeed).
+	Code string
+}
+
+// WantStatus is the status expected.
+func (c Case) WantStatus() int {
+	if c.Status == 0 {
+		return 200
+	}
+	return c.Status
+}
+
+// Fixture names what the cases refer to in the catalogue.
+type Fixture struct {
+	Product  string // a product's slug
+	Category string // a category with children
+}
+
+// nest repeats open n times, then leaf, then close n times.
+func nest(open, leaf, close string, n int) string {
+	return strings.Repeat(open, n) + leaf + strings.Repeat(close, n)
+}
+
+// fanOut is a document of n fragments, each spreading the next twice: its
+// expansion has 2^n fields.
+func fanOut(n int) string {
+	var b strings.Builder
+	b.WriteString("query { ...F0 }\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "fragment F%d on Query { ...F%d ...F%d }\n", i, i+1, i+1)
+	}
+	fmt.Fprintf(&b, "fragment F%d on Query { __typename }\n", n)
+	return b.String()
+}
+
+// gql is a POST body.
+func gql(query string, vars map[string]any) map[string]any {
+	return map[string]any{"query": query, "variables": vars}
+}
+
+// Cases are the hostile requests, anonymous, against a catalogue that has
+// the product and category of fix.
+func Cases(fix Fixture) []Case {
+	many := func(n int, s string) string { return strings.Repeat(s+" ", n) }
+	aliased := func(n int, f func(i int) string) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			b.WriteString(f(i))
+			b.WriteByte(' ')
+		}
+		return b.String()
+	}
+	ids := make([]string, 1000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("UHJvZHVjdDo%d", i)
+	}
+	return []Case{
+		// Recursive edges: plain lists nested through their parents.
+		{Name: "variants/product 24 pairs", Code: "DEPTH_LIMIT_EXCEEDED",
+			Body: gql(`{ product(slug: `+strconv.Quote(fix.Product)+`) { `+nest("variants { product { ", "id", " } }", 24)+` } }`, nil)},
+		{Name: "variants/product 5 pairs (depth 11)", Code: "COMPLEXITY_LIMIT_EXCEEDED",
+			Body: gql(`{ product(slug: `+strconv.Quote(fix.Product)+`) { `+nest("variants { product { ", "id", " } }", 5)+` } }`, nil)},
+		{Name: "category children/parent 24 pairs", Code: "DEPTH_LIMIT_EXCEEDED",
+			Body: gql(`{ category(slug: `+strconv.Quote(fix.Category)+`) { `+nest("children { parent { ", "id", " } }", 24)+` } }`, nil)},
+		{Name: "category children 4 levels", Code: "COMPLEXITY_LIMIT_EXCEEDED",
+			Body: gql(`{ category(slug: `+strconv.Quote(fix.Category)+`) { `+nest("children { ", "id name", " }", 4)+` } }`, nil)},
+		// Nested connections multiply by their page sizes.
+		{Name: "nested connections", Code: "COMPLEXITY_LIMIT_EXCEEDED",
+			Body: gql(`{ products(first: 100) { edges { node { category { products(first: 100) { edges { node { id title } } } } } } } }`, nil)},
+		{Name: "page size from a variable", Code: "COMPLEXITY_LIMIT_EXCEEDED",
+			Body: gql(`query($n: Int) { products(first: $n) { edges { node { variants { id sku price { amount } compareAtPrice { amount } selectedOptions { name value } } } } } }`, map[string]any{"n": 100})},
+		{Name: "nodes with 1000 ids", Code: "COMPLEXITY_LIMIT_EXCEEDED",
+			Body: gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Product { variants { id sku title } images { url } } } }`, map[string]any{"ids": ids})},
+		// Fragments: fan-out, cycles, merged selections.
+		{Name: "fragment fan-out 41 levels", Code: "SELECTION_LIMIT_EXCEEDED", Body: gql(fanOut(41), nil)},
+		{Name: "fragment fan-out 12 levels", Code: "SELECTION_LIMIT_EXCEEDED", Body: gql(fanOut(12), nil)},
+		{Name: "fragment cycle", Code: "GRAPHQL_VALIDATION_FAILED", Status: 422,
+			Body: gql(`query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }`, nil)},
+		{Name: "self-spreading fragment", Code: "GRAPHQL_VALIDATION_FAILED", Status: 422,
+			Body: gql(`query { ...A } fragment A on Query { __typename ...A }`, nil)},
+		{Name: "14,000 repeated fields", Code: "SELECTION_LIMIT_EXCEEDED", Body: gql(`{ `+many(14000, "__typename")+` }`, nil)},
+		{Name: "repeated fields spread from 70 fragments", Code: "SELECTION_LIMIT_EXCEEDED",
+			Body: gql(`{ `+aliased(70, func(i int) string { return fmt.Sprintf("...R%d", i) })+` } `+
+				aliased(70, func(i int) string { return fmt.Sprintf("fragment R%d on Query { %s }", i, many(10, "__typename")) }), nil)},
+		{Name: "200 aliases", Code: "ALIAS_LIMIT_EXCEEDED",
+			Body: gql(`{ `+aliased(200, func(i int) string { return fmt.Sprintf("a%d: __typename", i) })+` }`, nil)},
+		{Name: "40 root fields", Code: "ROOT_FIELD_LIMIT_EXCEEDED",
+			Body: gql(`{ `+aliased(40, func(i int) string { return fmt.Sprintf("p%d: product(slug: %q) { id }", i, fix.Product) })+` }`, nil)},
+		{Name: "200 aliased discount mutations", Code: "ALIAS_LIMIT_EXCEEDED",
+			Body: gql(`mutation { `+aliased(200, func(i int) string {
+				return fmt.Sprintf(`d%d: cartDiscountCodeUpdate(cartId: "Q2FydDox", Code: "GUESS%d") { userErrors { code } }`, i, i)
+			})+` }`, nil)},
+		// Introspection recursion.
+		{Name: "introspection recursion (depth)", Code: "DEPTH_LIMIT_EXCEEDED",
+			Body: gql(`{ __schema { types { `+nest("fields { type { ", "name", " } }", 6)+` } } }`, nil)},
+		{Name: "introspection recursion (cost)", Code: "COMPLEXITY_LIMIT_EXCEEDED",
+			Body: gql(`{ `+aliased(10, func(i int) string { return fmt.Sprintf("s%d: __schema { ...S }", i) })+` }
+				fragment S on __Schema { types { name fields { name description args { name description type { name kind } } type { name kind ofType { name kind } } } inputFields { name type { name } } enumValues { name description } } }`, nil)},
+		{Name: "introspection recursion (validation)", Code: "GRAPHQL_VALIDATION_FAILED", Status: 422,
+			Body: gql(`{ __schema { types { fields { type { possibleTypes { fields { type { fields { name } } } } } } } } }`, nil)},
+		// Strings: NUL, invalid UTF-8, size.
+		{Name: "NUL in a variable", Code: "BAD_USER_INPUT",
+			Body: gql(`query($q: String!) { search(query: $q) { edges { node { id } } } }`, map[string]any{"q": "a\x00b"})},
+		{Name: "NUL in a literal", Code: "BAD_USER_INPUT",
+			Body: gql(`{ product(slug: "p-00\u0000") { id } }`, nil)},
+		{Name: "NUL in a nested input variable", Code: "BAD_USER_INPUT",
+			Body: gql(`mutation($i: CustomerSignInInput!) { customerSignIn(input: $i) { accessToken } }`,
+				map[string]any{"i": map[string]any{"email": "a\x00@example.com", "password": "x"}})},
+		{Name: "NUL in a sign-in literal", Code: "BAD_USER_INPUT",
+			Body: gql(`mutation { customerSignIn(input: {email: "x\u0000@example.com", password: "p"}) { accessToken } }`, nil)},
+		{Name: "invalid UTF-8 in the body", Code: "BAD_USER_INPUT",
+			Body: []byte("{\"query\":\"{ product(slug: \\\"\xff\xfe\\\") { id } }\"}")},
+		{Name: "lone surrogate in a variable", Code: "BAD_USER_INPUT",
+			Body: `{"query":"query($s: String) { product(slug: $s) { id } }","variables":{"s":"\ud800"}}`},
+		{Name: "a 100 KB argument", Code: "BAD_USER_INPUT",
+			Body: gql(`query($q: String!) { search(query: $q) { edges { node { id } } } }`, map[string]any{"q": strings.Repeat("a", 100<<10)})},
+		// Documents that only validation can refuse, but must refuse fast.
+		{Name: "deeply nested list literal", Code: "GRAPHQL_PARSE_FAILED", Status: 422,
+			Body: gql(`{ nodes(ids: `+nest("[", `"x"`, "]", 5000)+`) { id } }`, nil)},
+		{Name: "over the token limit", Code: "GRAPHQL_PARSE_FAILED", Status: 422,
+			Body: gql(`{ __typename `+many(3000, "@skip(if: false)")+` }`, nil)},
+		{Name: "repeated directives", Code: "GRAPHQL_VALIDATION_FAILED", Status: 422,
+			Body: gql(`{ __typename `+many(2000, "@skip(if: false)")+` }`, nil)},
+		{Name: "2500 operations in one document", Code: "",
+			Body: map[string]any{"operationName": "Q7", "query": aliased(2500, func(i int) string { return fmt.Sprintf("query Q%d { __typename }", i) })}},
+		{Name: "Int overflow", Code: "BAD_USER_INPUT",
+			Body: gql(`{ products(first: 99999999999) { totalCount } }`, nil)},
+	}
+}
