@@ -39,6 +39,9 @@ type Config struct {
 	TrustProxy bool
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
+	// BodyReadTimeout bounds the time a client has to send the body of a
+	// /graphql request (default 10 s).
+	BodyReadTimeout time.Duration
 	// Collectors are more metrics to serve (e.g. SQL statement counts).
 	Collectors []prometheus.Collector
 	// Registry receives the HTTP metrics (default: a new registry with the
@@ -54,6 +57,9 @@ func New(cfg Config) http.Handler {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.BodyReadTimeout == 0 {
+		cfg.BodyReadTimeout = 10 * time.Second
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -68,7 +74,7 @@ func New(cfg Config) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", cors(cfg.AllowedOrigins, limitBody(cfg.MaxBodyBytes, cfg.GraphQL)))
+	mux.Handle("/graphql", cors(cfg.AllowedOrigins, readBody(cfg.Logger, cfg.MaxBodyBytes, cfg.BodyReadTimeout, cfg.GraphQL)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -265,21 +271,6 @@ func cors(allowed []string, next http.Handler) http.Handler {
 				return
 			}
 		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// limitBody caps the request body so that a huge upload cannot exhaust
-// memory; the GraphQL transport then answers with a clear error.
-func limitBody(n int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > n {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{
-				"errors": []map[string]any{{"message": "request body too large", "extensions": map[string]string{"code": "BAD_REQUEST"}}},
-			})
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, n)
 		next.ServeHTTP(w, r)
 	})
 }
