@@ -163,7 +163,7 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 		ping:        20 * time.Second, // and close after 40 s without a pong
 		readLimit:   readLimit,
 	})
-	srv.AddTransport(transport.Websocket{
+	srv.AddTransport(websocketOnly{transport.Websocket{
 		Implementation: ws,
 		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 			ctx, ack, err := auth(ctx, p)
@@ -180,11 +180,12 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second, // legacy graphql-ws: ka messages
 		PayloadReadLimit:      &readLimit,
-	})
+	}})
 	srv.AddTransport(transport.SSE{})
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(optionsTransport{})
+	srv.AddTransport(getTransport{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(unsupported{}) // last: coded errors for the rest (httptransport.go)
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
 	srv.SetParserTokenLimit(15000)
