@@ -7,8 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,9 +34,13 @@ type Config struct {
 	// AllowedOrigins lists the browser origins allowed by CORS; "*" allows
 	// any. Tokens travel in headers, not cookies, so credentials are off.
 	AllowedOrigins []string
-	// TrustProxy takes the client address from X-Forwarded-For (set it only
-	// behind a proxy that overwrites that header).
+	// TrustProxy takes the client address from X-Forwarded-For: the
+	// right-most address that is not a trusted proxy (see forwardedFor).
 	TrustProxy bool
+	// TrustedProxies are the proxy ranges whose X-Forwarded-For entries are
+	// believed; empty, the direct peer is the one trusted proxy. Setting it
+	// implies TrustProxy.
+	TrustedProxies []netip.Prefix
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
 	// BodyReadTimeout bounds the time a client has to send the body of a
@@ -90,30 +94,16 @@ func New(cfg Config) http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	if cfg.Playground {
-		mux.Handle("GET /{$}", playground.Handler("Storefront GraphQL", "/graphql"))
+		mux.Handle("GET /{$}", playgroundPolicy(playground.Handler("Storefront GraphQL", "/graphql")))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found", "graphql": "/graphql"})
 	})
 	var h http.Handler = mux
-	if cfg.TrustProxy {
-		h = forwardedFor(h)
+	if cfg.TrustProxy || len(cfg.TrustedProxies) > 0 {
+		h = forwardedFor(cfg.TrustedProxies, h)
 	}
-	return withRequestID(recoverer(cfg.Logger, accessLog(cfg.Logger, m, h)))
-}
-
-// forwardedFor replaces the peer address with the client address a
-// trusted proxy put first in X-Forwarded-For.
-func forwardedFor(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
-				r.RemoteAddr = net.JoinHostPort(ip.String(), "0")
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
+	return securityHeaders(withRequestID(recoverer(cfg.Logger, accessLog(cfg.Logger, m, h))))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
