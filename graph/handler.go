@@ -50,6 +50,9 @@ type Options struct {
 	QueryCacheSize int
 	// Introspection allows schema introspection (the playground needs it).
 	Introspection bool
+	// DisableSuggestions leaves "Did you mean" hints out of validation
+	// errors (they reveal the schema when introspection is off).
+	DisableSuggestions bool
 	// Identity is the account service (required).
 	Identity *identity.Service
 	// Pricing are the shipping and tax rules of carts.
@@ -189,8 +192,11 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
 	srv.SetParserTokenLimit(15000)
+	srv.SetDisableSuggestion(opts.DisableSuggestions)
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(noIntrospection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
