@@ -158,3 +158,29 @@ func (letters) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestTokenCheckOutage: when a bearer token cannot be checked (the
+// database is gone), the answer is 503 with a coded GraphQL JSON error,
+// served as JSON.
+func TestTokenCheckOutage(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		api := apitest.New(t, db)
+		acc := api.SignUp(t, "outage@example.com", "correct horse battery")
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+acc.AccessToken)
+		w := httptest.NewRecorder()
+		api.Handler.ServeHTTP(w, req)
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Content-Type") != "application/json" {
+			t.Fatalf("status %d, Content-Type %q: %s", w.Code, w.Header().Get("Content-Type"), w.Body)
+		}
+		var resp struct{ Errors []apitest.Error }
+		mustJSON(t, w.Body.Bytes(), &resp)
+		if len(resp.Errors) != 1 || resp.Errors[0].Code() != "INTERNAL" {
+			t.Fatalf("errors %+v", resp.Errors)
+		}
+	})
+}
