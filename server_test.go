@@ -147,7 +147,8 @@ func start(t *testing.T, cfg config) string {
 		GraphQL: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, `{"data":{"__typename":"Query"}}`)
 		}),
-		Ready: func(context.Context) error { return nil },
+		Ready:           func(context.Context) error { return nil },
+		BodyReadTimeout: cfg.bodyReadTimeout,
 	})
 	srv := newHTTPServer(cfg, h, logger)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -170,14 +171,14 @@ func start(t *testing.T, cfg config) string {
 }
 
 // TestServeTLS: with TLS_CERT_FILE and TLS_KEY_FILE the server speaks
-// HTTPS (at least TLS 1.2, HTTP/2 offered) with HSTS, and refuses plain
-// HTTP on that port.
+// HTTPS (at least TLS 1.2, HTTP/2 offered) with HSTS, the body deadline
+// holds over HTTP/2, and plain HTTP on that port is refused.
 func TestServeTLS(t *testing.T) {
 	clearEnv(t)
 	certFile, keyFile, pool := selfSigned(t, t.TempDir())
 	t.Setenv("TLS_CERT_FILE", certFile)
 	t.Setenv("TLS_KEY_FILE", keyFile)
-	cfg, err := loadConfig(nil)
+	cfg, err := loadConfig([]string{"-body-read-timeout", "1s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +201,24 @@ func TestServeTLS(t *testing.T) {
 	}
 	if hsts := resp.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(hsts, "max-age=") {
 		t.Fatalf("Strict-Transport-Security %q", hsts)
+	}
+
+	// Over HTTP/2 too, a body that does not come is cut at the deadline.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go func() { _, _ = io.WriteString(pw, `{"query":`) }()
+	started := time.Now()
+	resp, err = client.Post("https://"+addr+"/graphql", "application/json", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout || resp.ProtoMajor != 2 || !strings.Contains(string(body), `"REQUEST_TIMEOUT"`) {
+		t.Fatalf("stalled body over %s: %d %s", resp.Proto, resp.StatusCode, body)
+	}
+	if d := time.Since(started); d < 900*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("stalled body answered after %v, want about 1 s", d)
 	}
 
 	// TLS 1.1 is refused.
