@@ -7,11 +7,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -69,6 +72,12 @@ type config struct {
 	shutdownTimeout time.Duration
 	cacheMB         int
 	cacheTTL        time.Duration
+	production      bool
+	introspection   bool
+	bodyReadTimeout time.Duration
+	tlsCertFile     string
+	tlsKeyFile      string
+	trustedProxies  []netip.Prefix
 }
 
 func loadConfig(args []string) (config, error) {
@@ -78,7 +87,9 @@ func loadConfig(args []string) (config, error) {
 	fs.StringVar(&c.databaseURL, "database-url", env("DATABASE_URL", "sqlite://storefront.db"), "sqlite://FILE or postgres://... (DATABASE_URL)")
 	fs.BoolVar(&c.seedDemo, "seed-demo", envBool("SEED_DEMO", false), "fill an empty database with the demo catalogue (SEED_DEMO)")
 	fs.IntVar(&c.demoProducts, "demo-products", envInt("DEMO_PRODUCTS", 2000), "products in the demo catalogue (DEMO_PRODUCTS)")
-	fs.BoolVar(&c.playground, "playground", envBool("PLAYGROUND", true), "serve the GraphiQL playground at / (PLAYGROUND)")
+	fs.BoolVar(&c.production, "production", envBool("PRODUCTION", false), "production mode: no playground, introspection or \"Did you mean\" hints unless PLAYGROUND/INTROSPECTION say otherwise (PRODUCTION)")
+	fs.BoolVar(&c.playground, "playground", envBool("PLAYGROUND", true), "serve the GraphiQL playground at /; default false in production (PLAYGROUND)")
+	fs.BoolVar(&c.introspection, "introspection", envBool("INTROSPECTION", true), "allow schema introspection; default false in production (INTROSPECTION)")
 	fs.StringVar(&c.currency, "currency", env("SHOP_CURRENCY", "USD"), "the shop's ISO 4217 currency (SHOP_CURRENCY)")
 	fs.StringVar(&c.corsOrigins, "cors-origins", env("CORS_ALLOWED_ORIGINS", "*"), "comma-separated browser origins allowed by CORS, * for any (CORS_ALLOWED_ORIGINS)")
 	fs.IntVar(&c.complexityLimit, "complexity-limit", envInt("COMPLEXITY_LIMIT", 20000), "maximum complexity of one operation (COMPLEXITY_LIMIT)")
@@ -93,6 +104,10 @@ func loadConfig(args []string) (config, error) {
 	fs.StringVar(&c.staffEmail, "staff-email", env("STAFF_EMAIL", ""), "create or update this staff account on start (STAFF_EMAIL)")
 	fs.StringVar(&c.staffPassword, "staff-password", env("STAFF_PASSWORD", ""), "password of the STAFF_EMAIL account (STAFF_PASSWORD)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", envBool("TRUST_PROXY", false), "take the client address from X-Forwarded-For, behind a trusted proxy (TRUST_PROXY)")
+	trusted := fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated CIDRs or addresses of the proxies whose X-Forwarded-For entries are believed; implies -trust-proxy; empty: the direct peer only (TRUSTED_PROXIES)")
+	fs.DurationVar(&c.bodyReadTimeout, "body-read-timeout", envDuration("BODY_READ_TIMEOUT", 10*time.Second), "how long a client has to send a request body (BODY_READ_TIMEOUT)")
+	fs.StringVar(&c.tlsCertFile, "tls-cert-file", env("TLS_CERT_FILE", ""), "PEM certificate (chain) to serve HTTPS with, together with -tls-key-file (TLS_CERT_FILE)")
+	fs.StringVar(&c.tlsKeyFile, "tls-key-file", env("TLS_KEY_FILE", ""), "PEM private key of -tls-cert-file (TLS_KEY_FILE)")
 	fs.StringVar(&c.shippingFlat, "shipping-flat", env("SHIPPING_FLAT", "4.99"), "flat shipping charge of a cart, in the shop currency (SHIPPING_FLAT)")
 	fs.StringVar(&c.freeShipping, "free-shipping-over", env("FREE_SHIPPING_OVER", "50.00"), "subtotal from which shipping is free, 0 for never (FREE_SHIPPING_OVER)")
 	fs.IntVar(&c.taxRate, "tax-rate-bp", envInt("TAX_RATE_BP", 0), "tax rate in basis points, 2300 = 23% (TAX_RATE_BP)")
@@ -105,6 +120,25 @@ func loadConfig(args []string) (config, error) {
 	fs.DurationVar(&c.cacheTTL, "response-cache-ttl", envDuration("RESPONSE_CACHE_TTL", 10*time.Second), "longest life of a cached response; writes through the API empty the cache at once (RESPONSE_CACHE_TTL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.production {
+		// Off in production unless asked for explicitly.
+		if !explicit(fs, "playground", "PLAYGROUND") {
+			c.playground = false
+		}
+		if !explicit(fs, "introspection", "INTROSPECTION") {
+			c.introspection = false
+		}
+	}
+	if (c.tlsCertFile == "") != (c.tlsKeyFile == "") {
+		return c, errors.New("set TLS_CERT_FILE and TLS_KEY_FILE together")
+	}
+	if c.bodyReadTimeout <= 0 {
+		return c, fmt.Errorf("BODY_READ_TIMEOUT must be positive, got %v", c.bodyReadTimeout)
+	}
+	var err error
+	if c.trustedProxies, err = httpserver.ParseTrustedProxies(*trusted); err != nil {
+		return c, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
 	if (c.staffEmail == "") != (c.staffPassword == "") {
 		return c, errors.New("set STAFF_EMAIL and STAFF_PASSWORD together")
@@ -238,7 +272,8 @@ func run(cfg config, logger *slog.Logger) error {
 		MaxResponseBytes:    cfg.maxResponseMB << 20,
 		ClientCostPerMinute: clientCost,
 		TrustedDocuments:    trusted,
-		Introspection:       true,
+		Introspection:       cfg.introspection,
+		DisableSuggestions:  cfg.production,
 		Identity:            ids,
 		AllowedOrigins:      origins,
 		Pricing:             rules,
@@ -248,26 +283,26 @@ func run(cfg config, logger *slog.Logger) error {
 		ResponseCache:       cache,
 	})
 	go expireUnpaidOrders(ctx, orders.New(db.Client, inventory.New(db.Client, publisher), payments, logger), cfg.unpaidTTL, logger)
-	srv := &http.Server{
-		Addr: cfg.addr,
-		Handler: httpserver.New(httpserver.Config{
-			Logger:         logger,
-			GraphQL:        gql,
-			Ready:          db.Ping,
-			Playground:     cfg.playground,
-			AllowedOrigins: origins,
-			TrustProxy:     cfg.trustProxy,
-			Collectors:     []prometheus.Collector{database.Statements, respcache.Requests},
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	srv := newHTTPServer(cfg, httpserver.New(httpserver.Config{
+		Logger:          logger,
+		GraphQL:         gql,
+		Ready:           db.Ping,
+		Playground:      cfg.playground,
+		AllowedOrigins:  origins,
+		TrustProxy:      cfg.trustProxy,
+		TrustedProxies:  cfg.trustedProxies,
+		BodyReadTimeout: cfg.bodyReadTimeout,
+		Collectors:      []prometheus.Collector{database.Statements, respcache.Requests},
+	}), logger)
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
 	}
-
 	errc := make(chan error, 1)
 	go func() {
-		logger.Info("listening", "addr", cfg.addr, "graphql", "/graphql", "playground", cfg.playground)
-		errc <- srv.ListenAndServe()
+		logger.Info("listening", "addr", ln.Addr().String(), "tls", cfg.tlsCertFile != "", "graphql", "/graphql",
+			"playground", cfg.playground, "introspection", cfg.introspection, "production", cfg.production)
+		errc <- serve(srv, ln, cfg)
 	}()
 	select {
 	case err := <-errc:
@@ -285,6 +320,42 @@ func run(cfg config, logger *slog.Logger) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newHTTPServer is the HTTP server with its limits: headers must arrive
+// within 10 s and fit in 64 KiB, idle keep-alive connections close after
+// 2 min. There is no WriteTimeout, which would cut websockets and SSE
+// streams; request bodies have their own deadline (BODY_READ_TIMEOUT).
+func newHTTPServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              cfg.addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		IdleTimeout:       120 * time.Second,
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// serve serves srv on ln: HTTPS when a certificate is configured, plain
+// HTTP otherwise (e.g. behind a TLS-terminating proxy).
+func serve(srv *http.Server, ln net.Listener, cfg config) error {
+	if cfg.tlsCertFile != "" {
+		return srv.ServeTLS(ln, cfg.tlsCertFile, cfg.tlsKeyFile)
+	}
+	return srv.Serve(ln)
+}
+
+// explicit reports whether a setting was given, as a flag or in the
+// environment, rather than left to its default.
+func explicit(fs *flag.FlagSet, flagName, envName string) bool {
+	if env(envName, "") != "" {
+		return true
+	}
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == flagName })
+	return set
 }
 
 func pricingRules(cfg config) (pricing.Rules, error) {

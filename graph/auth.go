@@ -28,7 +28,9 @@ func authenticate(ids *identity.Service, logger *slog.Logger, next http.Handler)
 			v, err = viewerFromToken(r.Context(), ids, h, v)
 			if err != nil {
 				logger.ErrorContext(r.Context(), "auth: checking a token failed", "request_id", requestid.From(r.Context()), "err", err)
-				http.Error(w, `{"errors":[{"message":"service unavailable","extensions":{"code":"INTERNAL"}}]}`, http.StatusServiceUnavailable)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(`{"errors":[{"message":"service unavailable","extensions":{"code":"INTERNAL"}}]}`))
 				return
 			}
 		}

@@ -60,6 +60,9 @@ type Options struct {
 	QueryCacheSize int
 	// Introspection allows schema introspection (the playground needs it).
 	Introspection bool
+	// DisableSuggestions leaves "Did you mean" hints out of validation
+	// errors (they reveal the schema when introspection is off).
+	DisableSuggestions bool
 	// Identity is the account service (required).
 	Identity *identity.Service
 	// Pricing are the shipping and tax rules of carts.
@@ -178,7 +181,7 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 		ping:        20 * time.Second, // and close after 40 s without a pong
 		readLimit:   readLimit,
 	})
-	srv.AddTransport(transport.Websocket{
+	srv.AddTransport(websocketOnly{transport.Websocket{
 		Implementation: ws,
 		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 			ctx, ack, err := auth(ctx, p)
@@ -195,11 +198,12 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second, // legacy graphql-ws: ka messages
 		PayloadReadLimit:      &readLimit,
-	})
+	}})
 	srv.AddTransport(transport.SSE{})
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(optionsTransport{})
+	srv.AddTransport(getTransport{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(unsupported{}) // last: coded errors for the rest (httptransport.go)
 
 	docs := lru.New[*ast.QueryDocument](opts.QueryCacheSize)
 	srv.SetQueryCache(docs)
@@ -208,8 +212,11 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 		return ok
 	})
 	srv.SetParserTokenLimit(oplimits.Limits().TokenLimit)
+	srv.SetDisableSuggestion(opts.DisableSuggestions)
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(noIntrospection{})
 	}
 	if opts.TrustedDocuments != nil {
 		srv.Use(opts.TrustedDocuments)

@@ -7,8 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,11 +34,18 @@ type Config struct {
 	// AllowedOrigins lists the browser origins allowed by CORS; "*" allows
 	// any. Tokens travel in headers, not cookies, so credentials are off.
 	AllowedOrigins []string
-	// TrustProxy takes the client address from X-Forwarded-For (set it only
-	// behind a proxy that overwrites that header).
+	// TrustProxy takes the client address from X-Forwarded-For: the
+	// right-most address that is not a trusted proxy (see forwardedFor).
 	TrustProxy bool
+	// TrustedProxies are the proxy ranges whose X-Forwarded-For entries are
+	// believed; empty, the direct peer is the one trusted proxy. Setting it
+	// implies TrustProxy.
+	TrustedProxies []netip.Prefix
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
+	// BodyReadTimeout bounds the time a client has to send the body of a
+	// /graphql request (default 10 s).
+	BodyReadTimeout time.Duration
 	// Collectors are more metrics to serve (e.g. SQL statement counts).
 	Collectors []prometheus.Collector
 	// Registry receives the HTTP metrics (default: a new registry with the
@@ -54,6 +61,9 @@ func New(cfg Config) http.Handler {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.BodyReadTimeout == 0 {
+		cfg.BodyReadTimeout = 10 * time.Second
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -68,7 +78,7 @@ func New(cfg Config) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", cors(cfg.AllowedOrigins, limitBody(cfg.MaxBodyBytes, cfg.GraphQL)))
+	mux.Handle("/graphql", cors(cfg.AllowedOrigins, readBody(cfg.Logger, cfg.MaxBodyBytes, cfg.BodyReadTimeout, cfg.GraphQL)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -84,30 +94,16 @@ func New(cfg Config) http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	if cfg.Playground {
-		mux.Handle("GET /{$}", playground.Handler("Storefront GraphQL", "/graphql"))
+		mux.Handle("GET /{$}", playgroundPolicy(playground.Handler("Storefront GraphQL", "/graphql")))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found", "graphql": "/graphql"})
 	})
 	var h http.Handler = mux
-	if cfg.TrustProxy {
-		h = forwardedFor(h)
+	if cfg.TrustProxy || len(cfg.TrustedProxies) > 0 {
+		h = forwardedFor(cfg.TrustedProxies, h)
 	}
-	return withRequestID(recoverer(cfg.Logger, accessLog(cfg.Logger, m, h)))
-}
-
-// forwardedFor replaces the peer address with the client address a
-// trusted proxy put first in X-Forwarded-For.
-func forwardedFor(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
-				r.RemoteAddr = net.JoinHostPort(ip.String(), "0")
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
+	return securityHeaders(withRequestID(recoverer(cfg.Logger, accessLog(cfg.Logger, m, h))))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -265,21 +261,6 @@ func cors(allowed []string, next http.Handler) http.Handler {
 				return
 			}
 		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// limitBody caps the request body so that a huge upload cannot exhaust
-// memory; the GraphQL transport then answers with a clear error.
-func limitBody(n int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > n {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{
-				"errors": []map[string]any{{"message": "request body too large", "extensions": map[string]string{"code": "BAD_REQUEST"}}},
-			})
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, n)
 		next.ServeHTTP(w, r)
 	})
 }

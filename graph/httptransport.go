@@ -1,0 +1,178 @@
+package graph
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// The HTTP transports around gqlgen's: every request they refuse gets a
+// GraphQL response whose error has an extensions.code, and a status that
+// says what is wrong (gqlgen's own answer a bare "transport not supported"
+// and refuse mutations over GET with 406).
+
+// allowedMethods are the methods of /graphql, for Allow headers.
+const allowedMethods = "GET, POST, OPTIONS"
+
+// getTransport serves queries over GET (the query, operationName,
+// variables and extensions URL parameters). Other operations are 405 with
+// Allow: POST, since GET must not change anything.
+type getTransport struct{}
+
+func (getTransport) Supports(r *http.Request) bool {
+	return r.Header.Get("Upgrade") == "" && r.Method == http.MethodGet
+}
+
+func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	contentType := responseContentType(r)
+	w.Header().Set("Content-Type", contentType)
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		sendError(w, r, exec, http.StatusBadRequest, "BAD_REQUEST", "the URL query string could not be parsed")
+		return
+	}
+	raw := &graphql.RawParams{
+		Query:         query.Get("query"),
+		OperationName: query.Get("operationName"),
+		Headers:       r.Header,
+	}
+	raw.ReadTime.Start = graphql.Now()
+	if v := query.Get("variables"); v != "" {
+		if err := decodeJSON(v, &raw.Variables); err != nil {
+			sendError(w, r, exec, http.StatusBadRequest, "BAD_REQUEST", "the variables parameter is not a JSON object")
+			return
+		}
+	}
+	if v := query.Get("extensions"); v != "" {
+		if err := decodeJSON(v, &raw.Extensions); err != nil {
+			sendError(w, r, exec, http.StatusBadRequest, "BAD_REQUEST", "the extensions parameter is not a JSON object")
+			return
+		}
+	}
+	raw.ReadTime.End = graphql.Now()
+
+	ctx := r.Context()
+	opCtx, errs := exec.CreateOperationContext(ctx, raw)
+	if errs != nil {
+		status := http.StatusOK
+		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+			// As gqlgen: 400 for graphql-response+json, 422 for plain JSON.
+			status = http.StatusUnprocessableEntity
+			if contentType == graphqlResponseJSON {
+				status = http.StatusBadRequest
+			}
+		}
+		writeResponse(w, status, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+		return
+	}
+	if opCtx.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", http.MethodPost)
+		sendError(w, r, exec, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+			"GET requests only allow queries: send a "+string(opCtx.Operation.Operation)+" with POST")
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	writeResponse(w, http.StatusOK, responses(ctx))
+}
+
+// optionsTransport answers OPTIONS with the methods of the endpoint (CORS
+// preflights are answered before, by httpserver).
+type optionsTransport struct{}
+
+func (optionsTransport) Supports(r *http.Request) bool { return r.Method == http.MethodOptions }
+
+func (optionsTransport) Do(w http.ResponseWriter, _ *http.Request, _ graphql.GraphExecutor) {
+	w.Header().Set("Allow", allowedMethods)
+	w.WriteHeader(http.StatusOK)
+}
+
+// websocketOnly is gqlgen's websocket transport, for websocket upgrades
+// only (gqlgen's takes any Upgrade header).
+type websocketOnly struct{ transport.Websocket }
+
+func (t websocketOnly) Supports(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// unsupported is added last: it answers every request no other transport
+// took, with a coded error.
+type unsupported struct{}
+
+func (unsupported) Supports(*http.Request) bool { return true }
+
+func (unsupported) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	w.Header().Set("Content-Type", responseContentType(r))
+	switch {
+	case r.Header.Get("Upgrade") != "":
+		sendError(w, r, exec, http.StatusBadRequest, "BAD_REQUEST",
+			"unsupported upgrade: websockets take the graphql-transport-ws or graphql-ws subprotocol")
+	case r.Method == http.MethodPost:
+		mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		msg := "send the request body as application/json"
+		if mediaType != "" {
+			msg = "unsupported Content-Type " + mediaType + ": " + msg
+		}
+		w.Header().Set("Accept-Post", "application/json")
+		sendError(w, r, exec, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", msg)
+	default:
+		w.Header().Set("Allow", allowedMethods)
+		sendError(w, r, exec, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+			"method "+r.Method+" is not allowed: use GET or POST")
+	}
+}
+
+const graphqlResponseJSON = "application/graphql-response+json"
+
+// responseContentType picks the response media type from Accept as
+// gqlgen does: application/json unless only graphql-response+json is
+// asked for.
+func responseContentType(r *http.Request) string {
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return "application/json"
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mediaType {
+		case "*/*", "application/*", "application/json":
+			return "application/json"
+		case graphqlResponseJSON:
+			return graphqlResponseJSON
+		}
+	}
+	return graphqlResponseJSON
+}
+
+func decodeJSON(s string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// sendError answers with one coded error, presented like every other
+// (request id, Retry-After and all).
+func sendError(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, status int, code, message string) {
+	err := &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code}}
+	writeResponse(w, status, exec.DispatchError(r.Context(), gqlerror.List{err}))
+}
+
+func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		b = []byte(`{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL"}}]}`)
+		status = http.StatusInternalServerError
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
