@@ -80,6 +80,17 @@ bench:
 bench-quick:
 	$(GO) run ./cmd/bench -duration 3s -json .cache/bench/results-quick.json $(BENCH_FLAGS)
 
+## hostile: a real server under the hostile mix for 60 s (SQLite and PostgreSQL): each attack's answer and time, the neighbour's latency, peak RSS (docs/SECURITY.md)
+.PHONY: hostile
+hostile:
+	GO=$(GO) $(GO) run ./cmd/hostile -postgres $(HOSTILE_FLAGS)
+
+## fuzz: search the GraphQL endpoint for answers without a code (FUZZTIME, default 2m; make test replays the seeds)
+.PHONY: fuzz
+FUZZTIME ?= 2m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzGraphQLEndpoint$$' -fuzztime $(FUZZTIME) ./graph/
+
 ## bench-subscriptions: 10,000 websocket subscribers on one server (SQLite): memory per subscriber, delivery latency
 .PHONY: bench-subscriptions
 bench-subscriptions:

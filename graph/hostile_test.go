@@ -1,10 +1,8 @@
 package graph_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -59,38 +57,15 @@ func dataSnapshot(t *testing.T, c *ent.Client) string {
 // sendHostile sends one case over a real TCP connection.
 func sendHostile(t *testing.T, srv *httptest.Server, tc hostile.Case) (hostileAnswer, time.Duration) {
 	t.Helper()
-	var body []byte
-	switch b := tc.Body.(type) {
-	case []byte:
-		body = b
-	case string:
-		body = []byte(b)
-	default:
-		var err error
-		if body, err = json.Marshal(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Cache-Control", "no-cache")
-	start := time.Now()
-	resp, err := srv.Client().Do(req)
+	ans, err := hostile.Send(srv.URL, tc, nil, 30*time.Second)
+	elapsed := ans.Elapsed
 	if err != nil {
 		t.Fatalf("%s: %v", tc.Name, err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	elapsed := time.Since(start)
-	if err != nil {
-		t.Fatalf("%s: reading the answer: %v", tc.Name, err)
-	}
-	a := hostileAnswer{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	resp, raw := ans, ans.Body
+	a := hostileAnswer{Status: resp.Status, Header: resp.Header, Body: raw}
 	if err := json.Unmarshal(raw, &a); err != nil {
-		t.Fatalf("%s: status %d, not JSON: %.300s", tc.Name, resp.StatusCode, raw)
+		t.Fatalf("%s: status %d, not JSON: %.300s", tc.Name, resp.Status, raw)
 	}
 	return a, elapsed
 }

@@ -112,6 +112,16 @@ var (
 	ErrEmailTaken = &commerce.Error{Code: commerce.Code("TAKEN"), Message: "an account with this email already exists; sign in instead", Field: []string{"input", "email"}}
 )
 
+// busy answers a password check that found no free hashing slot: the
+// server is saturated with password work, and the client should retry
+// shortly (the same answer for every account, known or not).
+func busy(err error) error {
+	if errors.Is(err, password.ErrBusy) {
+		return commerce.RateLimitedFor(time.Second, "the server is busy checking passwords; try again in a second")
+	}
+	return err
+}
+
 // NormalizeEmail trims and lower-cases an email address and checks its
 // form; it returns a commerce.Invalid error on field otherwise.
 func NormalizeEmail(email string, field []string) (string, error) {
@@ -158,7 +168,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*ent.Customer, er
 	}
 	hash, err := password.Hash(in.Password, s.cfg.Password)
 	if err != nil {
-		return nil, fmt.Errorf("identity: hash: %w", err)
+		return nil, busy(fmt.Errorf("identity: hash: %w", err))
 	}
 	c, err := s.client.Customer.Create().
 		SetEmail(email).SetName(name).SetPasswordHash(hash).SetRole(customer.RoleCUSTOMER).
@@ -195,13 +205,18 @@ func (s *Service) checkAndOpen(ctx context.Context, normalized, pass, userAgent 
 	sys := access.System(ctx)
 	c, err := s.client.Customer.Query().Where(customer.Email(normalized)).Only(sys)
 	if ent.IsNotFound(err) {
-		password.DummyVerify(pass, s.cfg.Password)
+		if err := password.DummyVerify(pass, s.cfg.Password); err != nil {
+			return nil, busy(err)
+		}
 		return nil, ErrInvalidCredentials
 	}
 	if err != nil {
 		return nil, fmt.Errorf("identity: find customer: %w", err)
 	}
 	ok, rehash, err := password.Verify(pass, c.PasswordHash, s.cfg.Password)
+	if errors.Is(err, password.ErrBusy) {
+		return nil, busy(err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("identity: verify password of customer %d: %w", c.ID, err)
 	}
@@ -408,7 +423,7 @@ func (s *Service) changePassword(ctx context.Context, me *ent.Customer, current,
 	}
 	ok, _, err := password.Verify(current, full.PasswordHash, s.cfg.Password)
 	if err != nil {
-		return fmt.Errorf("identity: verify password: %w", err)
+		return busy(fmt.Errorf("identity: verify password: %w", err))
 	}
 	if !ok {
 		return errWrongCurrentPassword
@@ -418,7 +433,7 @@ func (s *Service) changePassword(ctx context.Context, me *ent.Customer, current,
 	}
 	hash, err := password.Hash(next, s.cfg.Password)
 	if err != nil {
-		return fmt.Errorf("identity: hash: %w", err)
+		return busy(fmt.Errorf("identity: hash: %w", err))
 	}
 	if err := full.Update().SetPasswordHash(hash).Exec(ctx); err != nil {
 		return fmt.Errorf("identity: save password: %w", err)

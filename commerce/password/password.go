@@ -13,8 +13,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -91,7 +93,10 @@ func Hash(password string, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: reading salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+	key, err := derive(password, salt, p)
+	if err != nil {
+		return "", err
+	}
 	return encode(p, salt, key), nil
 }
 
@@ -182,7 +187,10 @@ func Verify(password, encoded string, current Params) (ok, needsRehash bool, err
 	if err != nil {
 		return false, false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+	got, err := derive(password, salt, p)
+	if err != nil {
+		return false, false, err
+	}
 	if subtle.ConstantTimeCompare(got, key) != 1 {
 		return false, false, nil
 	}
@@ -193,16 +201,46 @@ func Verify(password, encoded string, current Params) (ok, needsRehash bool, err
 // p would, and discards the result. Call it when no account matches the
 // login, with the params Verify would see, so that response time does not
 // reveal whether an account exists. Out-of-bounds p are replaced by
-// DefaultParams.
-func DummyVerify(password string, p Params) {
+// DefaultParams. It returns ErrBusy when Verify would have.
+func DummyVerify(password string, p Params) error {
 	if p.validate() != nil {
 		p = DefaultParams
 	}
 	salt := make([]byte, p.SaltLen)
 	want := make([]byte, p.KeyLen)
-	got := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+	got, err := derive(password, salt, p)
+	if err != nil {
+		return err
+	}
 	subtle.ConstantTimeCompare(got, want)
+	return nil
 }
+
+// ErrBusy is returned when no hashing slot came free within MaxWait.
+var ErrBusy = errors.New("password: too many password checks at once")
+
+// MaxWait is how long a hash waits for a slot.
+var MaxWait = 10 * time.Second
+
+// slots bounds the argon2id derivations running at once: each holds
+// Params.Memory (64 MiB by default), so unbounded concurrent sign-ins
+// would exhaust memory. As many as the CPUs can run (at least two).
+var slots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+func derive(password string, salt []byte, p Params) ([]byte, error) {
+	t := time.NewTimer(MaxWait)
+	defer t.Stop()
+	select {
+	case slots <- struct{}{}:
+	case <-t.C:
+		return nil, ErrBusy
+	}
+	defer func() { <-slots }()
+	return idKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen), nil
+}
+
+// idKey is argon2.IDKey; tests count the derivations running at once.
+var idKey = argon2.IDKey
 
 // CheckPolicy enforces the minimum password policy. A password must be valid
 // UTF-8; be at least 8 and at most 128 characters (runes) long;

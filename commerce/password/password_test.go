@@ -4,7 +4,10 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"storefront/commerce"
 )
@@ -263,5 +266,55 @@ func BenchmarkHashDefault(b *testing.B) {
 		if _, err := Hash("correct horse battery staple", DefaultParams); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestDerivationsAreBounded: however many hashes are asked for at once, at
+// most cap(slots) derivations run together (each holds Params.Memory); a
+// hash that finds no slot within MaxWait fails with ErrBusy.
+func TestDerivationsAreBounded(t *testing.T) {
+	var running, peak atomic.Int32
+	real := idKey
+	idKey = func(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+		n := running.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		defer running.Add(-1)
+		return real(pw, salt, time, memory, threads, keyLen)
+	}
+	defer func() { idKey = real }()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, err := Hash("a long enough password", fast); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if p := peak.Load(); p < 1 || int(p) > cap(slots) {
+		t.Fatalf("%d derivations ran at once, the bound is %d", p, cap(slots))
+	}
+
+	oldWait := MaxWait
+	MaxWait = 10 * time.Millisecond
+	defer func() { MaxWait = oldWait }()
+	for range cap(slots) {
+		slots <- struct{}{}
+	}
+	defer func() {
+		for range cap(slots) {
+			<-slots
+		}
+	}()
+	if _, err := Hash("a long enough password", fast); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Hash with every slot taken: %v, want ErrBusy", err)
+	}
+	if err := DummyVerify("pw", fast); !errors.Is(err, ErrBusy) {
+		t.Fatalf("DummyVerify with every slot taken: %v, want ErrBusy", err)
 	}
 }

@@ -5,17 +5,31 @@
 package hostile
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Case is one hostile request.
 type Case struct {
 	Name string
+	// Method is the HTTP method (default POST); RawQuery the URL's query.
+	Method, RawQuery string
+	// ContentType is the request's (default application/json).
+	ContentType string
 	// Body is sent as the JSON body of a POST (query and variables), or
 	// as it is when it is a []byte or a string.
 	Body any
+	// Chunked sends the body without a Content-Length, in chunks.
+	Chunked bool
 	// Status is the HTTP status expected (0: 200).
 	Status int
 	// Code is the extensions.code of the first error ("" for a case that
@@ -29,6 +43,51 @@ func (c Case) WantStatus() int {
 		return 200
 	}
 	return c.Status
+}
+
+// Request builds the HTTP request of c against base (http://host:port).
+func (c Case) Request(base string) (*http.Request, error) {
+	var body []byte
+	switch b := c.Body.(type) {
+	case nil:
+	case []byte:
+		body = b
+	case string:
+		body = []byte(b)
+	default:
+		var err error
+		if body, err = json.Marshal(b); err != nil {
+			return nil, err
+		}
+	}
+	method := c.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+		if c.Chunked {
+			r = io.MultiReader(r) // hides the length: sent chunked
+		}
+	}
+	u := base + "/graphql"
+	if c.RawQuery != "" {
+		u += "?" + c.RawQuery
+	}
+	req, err := http.NewRequest(method, u, r)
+	if err != nil {
+		return nil, err
+	}
+	ct := c.ContentType
+	if ct == "" {
+		ct = "application/json"
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", ct)
+	}
+	req.Header.Set("Cache-Control", "no-cache")
+	return req, nil
 }
 
 // Fixture names what the cases refer to in the catalogue.
@@ -144,7 +203,58 @@ func Cases(fix Fixture) []Case {
 			Body: gql(`{ __typename `+many(2000, "@skip(if: false)")+` }`, nil)},
 		{Name: "2500 operations in one document", Code: "",
 			Body: map[string]any{"operationName": "Q7", "query": aliased(2500, func(i int) string { return fmt.Sprintf("query Q%d { __typename }", i) })}},
+		// The transport: sizes, methods, media types, malformed bodies.
+		{Name: "20 MB chunked body", Status: 413, Code: "PAYLOAD_TOO_LARGE", Chunked: true,
+			Body: gql(`query($q: String!) { search(query: $q) { edges { node { id } } } }`, map[string]any{"q": strings.Repeat("x", 20<<20)})},
+		{Name: "2 MB body", Status: 413, Code: "PAYLOAD_TOO_LARGE",
+			Body: gql(`{ __typename }`, map[string]any{"pad": strings.Repeat("x", 2<<20)})},
+		{Name: "mutation over GET", Method: http.MethodGet, Status: 405, Code: "METHOD_NOT_ALLOWED",
+			RawQuery: url.Values{"query": {`mutation { customerSignOut { userErrors { code } } }`}}.Encode()},
+		{Name: "PUT", Method: http.MethodPut, Status: 405, Code: "METHOD_NOT_ALLOWED", Body: gql(`{ __typename }`, nil)},
+		{Name: "text/plain body", ContentType: "text/plain", Status: 415, Code: "UNSUPPORTED_MEDIA_TYPE", Body: `{ __typename }`},
+		{Name: "undecodable JSON", Status: 400, Code: "BAD_REQUEST", Body: `{"query": "{ __typename }"`},
+		{Name: "a batch of 1000 operations", Status: 400, Code: "BAD_REQUEST",
+			Body: "[" + strings.TrimSuffix(strings.Repeat(`{"query":"{ __typename }"},`, 1000), ",") + "]"},
+		{Name: "variables nested 20,000 deep", Status: 400, Code: "BAD_REQUEST",
+			Body: `{"query":"query($v: [ID!]) { nodes(ids: $v) { id } }","variables":{"v":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}}`},
 		{Name: "Int overflow", Code: "BAD_USER_INPUT",
 			Body: gql(`{ products(first: 99999999999) { totalCount } }`, nil)},
 	}
+}
+
+// Answer is what the server sent back.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	// Elapsed runs from the connection's first byte to the answer's last:
+	// what the server took, without the client's building of the body.
+	Elapsed time.Duration
+}
+
+// Send sends c to the server at base (http://host:port) on a connection of
+// its own, from local (nil: any address), writing the body while it reads
+// the answer: a server may answer (413) before a body is over. It gives up
+// after timeout.
+func Send(base string, c Case, local net.Addr, timeout time.Duration) (Answer, error) {
+	req, err := c.Request(base)
+	if err != nil {
+		return Answer{}, err
+	}
+	d := net.Dialer{LocalAddr: local, Timeout: timeout}
+	conn, err := d.Dial("tcp", req.URL.Host)
+	if err != nil {
+		return Answer{}, err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	start := time.Now()
+	go func() { _ = req.Write(conn) }()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		return Answer{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return Answer{Status: resp.StatusCode, Header: resp.Header, Body: body, Elapsed: time.Since(start)}, err
 }
