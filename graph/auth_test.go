@@ -314,7 +314,7 @@ func TestWebsocketConnectionInitAuth(t *testing.T) {
 // address, counted per attempt even when they come as aliases of one request.
 func TestBruteForce(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *database.DB) {
-		api := apitest.New(t, db)
+		api := apitest.New(t, db, func(c *apitest.Config) { c.Graph.OperationLimits = manyAliases })
 		api.SignUp(t, "hank@example.com", "the right password")
 
 		var q strings.Builder

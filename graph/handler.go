@@ -49,6 +49,9 @@ type Options struct {
 	// (default 5 s); MaxResponseBytes the size of its answer (8 MiB).
 	OperationTimeout time.Duration
 	MaxResponseBytes int
+	// OperationLimits override the other operation limits (depth,
+	// selections, aliases, ...; zero fields keep the defaults).
+	OperationLimits oplimit.Limits
 	// ClientCostPerMinute is the operation cost one client (a customer, or
 	// else a client address) may spend per minute, with a full minute's
 	// worth at once (default 300,000; negative: no budget).

@@ -11,6 +11,7 @@ import (
 	"storefront/database"
 	"storefront/database/dbtest"
 	"storefront/ent/discountcode"
+	"storefront/graph/oplimit"
 	"storefront/internal/apitest"
 )
 
@@ -39,13 +40,20 @@ func (c *limitClock) Advance(d time.Duration) {
 }
 
 // limitedAPI is a test server with the default sign-in policy and the
-// default budgets, on clk.
+// default budgets, on clk. Its operation limits let one request carry up
+// to 1,000 aliased root fields (the defaults refuse more than 30): the
+// budgets must count every attempt even where a shop raises those limits.
 func limitedAPI(t *testing.T, db *database.DB, clk *limitClock) *apitest.API {
 	return apitest.New(t, db, func(c *apitest.Config) {
 		c.Identity.Now = clk.Now
 		c.Graph.Budget = budget.Config{Now: clk.Now}
+		c.Graph.OperationLimits = manyAliases
 	})
 }
+
+// manyAliases are operation limits that let a request alias a root field
+// a thousand times.
+var manyAliases = oplimit.Limits{MaxAliases: 1000, MaxRootFields: 1000, MaxFieldsPerSet: 1000, MaxSelections: 20000}
 
 // limitOutcome is what one aliased field of a response came to.
 type limitOutcome struct {

@@ -577,7 +577,10 @@ func TestLiveSlowConsumer(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *database.DB) {
 		goroutines := runtime.NumGoroutine()
 		broker := live.NewBroker()
-		s := newLiveServer(t, db, func(c *apitest.Config) { c.Graph.Broker = broker })
+		s := newLiveServer(t, db, func(c *apitest.Config) {
+			c.Graph.Broker = broker
+			c.Graph.OperationLimits = manyAliases // the padding is 200 aliases
+		})
 
 		// 20 subscriptions to the variant on a socket that is not read, with
 		// events padded to about 5 KB: 20 MB if every change were sent, far

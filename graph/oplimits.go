@@ -52,11 +52,9 @@ var fieldWeights = map[string]int{
 }
 
 func operationLimits(opts Options, known oplimit.Known) *oplimit.Extension {
-	ext := oplimit.New(oplimit.Limits{
-		MaxCost:          opts.ComplexityLimit,
-		Timeout:          opts.OperationTimeout,
-		MaxResponseBytes: opts.MaxResponseBytes,
-	}, oplimit.Model{
+	limits := opts.OperationLimits
+	limits.MaxCost, limits.Timeout, limits.MaxResponseBytes = opts.ComplexityLimit, opts.OperationTimeout, opts.MaxResponseBytes
+	ext := oplimit.New(limits, oplimit.Model{
 		Bounds:  listBounds,
 		Weights: fieldWeights,
 		Paging:  oplimit.Paging{Default: paging.DefaultPageSize, Max: paging.MaxPageSize},

@@ -13,8 +13,8 @@
 //  2. for -duration runs the hostile mix: -attackers connections cycling
 //     through the cases, floods of the most expensive listing the limits
 //     accept, wrong passwords against the demo account and bodies sent a
-//     byte a second, from 20 loopback addresses (127.0.0.10-29), while a
-//     neighbour on 127.0.0.200 browses product pages one at a time;
+//     byte a second, from 20 loopback addresses (127.0.0.10-29), while 50
+//     shoppers (127.0.1.1-50) browse product pages, one request at a time;
 //  3. samples the server's resident memory (VmRSS) every 250 ms.
 //
 // It exits 1 when a case got another answer than the one it must get, the
@@ -428,9 +428,10 @@ func run(o options, bin, kind, dbURL string) bool {
 	// The neighbour.
 	neighbour := tally{}
 	product := hostile.Case{Body: map[string]any{"query": fmt.Sprintf(`{ product(slug: %q) { id title variants { sku price { amount } quantityAvailable } } }`, fix.Product)}}
-	for ctx.Err() == nil {
+	for i := 0; ctx.Err() == nil; i++ {
 		t0 := time.Now()
-		a, err := hostile.Send(srv.base, product, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 200)}, 30*time.Second)
+		shopper := &net.TCPAddr{IP: net.IPv4(127, 0, 1, byte(1+i%50))}
+		a, err := hostile.Send(srv.base, product, shopper, 30*time.Second)
 		ok := err == nil && a.Status == http.StatusOK && !bytes.Contains(a.Body, []byte(`"errors"`))
 		neighbour.add("", ok, time.Since(t0)) // all of it: what the shopper waits
 	}
@@ -451,7 +452,7 @@ func run(o options, bin, kind, dbURL string) bool {
 		}
 		fmt.Printf("| %s | %d | %d | %s | %s | %s |\n", n, t.n, t.wrong, codes(t.codes), round(pct(t.latencies, 0.5)), round(pct(t.latencies, 0.99)))
 	}
-	fmt.Printf("\nneighbour (127.0.0.200, product pages one at a time): %d requests, %d failed, p50 %s, p99 %s\n",
+	fmt.Printf("\nneighbours (50 shoppers on 127.0.1.1-50, product pages one at a time): %d requests, %d failed, p50 %s, p99 %s\n",
 		neighbour.n, neighbour.wrong, round(pct(neighbour.latencies, 0.5)), round(pct(neighbour.latencies, 0.99)))
 	if neighbour.wrong > 0 {
 		good = false

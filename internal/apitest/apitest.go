@@ -99,7 +99,10 @@ func New(t testing.TB, db *database.DB, opts ...Option) *API {
 	}
 	cfg := Config{
 		Identity: identity.Config{Keys: keys, Password: FastPasswords},
-		Graph:    graph.Options{Introspection: true, AllowedOrigins: []string{"*"}, Pricing: TestPricing, Budget: GenerousBudgets},
+		Graph: graph.Options{Introspection: true, AllowedOrigins: []string{"*"}, Pricing: TestPricing, Budget: GenerousBudgets,
+			// Tests make many requests from one address; TestClientCostBudget
+			// and the noisy neighbour set the budget themselves.
+			ClientCostPerMinute: -1},
 	}
 	for _, o := range opts {
 		o(&cfg)
