@@ -3047,7 +3047,9 @@ input MailingAddressInput {
   province: String
   zip: String
   """
-  ISO 3166-1 alpha-2, such as US or PL.
+  An assigned ISO 3166-1 alpha-2 country code, such as US or PL. Case and
+  surrounding spaces are ignored ("pl" is stored as PL); unassigned codes
+  such as ZZ, XK or UK are refused with BAD_USER_INPUT.
   """
   countryCode: String!
   phone: String

@@ -175,7 +175,9 @@ type MailingAddressInput struct {
 	City      string  `json:"city"`
 	Province  *string `json:"province,omitempty"`
 	Zip       *string `json:"zip,omitempty"`
-	// ISO 3166-1 alpha-2, such as US or PL.
+	// An assigned ISO 3166-1 alpha-2 country code, such as US or PL. Case and
+	// surrounding spaces are ignored ("pl" is stored as PL); unassigned codes
+	// such as ZZ, XK or UK are refused with BAD_USER_INPUT.
 	CountryCode string  `json:"countryCode"`
 	Phone       *string `json:"phone,omitempty"`
 }
