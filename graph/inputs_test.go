@@ -6,6 +6,7 @@ import (
 
 	"storefront/database"
 	"storefront/database/dbtest"
+	"storefront/ent/stocklevel"
 	"storefront/internal/apitest"
 )
 
@@ -92,6 +93,106 @@ func TestCountryCodes(t *testing.T) {
 		checkUserError(t, "customerAddressUpdate QM", upd.CustomerAddressUpdate.UserErrors, "address", "countryCode")
 		if got := db.Client.Address.Query().OnlyX(sysCtx()).CountryCode; got != "DE" {
 			t.Fatalf("stored country code after a refused update = %q", got)
+		}
+	})
+}
+
+// TestQuantitiesPast32Bits: stock of one variant summing past 2^31 over two
+// warehouses is reported as math.MaxInt32 by quantityAvailable (lists and
+// lookups), by the inventoryChanged subscription and by cart warnings,
+// while each StockLevel reports its own (32-bit) numbers; stockLevelSet
+// refuses quantities outside 0..1,000,000,000.
+func TestQuantitiesPast32Bits(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		api, cat := setup(t, db)
+		boss := staff(t, api)
+		v := cat.variants[cat.active[0].ID][0]
+		ctx := sysCtx()
+		// More than stockLevelSet accepts, as left by an import or an older
+		// version: 1.5e9 in each of the two warehouses.
+		db.Client.StockLevel.Update().Where(stocklevel.VariantID(v.ID)).SetOnHand(1_500_000_000).SetReserved(0).ExecX(ctx)
+		const maxInt32 = 2147483647
+
+		var byID struct {
+			Node struct {
+				QuantityAvailable int
+				AvailableForSale  bool
+				StockLevels       []struct{ OnHand, Reserved, Available int }
+			}
+		}
+		boss.Query(t, `query($id: ID!) { node(id: $id) { ... on ProductVariant { quantityAvailable availableForSale stockLevels { onHand reserved available } } } }`,
+			apitest.Vars{"id": v.GlobalID().String()}, &byID)
+		if byID.Node.QuantityAvailable != maxInt32 || !byID.Node.AvailableForSale {
+			t.Fatalf("quantityAvailable of 3e9 = %d, want %d", byID.Node.QuantityAvailable, maxInt32)
+		}
+		if len(byID.Node.StockLevels) != 2 {
+			t.Fatalf("stock levels: %+v", byID.Node.StockLevels)
+		}
+		for _, l := range byID.Node.StockLevels {
+			if l.OnHand != 1_500_000_000 || l.Available != 1_500_000_000 {
+				t.Fatalf("stock level: %+v", l)
+			}
+		}
+		// The list path (primed in one statement) reports the same.
+		var list struct {
+			Products struct {
+				Edges []struct {
+					Node struct {
+						ID       string
+						Variants []struct {
+							ID                string
+							QuantityAvailable int
+						}
+					}
+				}
+			}
+		}
+		api.Query(t, `{ products(first: 1) { edges { node { id variants { id quantityAvailable } } } } }`, nil, &list)
+		if got := list.Products.Edges[0].Node.Variants[0].QuantityAvailable; got != maxInt32 {
+			t.Fatalf("quantityAvailable in a list = %d", got)
+		}
+
+		// The subscription: first the current state, then a change.
+		sub := api.Websocket(watchStock, map[string]any{}, apitest.Vars{"v": []string{v.GlobalID().String()}})
+		defer sub.Close()
+		if e := next[inventoryEvent](t, sub).InventoryChanged; e.QuantityAvailable != maxInt32 || !e.AvailableForSale {
+			t.Fatalf("inventoryChanged current state: %+v", e)
+		}
+		ws := db.Client.Warehouse.Query().AllX(ctx)
+		setStock := `mutation($v: ID!, $w: ID!, $n: Int!) { stockLevelSet(input: {variantId: $v, warehouseId: $w, onHand: $n}) {
+		  stockLevel { onHand available } productVariant { quantityAvailable } userErrors { field code } } }`
+		type setResp struct {
+			StockLevelSet struct {
+				StockLevel     *struct{ OnHand, Available int }
+				ProductVariant *struct{ QuantityAvailable int }
+				UserErrors     userErrs
+			}
+		}
+		var set setResp
+		boss.Query(t, setStock, apitest.Vars{"v": v.GlobalID().String(), "w": ws[0].GlobalID().String(), "n": 1_000_000_000}, &set)
+		if s := set.StockLevelSet; s.StockLevel == nil || s.StockLevel.OnHand != 1_000_000_000 || s.ProductVariant.QuantityAvailable != maxInt32 {
+			t.Fatalf("stockLevelSet 1e9 (total 2.5e9): %+v", s)
+		}
+		if e := next[inventoryEvent](t, sub).InventoryChanged; e.QuantityAvailable != maxInt32 {
+			t.Fatalf("inventoryChanged after the change: %+v", e)
+		}
+		// Bounds of stockLevelSet: nothing changes.
+		for _, n := range []int{-1, 1_000_000_001, maxInt32} {
+			var bad setResp
+			boss.Query(t, setStock, apitest.Vars{"v": v.GlobalID().String(), "w": ws[0].GlobalID().String(), "n": n}, &bad)
+			checkUserError(t, "stockLevelSet onHand", bad.StockLevelSet.UserErrors, "input", "onHand")
+		}
+		if got := db.Client.StockLevel.Query().Where(stocklevel.VariantID(v.ID), stocklevel.WarehouseID(ws[0].ID)).OnlyX(ctx).OnHand; got != 1_000_000_000 {
+			t.Fatalf("on hand after refused sets = %d", got)
+		}
+
+		// Past 32 bits the cart warning (more wanted than available) cannot
+		// arise, but an out-of-stock variant next to it still reports 0.
+		var created struct{ CartCreate cartPayload }
+		api.Query(t, `mutation($v: ID!) { cartCreate(input: {lines: [{variantId: $v, quantity: 999}]}) { `+cartFields+` } }`,
+			apitest.Vars{"v": v.GlobalID().String()}, &created)
+		if c := created.CartCreate; c.Cart == nil || len(c.Warnings) != 0 || c.Cart.TotalQuantity != 999 {
+			t.Fatalf("cart of 999 with 2.5e9 available: %+v", c)
 		}
 	})
 }

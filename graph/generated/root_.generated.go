@@ -2471,7 +2471,8 @@ type CartWarning {
   message: String!
   variantId: ID
   """
-  How many units can be bought now.
+  How many units can be bought now, as ProductVariant.quantityAvailable
+  (at most 2147483647).
   """
   availableQuantity: Int
 }
@@ -2692,6 +2693,7 @@ extend type ProductVariant {
   compareAtPrice: Money
   """
   How many can be bought now: on hand minus reserved, over all warehouses.
+  Never below 0; a total past 2147483647 (the largest GraphQL Int) is reported as 2147483647, meaning at least that many.
   """
   quantityAvailable: Int!
   """
@@ -3411,13 +3413,16 @@ The stock of one variant in one warehouse.
 """
 type StockLevel {
   warehouse: Warehouse!
+  """
+  0 to 1000000000 (see stockLevelSet).
+  """
   onHand: Int!
   """
-  Held for orders waiting for payment.
+  Held for orders waiting for payment; at most onHand.
   """
   reserved: Int!
   """
-  onHand - reserved.
+  onHand - reserved, never below 0.
   """
   available: Int!
 }
@@ -3447,6 +3452,11 @@ extend type Mutation {
 input StockLevelSetInput {
   variantId: ID!
   warehouseId: ID!
+  """
+  0 to 1000000000; anything else is refused with BAD_USER_INPUT. (Totals
+  over several warehouses can pass GraphQL's 32-bit Int: quantityAvailable
+  is then reported as 2147483647.)
+  """
   onHand: Int!
 }
 
@@ -3494,6 +3504,9 @@ type Subscription {
 type InventoryEvent {
   variantId: ID!
   productId: ID!
+  """
+  As ProductVariant.quantityAvailable: Never below 0; a total past 2147483647 (the largest GraphQL Int) is reported as 2147483647, meaning at least that many.
+  """
   quantityAvailable: Int!
   availableForSale: Boolean!
   """

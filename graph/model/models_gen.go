@@ -49,7 +49,8 @@ type CartWarning struct {
 	Code      string  `json:"code"`
 	Message   string  `json:"message"`
 	VariantID *gid.ID `json:"variantId,omitempty"`
-	// How many units can be bought now.
+	// How many units can be bought now, as ProductVariant.quantityAvailable
+	// (at most 2147483647).
 	AvailableQuantity *int `json:"availableQuantity,omitempty"`
 }
 
@@ -263,7 +264,10 @@ type ProductVariantUpdateInput struct {
 type StockLevelSetInput struct {
 	VariantID   gid.ID `json:"variantId"`
 	WarehouseID gid.ID `json:"warehouseId"`
-	OnHand      int    `json:"onHand"`
+	// 0 to 1000000000; anything else is refused with BAD_USER_INPUT. (Totals
+	// over several warehouses can pass GraphQL's 32-bit Int: quantityAvailable
+	// is then reported as 2147483647.)
+	OnHand int `json:"onHand"`
 }
 
 type StockLevelSetPayload struct {
