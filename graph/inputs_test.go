@@ -196,3 +196,82 @@ func TestQuantitiesPast32Bits(t *testing.T) {
 		}
 	})
 }
+
+// TestCursorsBoundToTheirList: a cursor works only on the list and sort key
+// that issued it. Every pair of (list, sort key) among products, the
+// products of a category, search, categories and warehouses is tried: the
+// cursor's own list pages on with it, every other refuses it with
+// BAD_USER_INPUT on ["after"].
+func TestCursorsBoundToTheirList(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		api, cat := setup(t, db)
+		boss := staff(t, api)
+		type target struct {
+			name  string
+			query string
+			vars  apitest.Vars
+			end   func(map[string]any) any // the endCursor in the response
+		}
+		path := func(keys ...string) func(map[string]any) any {
+			return func(m map[string]any) any {
+				var v any = m
+				for _, k := range keys {
+					v = v.(map[string]any)[k]
+				}
+				return v.(map[string]any)["pageInfo"].(map[string]any)["endCursor"]
+			}
+		}
+		var targets []target
+		for _, sk := range []string{"ID", "TITLE", "PRICE", "CREATED_AT"} {
+			targets = append(targets,
+				target{"products/" + sk, `query($a: Cursor, $s: ProductSortKeys) { products(first: 2, after: $a, sortKey: $s) { edges { cursor } pageInfo { endCursor } } }`,
+					apitest.Vars{"s": sk}, path("products")},
+				target{"electronics/" + sk, `query($id: ID!, $a: Cursor, $s: ProductSortKeys) { category(id: $id) { products(first: 2, after: $a, sortKey: $s) { edges { cursor } pageInfo { endCursor } } } }`,
+					apitest.Vars{"s": sk, "id": cat.electronics.GlobalID().String()}, path("category", "products")},
+				target{"search/" + sk, `query($a: Cursor, $s: ProductSortKeys) { search(query: "a", first: 2, after: $a, sortKey: $s) { edges { cursor } pageInfo { endCursor } } }`,
+					apitest.Vars{"s": sk}, path("search")},
+			)
+		}
+		targets = append(targets,
+			target{"fashion/ID", `query($id: ID!, $a: Cursor) { category(id: $id) { products(first: 2, after: $a) { edges { cursor } pageInfo { endCursor } } } }`,
+				apitest.Vars{"id": cat.fashion.GlobalID().String()}, path("category", "products")},
+			target{"categories", `query($a: Cursor) { categories(first: 2, after: $a) { edges { cursor } pageInfo { endCursor } } }`, apitest.Vars{}, path("categories")},
+			target{"warehouses", `query($a: Cursor) { warehouses(first: 1, after: $a) { edges { cursor } pageInfo { endCursor } } }`, apitest.Vars{}, path("warehouses")},
+		)
+		run := func(tg target, after any) map[string]any {
+			vars := apitest.Vars{"a": after}
+			for k, v := range tg.vars {
+				vars[k] = v
+			}
+			var out map[string]any
+			boss.Query(t, tg.query, vars, &out)
+			return out
+		}
+		cursors := map[string]any{}
+		for _, tg := range targets {
+			first := run(tg, nil)
+			c := tg.end(first)
+			if c == nil {
+				t.Fatalf("%s: no endCursor on the first page: %v", tg.name, first)
+			}
+			cursors[tg.name] = c
+			// Its own list pages on with it.
+			run(tg, c)
+		}
+		for _, from := range targets {
+			for _, to := range targets {
+				if from.name == to.name {
+					continue
+				}
+				vars := apitest.Vars{"a": cursors[from.name]}
+				for k, v := range to.vars {
+					vars[k] = v
+				}
+				e := boss.ExpectCode(t, "BAD_USER_INPUT", to.query, vars)
+				if !slices.Equal(e.Field(), []string{"after"}) {
+					t.Fatalf("cursor of %s on %s: field %v (%q)", from.name, to.name, e.Field(), e.Message)
+				}
+			}
+		}
+	})
+}

@@ -156,12 +156,19 @@ func (s *Service) Warehouses(ctx context.Context, page paging.Page) (*ent.Wareho
 	if err != nil {
 		return nil, err
 	}
+	if page, err = page.Bind(warehouseList); err != nil {
+		return nil, err
+	}
 	conn, err := s.client.Warehouse.Query().Paginate(ctx, page.After, page.First, page.Before, page.Last)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: warehouses: %w", err)
 	}
+	paging.Seal(warehouseList, conn.Edges, func(e *ent.WarehouseEdge) *ent.Cursor { return &e.Cursor }, &conn.PageInfo)
 	return conn, nil
 }
+
+// warehouseList is the list of warehouses, in ID order.
+var warehouseList = paging.List{Name: "warehouses", Sort: "ID", Value: paging.NoValue}
 
 // StockLevels returns a variant's stock per warehouse (staff only: others
 // see none).

@@ -2547,7 +2547,10 @@ type CheckoutCompletePayload {
 extend type Query {
   """
   Active products, paginated. Without first or last, the first 20 are returned;
-  first and last accept 0 to 100.
+  first and last accept 0 to 100. A cursor works only with the list and
+  sortKey that issued it (reverse may change): a cursor of another sortKey,
+  of search, of a category's products or of categories is refused with
+  BAD_USER_INPUT.
   """
   products(
     first: Int
@@ -2708,7 +2711,8 @@ extend type ProductVariant {
 
 extend type Category {
   """
-  Active products in this category and in the categories below it.
+  Active products in this category and in the categories below it. Cursors
+  are bound to this category and sortKey, as for Query.products.
   """
   products(
     first: Int
