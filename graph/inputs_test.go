@@ -1,7 +1,9 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"storefront/database"
@@ -273,5 +275,155 @@ func TestCursorsBoundToTheirList(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// mutate runs a mutation whose payload (the only field) has userErrors
+// { field code }, and returns them with the payload's raw data.
+func mutate(t *testing.T, api *apitest.API, query string, vars apitest.Vars) (userErrs, map[string]any) {
+	t.Helper()
+	var raw map[string]map[string]any
+	api.Query(t, query, vars, &raw)
+	for _, payload := range raw {
+		b, err := json.Marshal(payload["userErrors"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ue userErrs
+		if err := json.Unmarshal(b, &ue); err != nil {
+			t.Fatal(err)
+		}
+		return ue, payload
+	}
+	t.Fatal("no payload")
+	return nil, nil
+}
+
+// TestInputBounds: staff catalogue input, address-book entries, discount
+// codes and slug lookups out of their documented bounds are refused with
+// BAD_USER_INPUT on the field (never INTERNAL, never stored), and values
+// at the bounds, in any script, are accepted.
+func TestInputBounds(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		api, cat := setup(t, db)
+		boss := staff(t, api)
+		long := strings.Repeat("x", 100_000)
+		const createProduct = `mutation($in: ProductCreateInput!) { productCreate(input: $in) { product { id slug title } userErrors { field code } } }`
+		for name, tc := range map[string]struct {
+			in    map[string]any
+			field []string
+		}{
+			"100 KB title":         {map[string]any{"title": long}, []string{"input", "title"}},
+			"256 letters title":    {map[string]any{"title": strings.Repeat("é", 256)}, []string{"input", "title"}},
+			"title without a slug": {map[string]any{"title": "!!! ???"}, []string{"input", "slug"}},
+			"100 KB slug":          {map[string]any{"title": "T", "slug": long}, []string{"input", "slug"}},
+			"description":          {map[string]any{"title": "T", "description": strings.Repeat("d", 20_001)}, []string{"input", "description"}},
+			"image width":          {map[string]any{"title": "T", "images": []any{map[string]any{"url": "https://x.example/a.jpg", "altText": "a", "width": 100_001}}}, []string{"input", "images", "0", "width"}},
+			"negative height":      {map[string]any{"title": "T", "images": []any{map[string]any{"url": "https://x.example/a.jpg", "altText": "a", "height": -1}}}, []string{"input", "images", "0", "height"}},
+			"alt text":             {map[string]any{"title": "T", "images": []any{map[string]any{"url": "https://x.example/a.jpg", "altText": strings.Repeat("a", 501)}}}, []string{"input", "images", "0", "altText"}},
+		} {
+			ue, _ := mutate(t, boss, createProduct, apitest.Vars{"in": tc.in})
+			checkUserError(t, "productCreate "+name, ue, tc.field...)
+		}
+		// 255 two-byte letters fit the title column (it counts characters).
+		ue, p := mutate(t, boss, createProduct, apitest.Vars{"in": map[string]any{"title": strings.Repeat("é", 254) + "z",
+			"images": []any{map[string]any{"url": "https://x.example/a.jpg", "altText": strings.Repeat("ą", 500), "width": 100_000, "height": 1}}}})
+		if len(ue) != 0 || p["product"] == nil {
+			t.Fatalf("productCreate at the bounds: %v %v", ue, p)
+		}
+		productID := p["product"].(map[string]any)["id"].(string)
+
+		const createVariant = `mutation($in: ProductVariantCreateInput!) { productVariantCreate(input: $in) { productVariant { id price { amount } } userErrors { field code } } }`
+		variant := func(extra map[string]any) map[string]any {
+			in := map[string]any{"productId": productID, "sku": "BOUND-1", "price": "1.00"}
+			for k, v := range extra {
+				in[k] = v
+			}
+			return in
+		}
+		for name, tc := range map[string]struct {
+			in    map[string]any
+			field []string
+		}{
+			"price past the bound":  {variant(map[string]any{"price": "10000000000.01"}), []string{"input", "price"}},
+			"price past int64":      {variant(map[string]any{"price": "99999999999999999999"}), []string{"input", "price"}},
+			"compare-at past bound": {variant(map[string]any{"compareAtPrice": "10000000000.01"}), []string{"input", "compareAtPrice"}},
+			"negative position":     {variant(map[string]any{"position": -1}), []string{"input", "position"}},
+			"huge position":         {variant(map[string]any{"position": 1_000_001}), []string{"input", "position"}},
+			"100 KB title":          {variant(map[string]any{"title": long}), []string{"input", "title"}},
+			"100 KB sku":            {variant(map[string]any{"sku": long}), []string{"input", "sku"}},
+			"100 KB option value":   {variant(map[string]any{"selectedOptions": []any{map[string]any{"name": "Size", "value": long}}}), []string{"input", "selectedOptions", "0"}},
+		} {
+			ue, _ := mutate(t, boss, createVariant, apitest.Vars{"in": tc.in})
+			checkUserError(t, "productVariantCreate "+name, ue, tc.field...)
+		}
+		ue, v := mutate(t, boss, createVariant, apitest.Vars{"in": variant(map[string]any{"price": "10000000000.00", "position": 1_000_000, "title": strings.Repeat("ż", 255)})})
+		if len(ue) != 0 || v["productVariant"] == nil || v["productVariant"].(map[string]any)["price"].(map[string]any)["amount"] != "10000000000.00" {
+			t.Fatalf("productVariantCreate at the bounds: %v %v", ue, v)
+		}
+
+		const createCategory = `mutation($in: CategoryCreateInput!) { categoryCreate(input: $in) { category { id slug } userErrors { field code } } }`
+		for name, tc := range map[string]struct {
+			in    map[string]any
+			field []string
+		}{
+			"201-byte slug":       {map[string]any{"name": "C", "slug": strings.Repeat("s", 201)}, []string{"input", "slug"}},
+			"201 letters name":    {map[string]any{"name": strings.Repeat("ł", 201)}, []string{"input", "name"}},
+			"name without a slug": {map[string]any{"name": "★★★"}, []string{"input", "slug"}},
+			"100 KB description":  {map[string]any{"name": "C", "description": long}, []string{"input", "description"}},
+			"negative position":   {map[string]any{"name": "C", "position": -5}, []string{"input", "position"}},
+			"huge position":       {map[string]any{"name": "C", "position": 2_000_000_000}, []string{"input", "position"}},
+		} {
+			ue, _ := mutate(t, boss, createCategory, apitest.Vars{"in": tc.in})
+			checkUserError(t, "categoryCreate "+name, ue, tc.field...)
+		}
+		ue, c := mutate(t, boss, createCategory, apitest.Vars{"in": map[string]any{"name": strings.Repeat("ł", 199) + "a", "slug": strings.Repeat("s", 200)}})
+		if len(ue) != 0 || c["category"] == nil {
+			t.Fatalf("categoryCreate at the bounds: %v %v", ue, c)
+		}
+		ue, _ = mutate(t, boss, `mutation($id: ID!) { categoryUpdate(id: $id, input: {position: -1}) { category { id } userErrors { field code } } }`,
+			apitest.Vars{"id": cat.shoes.GlobalID().String()})
+		checkUserError(t, "categoryUpdate position", ue, "input", "position")
+		if n := db.Client.Category.Query().CountX(sysCtx()); n != 6 {
+			t.Fatalf("%d categories after refused creates, want 6", n)
+		}
+
+		// Slug lookups: an over-long slug is refused, not looked up.
+		for _, q := range []string{`query($s: String) { product(slug: $s) { id } }`, `query($s: String) { category(slug: $s) { id } }`} {
+			e := api.ExpectCode(t, "BAD_USER_INPUT", q, apitest.Vars{"s": long})
+			if !slices.Equal(e.Field(), []string{"slug"}) || len(e.Message) > 200 {
+				t.Fatalf("%s with a 100 KB slug: field %v, message of %d bytes", q, e.Field(), len(e.Message))
+			}
+		}
+
+		// Discount codes: at most 64 characters, and not echoed back.
+		var created struct{ CartCreate cartPayload }
+		api.Query(t, `mutation { cartCreate { `+cartFields+` } }`, nil, &created)
+		var disc struct{ CartDiscountCodeUpdate cartPayload }
+		api.Query(t, `mutation($c: ID!, $code: String!) { cartDiscountCodeUpdate(cartId: $c, code: $code) { `+cartFields+` } }`,
+			apitest.Vars{"c": created.CartCreate.Cart.ID, "code": long}, &disc)
+		if ue := disc.CartDiscountCodeUpdate.UserErrors; len(ue) != 1 || ue[0].Code != "BAD_USER_INPUT" || !slices.Equal(ue[0].Field, []string{"code"}) || len(ue[0].Message) > 200 {
+			t.Fatalf("100 KB discount code: %+v", ue)
+		}
+
+		// The address book and the customer's name count characters, as
+		// their columns do: 100 two-byte letters fit, 101 do not.
+		acc := api.SignUp(t, "bounds@example.com", "correct horse battery")
+		me := api.As(acc.AccessToken)
+		const add = `mutation($a: MailingAddressInput!) { customerAddressCreate(address: $a) { address { id firstName } userErrors { field code } } }`
+		ue, _ = mutate(t, me, add, apitest.Vars{"a": map[string]any{"firstName": strings.Repeat("ż", 101), "address1": "1 Main St", "city": "X", "countryCode": "PL"}})
+		checkUserError(t, "address firstName of 101 letters", ue, "address", "firstName")
+		ue, _ = mutate(t, me, add, apitest.Vars{"a": map[string]any{"address1": long, "city": "X", "countryCode": "PL"}})
+		checkUserError(t, "address1 of 100 KB", ue, "address", "address1")
+		ue, a := mutate(t, me, add, apitest.Vars{"a": map[string]any{"firstName": strings.Repeat("ż", 100), "city": strings.Repeat("ł", 100), "address1": strings.Repeat("ą", 200), "countryCode": "PL"}})
+		if len(ue) != 0 || a["address"] == nil {
+			t.Fatalf("an address of two-byte letters at the bounds: %v %v", ue, a)
+		}
+		ue, n := mutate(t, me, `mutation($n: String!) { customerUpdate(input: {name: $n}) { customer { name } userErrors { field code } } }`, apitest.Vars{"n": strings.Repeat("ż", 200)})
+		if len(ue) != 0 || n["customer"] == nil {
+			t.Fatalf("a name of 200 two-byte letters: %v %v", ue, n)
+		}
+		ue, _ = mutate(t, me, `mutation($n: String!) { customerUpdate(input: {name: $n}) { customer { name } userErrors { field code } } }`, apitest.Vars{"n": long})
+		checkUserError(t, "a 100 KB name", ue, "input", "name")
 	})
 }

@@ -28,6 +28,8 @@ import (
 const (
 	MaxLines    = 100
 	MaxQuantity = 999
+	// MaxDiscountCode is the longest discount code (as the column holds).
+	MaxDiscountCode = 64
 )
 
 // Service keeps carts.
@@ -237,6 +239,9 @@ func (s *Service) RemoveLines(ctx context.Context, cartID int, lineIDs []int, ex
 func (s *Service) ApplyDiscountCode(ctx context.Context, cartID int, code string, expectedVersion *int) (*Result, error) {
 	return s.change(ctx, cartID, expectedVersion, func(ctx context.Context, tx *ent.Client) ([]LineInput, error) {
 		code = strings.ToUpper(strings.TrimSpace(code))
+		if len(code) > MaxDiscountCode {
+			return nil, commerce.InvalidField([]string{"code"}, "a discount code is at most %d characters", MaxDiscountCode)
+		}
 		u := tx.Cart.UpdateOneID(cartID)
 		if code == "" {
 			return nil, u.ClearDiscountCode().Exec(ctx)

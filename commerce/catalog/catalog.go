@@ -254,6 +254,9 @@ func (s *Service) Product(ctx context.Context, id int) (*ent.Product, error) {
 // ProductBySlug returns the product with this slug, or a commerce.NotFound
 // error, with the same visibility as Product.
 func (s *Service) ProductBySlug(ctx context.Context, slug string) (*ent.Product, error) {
+	if len(slug) > MaxProductSlug {
+		return nil, commerce.InvalidField([]string{"slug"}, "a slug is at most %d characters", MaxProductSlug)
+	}
 	return s.oneProduct(ctx, product.Slug(slug))
 }
 
@@ -310,6 +313,9 @@ func (s *Service) Category(ctx context.Context, id int) (*ent.Category, error) {
 // CategoryBySlug returns the category with this slug, or a
 // commerce.NotFound error.
 func (s *Service) CategoryBySlug(ctx context.Context, slug string) (*ent.Category, error) {
+	if len(slug) > MaxCategorySlug {
+		return nil, commerce.InvalidField([]string{"slug"}, "a slug is at most %d characters", MaxCategorySlug)
+	}
 	return s.oneCategory(ctx, category.Slug(slug))
 }
 

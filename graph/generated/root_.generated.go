@@ -2501,7 +2501,8 @@ extend type Mutation {
   """
   cartLinesRemove(cartId: ID!, lineIds: [ID!]!, expectedVersion: Int): CartPayload
   """
-  Applies a discount code; an empty code removes it.
+  Applies a discount code (at most 64 characters, case is ignored); an
+  empty code removes it.
   """
   cartDiscountCodeUpdate(cartId: ID!, code: String!, expectedVersion: Int): CartPayload
   """
@@ -2563,7 +2564,8 @@ extend type Query {
   ): ProductConnection!
 
   """
-  An active product, by global ID or by slug (give exactly one).
+  An active product, by global ID or by slug (give exactly one). A slug
+  longer than 255 characters is refused with BAD_USER_INPUT.
   """
   product(id: ID, slug: String): Product
 
@@ -2579,7 +2581,8 @@ extend type Query {
   ): CategoryConnection!
 
   """
-  A category, by global ID or by slug (give exactly one).
+  A category, by global ID or by slug (give exactly one). A slug longer
+  than 200 characters is refused with BAD_USER_INPUT.
   """
   category(id: ID, slug: String): Category
 }
@@ -2755,31 +2758,69 @@ extend type Mutation {
   categoryUpdate(id: ID!, input: CategoryUpdateInput!): CategoryPayload
 }
 
+"""
+A picture. Lengths count characters. Anything out of bounds is refused with
+BAD_USER_INPUT naming the field.
+"""
 input ImageInput {
+  """
+  An absolute http(s) URL, at most 2048 bytes.
+  """
   url: String!
+  """
+  At most 500 characters.
+  """
   altText: String!
+  """
+  In pixels, 1 to 100000; leave out (or 0) when not known.
+  """
   width: Int
+  """
+  In pixels, 1 to 100000; leave out (or 0) when not known.
+  """
   height: Int
 }
 
 input ProductCreateInput {
+  """
+  1 to 255 characters.
+  """
   title: String!
   """
-  Defaults to the title, slugified.
+  1 to 255 lower-case letters, digits and single hyphens. Defaults to
+  the title, slugified (a title without letters or digits then needs a slug).
   """
   slug: String
+  """
+  At most 20000 bytes.
+  """
   description: String
   status: ProductStatus
   categoryId: ID
+  """
+  At most 20.
+  """
   images: [ImageInput!]
 }
 
 input ProductUpdateInput {
+  """
+  1 to 255 characters.
+  """
   title: String
+  """
+  1 to 255 lower-case letters, digits and single hyphens.
+  """
   slug: String
+  """
+  At most 20000 bytes.
+  """
   description: String
   status: ProductStatus
   categoryId: ID
+  """
+  At most 20.
+  """
   images: [ImageInput!]
 }
 
@@ -2795,29 +2836,58 @@ input SelectedOptionInput {
 
 input ProductVariantCreateInput {
   productId: ID!
+  """
+  1 to 64 bytes.
+  """
   sku: String!
+  """
+  At most 255 characters.
+  """
   title: String
   """
-  A decimal string in the shop's currency, such as "12.50".
+  A decimal string in the shop's currency, such as "12.50", from 0 to
+  10000000000.00 (1000000000000 minor units).
   """
   price: String!
   """
-  The price before a reduction; above price. Omit for none.
+  The price before a reduction; above price, at most as high. Omit for none.
   """
   compareAtPrice: String
+  """
+  At most 3; names and values 1 to 100 characters.
+  """
   selectedOptions: [SelectedOptionInput!]
+  """
+  0 to 1000000; smallest first.
+  """
   position: Int
 }
 
 input ProductVariantUpdateInput {
+  """
+  1 to 64 bytes.
+  """
   sku: String
+  """
+  At most 255 characters.
+  """
   title: String
+  """
+  A decimal string in the shop's currency, such as "12.50", from 0 to
+  10000000000.00 (1000000000000 minor units).
+  """
   price: String
   """
   An empty string removes the compare-at price.
   """
   compareAtPrice: String
+  """
+  At most 3; names and values 1 to 100 characters.
+  """
   selectedOptions: [SelectedOptionInput!]
+  """
+  0 to 1000000; smallest first.
+  """
   position: Int
 }
 
@@ -2827,16 +2897,38 @@ type ProductVariantPayload {
 }
 
 input CategoryCreateInput {
+  """
+  1 to 200 characters.
+  """
   name: String!
+  """
+  1 to 200 lower-case letters, digits and single hyphens. Defaults to
+  the name, slugified.
+  """
   slug: String
+  """
+  At most 20000 bytes.
+  """
   description: String
   parentId: ID
+  """
+  0 to 1000000; smallest first among siblings.
+  """
   position: Int
 }
 
 input CategoryUpdateInput {
+  """
+  1 to 200 characters.
+  """
   name: String
+  """
+  1 to 200 lower-case letters, digits and single hyphens.
+  """
   slug: String
+  """
+  At most 20000 bytes.
+  """
   description: String
   """
   Moves the category below another; null leaves it where it is.
@@ -2846,6 +2938,9 @@ input CategoryUpdateInput {
   When true, moves the category to the top level.
   """
   topLevel: Boolean
+  """
+  0 to 1000000; smallest first among siblings.
+  """
   position: Int
 }
 
@@ -3042,7 +3137,9 @@ type CustomerPayload {
 }
 
 """
-A postal address, as sent by a client.
+A postal address, as sent by a client. Fields are trimmed; lengths count
+characters: names, city and province at most 100, address lines 200, zip
+20, phone 32. Out of bounds is refused with BAD_USER_INPUT naming the field.
 """
 input MailingAddressInput {
   firstName: String

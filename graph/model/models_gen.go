@@ -55,11 +55,16 @@ type CartWarning struct {
 }
 
 type CategoryCreateInput struct {
-	Name        string  `json:"name"`
-	Slug        *string `json:"slug,omitempty"`
+	// 1 to 200 characters.
+	Name string `json:"name"`
+	// 1 to 200 lower-case letters, digits and single hyphens. Defaults to
+	// the name, slugified.
+	Slug *string `json:"slug,omitempty"`
+	// At most 20000 bytes.
 	Description *string `json:"description,omitempty"`
 	ParentID    *gid.ID `json:"parentId,omitempty"`
-	Position    *int    `json:"position,omitempty"`
+	// 0 to 1000000; smallest first among siblings.
+	Position *int `json:"position,omitempty"`
 }
 
 // Narrows a category list.
@@ -76,14 +81,18 @@ type CategoryPayload struct {
 }
 
 type CategoryUpdateInput struct {
-	Name        *string `json:"name,omitempty"`
-	Slug        *string `json:"slug,omitempty"`
+	// 1 to 200 characters.
+	Name *string `json:"name,omitempty"`
+	// 1 to 200 lower-case letters, digits and single hyphens.
+	Slug *string `json:"slug,omitempty"`
+	// At most 20000 bytes.
 	Description *string `json:"description,omitempty"`
 	// Moves the category below another; null leaves it where it is.
 	ParentID *gid.ID `json:"parentId,omitempty"`
 	// When true, moves the category to the top level.
 	TopLevel *bool `json:"topLevel,omitempty"`
-	Position *int  `json:"position,omitempty"`
+	// 0 to 1000000; smallest first among siblings.
+	Position *int `json:"position,omitempty"`
 }
 
 type CheckoutCompleteInput struct {
@@ -167,7 +176,9 @@ type CustomerUpdateInput struct {
 	Name string `json:"name"`
 }
 
-// A postal address, as sent by a client.
+// A postal address, as sent by a client. Fields are trimmed; lengths count
+// characters: names, city and province at most 100, address lines 200, zip
+// 20, phone 32. Out of bounds is refused with BAD_USER_INPUT naming the field.
 type MailingAddressInput struct {
 	FirstName *string `json:"firstName,omitempty"`
 	LastName  *string `json:"lastName,omitempty"`
@@ -199,13 +210,17 @@ type PriceRangeFilter struct {
 }
 
 type ProductCreateInput struct {
+	// 1 to 255 characters.
 	Title string `json:"title"`
-	// Defaults to the title, slugified.
-	Slug        *string             `json:"slug,omitempty"`
-	Description *string             `json:"description,omitempty"`
-	Status      *product.Status     `json:"status,omitempty"`
-	CategoryID  *gid.ID             `json:"categoryId,omitempty"`
-	Images      []*schematype.Image `json:"images,omitempty"`
+	// 1 to 255 lower-case letters, digits and single hyphens. Defaults to
+	// the title, slugified (a title without letters or digits then needs a slug).
+	Slug *string `json:"slug,omitempty"`
+	// At most 20000 bytes.
+	Description *string         `json:"description,omitempty"`
+	Status      *product.Status `json:"status,omitempty"`
+	CategoryID  *gid.ID         `json:"categoryId,omitempty"`
+	// At most 20.
+	Images []*schematype.Image `json:"images,omitempty"`
 }
 
 // Narrows a product list. All given conditions must hold.
@@ -226,24 +241,33 @@ type ProductPayload struct {
 }
 
 type ProductUpdateInput struct {
-	Title       *string             `json:"title,omitempty"`
-	Slug        *string             `json:"slug,omitempty"`
-	Description *string             `json:"description,omitempty"`
-	Status      *product.Status     `json:"status,omitempty"`
-	CategoryID  *gid.ID             `json:"categoryId,omitempty"`
-	Images      []*schematype.Image `json:"images,omitempty"`
+	// 1 to 255 characters.
+	Title *string `json:"title,omitempty"`
+	// 1 to 255 lower-case letters, digits and single hyphens.
+	Slug *string `json:"slug,omitempty"`
+	// At most 20000 bytes.
+	Description *string         `json:"description,omitempty"`
+	Status      *product.Status `json:"status,omitempty"`
+	CategoryID  *gid.ID         `json:"categoryId,omitempty"`
+	// At most 20.
+	Images []*schematype.Image `json:"images,omitempty"`
 }
 
 type ProductVariantCreateInput struct {
-	ProductID gid.ID  `json:"productId"`
-	Sku       string  `json:"sku"`
-	Title     *string `json:"title,omitempty"`
-	// A decimal string in the shop's currency, such as "12.50".
+	ProductID gid.ID `json:"productId"`
+	// 1 to 64 bytes.
+	Sku string `json:"sku"`
+	// At most 255 characters.
+	Title *string `json:"title,omitempty"`
+	// A decimal string in the shop's currency, such as "12.50", from 0 to
+	// 10000000000.00 (1000000000000 minor units).
 	Price string `json:"price"`
-	// The price before a reduction; above price. Omit for none.
-	CompareAtPrice  *string                      `json:"compareAtPrice,omitempty"`
+	// The price before a reduction; above price, at most as high. Omit for none.
+	CompareAtPrice *string `json:"compareAtPrice,omitempty"`
+	// At most 3; names and values 1 to 100 characters.
 	SelectedOptions []*schematype.SelectedOption `json:"selectedOptions,omitempty"`
-	Position        *int                         `json:"position,omitempty"`
+	// 0 to 1000000; smallest first.
+	Position *int `json:"position,omitempty"`
 }
 
 type ProductVariantPayload struct {
@@ -252,13 +276,19 @@ type ProductVariantPayload struct {
 }
 
 type ProductVariantUpdateInput struct {
-	Sku   *string `json:"sku,omitempty"`
+	// 1 to 64 bytes.
+	Sku *string `json:"sku,omitempty"`
+	// At most 255 characters.
 	Title *string `json:"title,omitempty"`
+	// A decimal string in the shop's currency, such as "12.50", from 0 to
+	// 10000000000.00 (1000000000000 minor units).
 	Price *string `json:"price,omitempty"`
 	// An empty string removes the compare-at price.
-	CompareAtPrice  *string                      `json:"compareAtPrice,omitempty"`
+	CompareAtPrice *string `json:"compareAtPrice,omitempty"`
+	// At most 3; names and values 1 to 100 characters.
 	SelectedOptions []*schematype.SelectedOption `json:"selectedOptions,omitempty"`
-	Position        *int                         `json:"position,omitempty"`
+	// 0 to 1000000; smallest first.
+	Position *int `json:"position,omitempty"`
 }
 
 type StockLevelSetInput struct {
