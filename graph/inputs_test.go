@@ -427,3 +427,32 @@ func TestInputBounds(t *testing.T) {
 		checkUserError(t, "a 100 KB name", ue, "input", "name")
 	})
 }
+
+// TestZeroValueCursors: ent leaves a zero sort value out of a cursor (a
+// price of 0, an empty title), which made a PRICE cursor look like one of
+// ID order. It is refused there now, and still pages on by PRICE.
+func TestZeroValueCursors(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		api, cat := setup(t, db)
+		free := cat.active[3]
+		db.Client.Product.UpdateOne(free).SetMinPrice(0).ExecX(sysCtx())
+		var first productsPage
+		api.Query(t, productsQuery, apitest.Vars{"first": 1, "sortKey": "PRICE"}, &first)
+		if first.titles()[0] != free.Title {
+			t.Fatalf("cheapest first: %v", first.titles())
+		}
+		c := *first.Products.PageInfo.EndCursor
+		for _, sk := range []string{"ID", "TITLE", "CREATED_AT"} {
+			e := api.ExpectCode(t, "BAD_USER_INPUT", productsQuery, apitest.Vars{"first": 1, "after": c, "sortKey": sk})
+			if !slices.Equal(e.Field(), []string{"after"}) {
+				t.Fatalf("zero-price cursor on %s: field %v", sk, e.Field())
+			}
+		}
+		api.ExpectCode(t, "BAD_USER_INPUT", `query($a: Cursor) { categories(first: 1, after: $a) { totalCount } }`, apitest.Vars{"a": c})
+		var next productsPage
+		api.Query(t, productsQuery, apitest.Vars{"first": 1, "after": c, "sortKey": "PRICE"}, &next)
+		if len(next.Products.Edges) != 1 || next.titles()[0] == free.Title {
+			t.Fatalf("paging on by PRICE after the zero-price cursor: %v", next.titles())
+		}
+	})
+}
