@@ -381,6 +381,21 @@ func TestInputBounds(t *testing.T) {
 		if len(ue) != 0 || c["category"] == nil {
 			t.Fatalf("categoryCreate at the bounds: %v %v", ue, c)
 		}
+		for _, prio := range []int{-1, 1_000_001} {
+			ue, _ := mutate(t, boss, `mutation($p: Int) { warehouseCreate(input: {code: "WX", name: "X", priority: $p}) { warehouse { id } userErrors { field code } } }`, apitest.Vars{"p": prio})
+			checkUserError(t, "warehouseCreate priority", ue, "input", "priority")
+		}
+		ue, w := mutate(t, boss, `mutation { warehouseCreate(input: {code: "wx", name: "Łódź Magazyn Główny", priority: 1000000}) { warehouse { id code } userErrors { field code } } }`, nil)
+		if len(ue) != 0 || w["warehouse"] == nil || w["warehouse"].(map[string]any)["code"] != "WX" {
+			t.Fatalf("warehouseCreate at the bound: %v %v", ue, w)
+		}
+		// The title filter counts characters, as search does.
+		var filtered productsPage
+		api.Query(t, productsQuery, apitest.Vars{"first": 1, "filter": map[string]any{"query": strings.Repeat("ż", 200)}}, &filtered)
+		e := api.ExpectCode(t, "BAD_USER_INPUT", productsQuery, apitest.Vars{"first": 1, "filter": map[string]any{"query": strings.Repeat("ż", 201)}})
+		if !slices.Equal(e.Field(), []string{"filter", "query"}) {
+			t.Fatalf("201-letter filter query: field %v", e.Field())
+		}
 		ue, _ = mutate(t, boss, `mutation($id: ID!) { categoryUpdate(id: $id, input: {position: -1}) { category { id } userErrors { field code } } }`,
 			apitest.Vars{"id": cat.shoes.GlobalID().String()})
 		checkUserError(t, "categoryUpdate position", ue, "input", "position")

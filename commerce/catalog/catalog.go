@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
@@ -144,7 +145,7 @@ func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error
 	}
 	if f.Query != nil {
 		q := strings.TrimSpace(*f.Query)
-		if len(q) > MaxQueryLength {
+		if utf8.RuneCountInString(q) > MaxQueryLength {
 			return nil, commerce.InvalidField([]string{"filter", "query"}, "query is longer than %d characters", MaxQueryLength)
 		}
 		if q != "" {

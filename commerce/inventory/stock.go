@@ -35,6 +35,9 @@ func New(client *ent.Client, pub Publisher) *Service {
 // MaxOnHand bounds a stock quantity.
 const MaxOnHand = 1_000_000_000
 
+// MaxPriority bounds a warehouse's priority (0 is taken from first).
+const MaxPriority = 1_000_000
+
 // SetOnHand sets the quantity on hand of a variant in a warehouse, creating
 // the stock level when there is none. It refuses a quantity below what is
 // reserved there. Errors: Invalid, NotFound (variant, warehouse).
@@ -137,6 +140,9 @@ func applyWarehouse(m *ent.WarehouseMutation, in WarehouseInput) error {
 		m.SetName(name)
 	}
 	if in.Priority != nil {
+		if *in.Priority < 0 || *in.Priority > MaxPriority {
+			return commerce.InvalidField([]string{"input", "priority"}, "priority must be between 0 and %d", MaxPriority)
+		}
 		m.SetPriority(*in.Priority)
 	}
 	return nil

@@ -2618,7 +2618,8 @@ input ProductFilter {
   """
   categoryId: ID
   """
-  Products whose title contains this text, ignoring case.
+  Products whose title contains this text, ignoring case; at most 200
+  characters.
   """
   query: String
   """
@@ -3568,13 +3569,28 @@ type StockLevelSetPayload {
 }
 
 input WarehouseCreateInput {
+  """
+  1 to 32 bytes, stored upper case.
+  """
   code: String!
+  """
+  1 to 200 characters.
+  """
   name: String!
+  """
+  0 to 1000000 (default 0); checkout takes stock from the lowest first.
+  """
   priority: Int
 }
 
 input WarehouseUpdateInput {
+  """
+  1 to 200 characters.
+  """
   name: String
+  """
+  0 to 1000000; checkout takes stock from the lowest first.
+  """
   priority: Int
 }
 

@@ -227,7 +227,8 @@ type ProductCreateInput struct {
 type ProductFilter struct {
 	// Products in this category or in any category below it.
 	CategoryID *gid.ID `json:"categoryId,omitempty"`
-	// Products whose title contains this text, ignoring case.
+	// Products whose title contains this text, ignoring case; at most 200
+	// characters.
 	Query *string `json:"query,omitempty"`
 	// Products with at least one variant priced within this range.
 	Price *PriceRangeFilter `json:"price,omitempty"`
@@ -319,9 +320,12 @@ type UserError struct {
 }
 
 type WarehouseCreateInput struct {
-	Code     string `json:"code"`
-	Name     string `json:"name"`
-	Priority *int   `json:"priority,omitempty"`
+	// 1 to 32 bytes, stored upper case.
+	Code string `json:"code"`
+	// 1 to 200 characters.
+	Name string `json:"name"`
+	// 0 to 1000000 (default 0); checkout takes stock from the lowest first.
+	Priority *int `json:"priority,omitempty"`
 }
 
 type WarehousePayload struct {
@@ -330,8 +334,10 @@ type WarehousePayload struct {
 }
 
 type WarehouseUpdateInput struct {
-	Name     *string `json:"name,omitempty"`
-	Priority *int    `json:"priority,omitempty"`
+	// 1 to 200 characters.
+	Name *string `json:"name,omitempty"`
+	// 0 to 1000000; checkout takes stock from the lowest first.
+	Priority *int `json:"priority,omitempty"`
 }
 
 // How to sort products. `reverse: true` flips the order.
