@@ -146,8 +146,8 @@ func loadConfig(args []string) (config, error) {
 	if (c.staffEmail == "") != (c.staffPassword == "") {
 		return c, errors.New("set STAFF_EMAIL and STAFF_PASSWORD together")
 	}
-	if len(c.currency) != 3 || strings.ToUpper(c.currency) != c.currency {
-		return c, fmt.Errorf("currency %q is not an ISO 4217 code such as USD", c.currency)
+	if !money.ValidCurrency(c.currency) {
+		return c, fmt.Errorf("SHOP_CURRENCY %q is not an active ISO 4217 currency code such as USD (upper case)", c.currency)
 	}
 	return c, nil
 }

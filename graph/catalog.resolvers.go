@@ -25,7 +25,8 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, firs
 		return nil, err
 	}
 	f.CategoryID = &obj.ID
-	conn, err := r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse), listOptions(ctx)...)
+	opts := append(listOptions(ctx), catalog.InCategoryPage(obj.ID))
+	conn, err := r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse), opts...)
 	primeConnection(ctx, r.Client, conn)
 	return conn, err
 }

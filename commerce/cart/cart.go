@@ -29,6 +29,8 @@ import (
 const (
 	MaxLines    = 100
 	MaxQuantity = 999
+	// MaxDiscountCode is the longest discount code (as the column holds).
+	MaxDiscountCode = 64
 )
 
 // Service keeps carts.
@@ -250,6 +252,9 @@ func (s *Service) RemoveLines(ctx context.Context, cartID int, lineIDs []int, ex
 // Conflict, Invalid (code).
 func (s *Service) ApplyDiscountCode(ctx context.Context, cartID int, code string, expectedVersion *int) (*Result, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) > MaxDiscountCode {
+		return nil, commerce.InvalidField([]string{"code"}, "a discount code is at most %d characters", MaxDiscountCode)
+	}
 	if code != "" {
 		if err := s.budget.DiscountByClient(ctx); err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -34,17 +35,33 @@ type ProductInput struct {
 	Images                   *[]schematype.Image
 }
 
-// Limits on catalogue input.
+// Limits on catalogue input. Lengths are in characters (Unicode code
+// points) unless they say bytes; slugs and SKUs are ASCII.
 const (
 	MaxImages  = 20
 	MaxOptions = 3
 	// MaxVariants is the most variants a product has; MaxChildren the
 	// most direct children a category has. The API's cost model relies
 	// on both.
-	MaxVariants    = 100
-	MaxChildren    = 200
-	maxTitle       = 255
-	maxDescription = 20000
+	MaxVariants = 100
+	MaxChildren = 200
+	// MaxPosition bounds the position of a variant or a category (0 is
+	// first).
+	MaxPosition = 1_000_000
+	// MaxImageSize bounds an image's width and height, in pixels (0: not
+	// known).
+	MaxImageSize = 100_000
+	// MaxPrice bounds a price in minor units (10,000,000,000.00 in a
+	// two-decimal currency), so that a cart's totals (at most MaxLines
+	// lines of MaxQuantity units) stay far inside 64 bits.
+	MaxPrice = 1_000_000_000_000
+	// MaxProductSlug and MaxCategorySlug are the slug columns' sizes.
+	MaxProductSlug  = 255
+	MaxCategorySlug = 200
+	maxTitle        = 255
+	maxName         = 200
+	maxDescription  = 20000 // bytes
+	maxAltText      = 500
 )
 
 // errTaken refuses a slug or SKU that another row has.
@@ -92,16 +109,19 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductInput) (*
 func applyProduct(ctx context.Context, tx *ent.Client, m *ent.ProductMutation, in ProductInput) error {
 	if in.Title != nil {
 		t := strings.TrimSpace(*in.Title)
-		if t == "" || len([]rune(t)) > maxTitle {
+		if t == "" || utf8.RuneCountInString(t) > maxTitle {
 			return commerce.InvalidField([]string{"input", "title"}, "title must be 1 to %d characters", maxTitle)
 		}
 		m.SetTitle(t)
 		if _, created := m.Slug(); in.Slug == nil && m.Op().Is(ent.OpCreate) && !created {
+			if Slugify(t) == "" {
+				return commerce.InvalidField([]string{"input", "slug"}, "the title has no letters or digits to make a slug of (a-z, 0-9): give a slug")
+			}
 			m.SetSlug(Slugify(t))
 		}
 	}
 	if in.Slug != nil {
-		slug, err := checkSlug(*in.Slug, []string{"input", "slug"})
+		slug, err := checkSlug(*in.Slug, MaxProductSlug, []string{"input", "slug"})
 		if err != nil {
 			return err
 		}
@@ -139,10 +159,17 @@ func applyProduct(ctx context.Context, tx *ent.Client, m *ent.ProductMutation, i
 	return nil
 }
 
-func checkSlug(raw string, field []string) (string, error) {
+// CheckSlug checks a slug of at most maxLen bytes: lower-case ASCII
+// letters and digits in runs joined by single hyphens. Errors: Invalid on
+// field.
+func checkSlug(raw string, maxLen int, field []string) (string, error) {
 	slug := strings.TrimSpace(raw)
-	if slug == "" || len(slug) > maxTitle || Slugify(slug) != slug {
-		return "", commerce.InvalidField(field, "a slug is 1 to %d lower-case letters, digits and single hyphens, such as %q", maxTitle, Slugify(raw+" x"))
+	if slug == "" || len(slug) > maxLen || Slugify(slug) != slug {
+		example := Slugify(raw + " x")
+		if len(example) > 40 {
+			example = "spring-jacket"
+		}
+		return "", commerce.InvalidField(field, "a slug is 1 to %d lower-case letters, digits and single hyphens, such as %q", maxLen, example)
 	}
 	return slug, nil
 }
@@ -158,8 +185,16 @@ func checkImages(in []schematype.Image) ([]schematype.Image, error) {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(img.URL) > 2048 {
 			return nil, commerce.InvalidField(append(field, "url"), "an image URL must be an absolute http(s) URL")
 		}
-		if len(img.AltText) > 500 || img.Width < 0 || img.Height < 0 {
-			return nil, commerce.InvalidField(field, "altText is at most 500 characters, and sizes are not negative")
+		if utf8.RuneCountInString(img.AltText) > maxAltText {
+			return nil, commerce.InvalidField(append(field, "altText"), "altText is at most %d characters", maxAltText)
+		}
+		for _, d := range []struct {
+			name string
+			v    int
+		}{{"width", img.Width}, {"height", img.Height}} {
+			if d.v < 0 || d.v > MaxImageSize {
+				return nil, commerce.InvalidField(append(field, d.name), "%s must be 1 to %d pixels (or left out)", d.name, MaxImageSize)
+			}
 		}
 		img.URL = u.String()
 		out = append(out, img)
@@ -269,7 +304,7 @@ func (s *Service) applyVariant(m *ent.ProductVariantMutation, in VariantInput, c
 		m.SetSku(sku)
 	}
 	if in.Title != nil {
-		if len([]rune(*in.Title)) > maxTitle {
+		if utf8.RuneCountInString(strings.TrimSpace(*in.Title)) > maxTitle {
 			return commerce.InvalidField([]string{"input", "title"}, "title is longer than %d characters", maxTitle)
 		}
 		m.SetTitle(strings.TrimSpace(*in.Title))
@@ -304,22 +339,38 @@ func (s *Service) applyVariant(m *ent.ProductVariantMutation, in VariantInput, c
 			return commerce.InvalidField([]string{"input", "selectedOptions"}, "at most %d options", MaxOptions)
 		}
 		for i, o := range *in.Options {
-			if strings.TrimSpace(o.Name) == "" || strings.TrimSpace(o.Value) == "" || len(o.Name) > 100 || len(o.Value) > 100 {
+			if strings.TrimSpace(o.Name) == "" || strings.TrimSpace(o.Value) == "" || utf8.RuneCountInString(o.Name) > 100 || utf8.RuneCountInString(o.Value) > 100 {
 				return commerce.InvalidField([]string{"input", "selectedOptions", fmt.Sprint(i)}, "an option has a name and a value of 1 to 100 characters")
 			}
 		}
 		m.SetOptions(*in.Options)
 	}
 	if in.Position != nil {
+		if err := checkPosition(*in.Position); err != nil {
+			return err
+		}
 		m.SetPosition(*in.Position)
 	}
 	return nil
 }
 
+func checkPosition(p int) error {
+	if p < 0 || p > MaxPosition {
+		return commerce.InvalidField([]string{"input", "position"}, "position must be between 0 and %d", MaxPosition)
+	}
+	return nil
+}
+
+// parsePrice reads a price of the shop's currency, at most MaxPrice minor
+// units.
 func (s *Service) parsePrice(raw, name string) (int64, error) {
 	p, err := money.Parse(raw, s.Currency)
 	if e, ok := errors.AsType[*commerce.Error](err); ok {
 		e.Field = []string{"input", name}
+		return p, e
+	}
+	if err == nil && p > MaxPrice {
+		return 0, commerce.InvalidField([]string{"input", name}, "%s must be at most %s", name, money.New(MaxPrice, s.Currency).Amount())
 	}
 	return p, err
 }
@@ -400,25 +451,38 @@ func (s *Service) UpdateCategory(ctx context.Context, id int, in CategoryInput) 
 func applyCategory(ctx context.Context, tx *ent.Client, m *ent.CategoryMutation, self int, in CategoryInput) error {
 	if in.Name != nil {
 		n := strings.TrimSpace(*in.Name)
-		if n == "" || len([]rune(n)) > 200 {
-			return commerce.InvalidField([]string{"input", "name"}, "name must be 1 to 200 characters")
+		if n == "" || utf8.RuneCountInString(n) > maxName {
+			return commerce.InvalidField([]string{"input", "name"}, "name must be 1 to %d characters", maxName)
 		}
 		m.SetName(n)
 		if in.Slug == nil && m.Op().Is(ent.OpCreate) {
-			m.SetSlug(Slugify(n))
+			slug := Slugify(n)
+			if slug == "" {
+				return commerce.InvalidField([]string{"input", "slug"}, "the name has no letters or digits to make a slug of (a-z, 0-9): give a slug")
+			}
+			if len(slug) > MaxCategorySlug {
+				slug = strings.TrimRight(slug[:MaxCategorySlug], "-")
+			}
+			m.SetSlug(slug)
 		}
 	}
 	if in.Slug != nil {
-		slug, err := checkSlug(*in.Slug, []string{"input", "slug"})
+		slug, err := checkSlug(*in.Slug, MaxCategorySlug, []string{"input", "slug"})
 		if err != nil {
 			return err
 		}
 		m.SetSlug(slug)
 	}
 	if in.Description != nil {
+		if len(*in.Description) > maxDescription {
+			return commerce.InvalidField([]string{"input", "description"}, "description is longer than %d bytes", maxDescription)
+		}
 		m.SetDescription(*in.Description)
 	}
 	if in.Position != nil {
+		if err := checkPosition(*in.Position); err != nil {
+			return err
+		}
 		m.SetPosition(*in.Position)
 	}
 	if in.ParentID != nil {

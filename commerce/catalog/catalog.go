@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
@@ -81,14 +82,15 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCursors(page, sort); err != nil {
-		return nil, err
-	}
-	q := s.client.Product.Query().Where(preds...)
-	var o listOptions
+	o := listOptions{list: "products"}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	list := productList(o.list, sort)
+	if page, err = page.Bind(list); err != nil {
+		return nil, err
+	}
+	q := s.client.Product.Query().Where(preds...)
 	if o.lean {
 		q.Select(leanColumns...)
 	}
@@ -96,13 +98,29 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 	if err != nil {
 		return nil, fmt.Errorf("catalog: products: %w", err)
 	}
+	paging.Seal(list, conn.Edges, func(e *ent.ProductEdge) *ent.Cursor { return &e.Cursor }, &conn.PageInfo)
 	return conn, nil
 }
 
 // ListOption adjusts how a product list is read.
 type ListOption func(*listOptions)
 
-type listOptions struct{ lean bool }
+type listOptions struct {
+	lean bool
+	// list names the list for its cursors (paging.List): "products",
+	// "search" or "category:ID".
+	list string
+}
+
+// InCategoryPage names the list as the products of a category (the
+// Category.products field): its cursors are refused on other lists, and
+// on the products of other categories.
+func InCategoryPage(categoryID int) ListOption {
+	return func(o *listOptions) { o.list = fmt.Sprintf("category:%d", categoryID) }
+}
+
+// inSearch names the list as search results.
+func inSearch() ListOption { return func(o *listOptions) { o.list = "search" } }
 
 // WithoutLongColumns leaves the description and the images out of the
 // products read: a list page that shows neither need not read (and decode)
@@ -127,7 +145,7 @@ func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error
 	}
 	if f.Query != nil {
 		q := strings.TrimSpace(*f.Query)
-		if len(q) > MaxQueryLength {
+		if utf8.RuneCountInString(q) > MaxQueryLength {
 			return nil, commerce.InvalidField([]string{"filter", "query"}, "query is longer than %d characters", MaxQueryLength)
 		}
 		if q != "" {
@@ -207,38 +225,26 @@ func productOrder(sort SortKey, reverse bool) (*ent.ProductOrder, error) {
 	return &ent.ProductOrder{Direction: dir, Field: field}, nil
 }
 
-// checkCursors refuses a cursor issued for another sort order: its value
-// would be compared with the wrong column.
-func checkCursors(page paging.Page, sort SortKey) error {
-	for _, c := range []*ent.Cursor{page.After, page.Before} {
-		if c == nil {
-			continue
-		}
-		ok := false
-		switch sort {
-		case SortByID, "":
-			ok = c.Value == nil
-		case SortByTitle:
-			_, ok = c.Value.(string)
-		case SortByPrice:
-			ok = isInteger(c.Value)
-		case SortByCreatedAt:
-			_, ok = c.Value.(interface{ IsZero() bool })
-		}
-		if !ok || c.ID <= 0 {
-			return commerce.Errorf(commerce.Invalid, "the cursor does not belong to this list or sort order")
-		}
+// productList is the paging.List of a product list in a sort order: its
+// cursors are refused on any other list or order, where their value would
+// be compared with the wrong column or mean another position.
+func productList(name string, sort SortKey) paging.List {
+	l := paging.List{Name: name, Sort: string(sort)}
+	switch sort {
+	case SortByID, "":
+		l.Sort, l.Value = string(SortByID), paging.NoValue
+	case SortByTitle:
+		l.Value = paging.StringValue
+	case SortByPrice:
+		l.Value = paging.IntValue
+	case SortByCreatedAt:
+		l.Value = paging.TimeValue
 	}
-	return nil
+	return l
 }
 
-func isInteger(v any) bool {
-	switch v.(type) {
-	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
-		return true
-	}
-	return false
-}
+// categoryList is the list of categories, in ID order.
+var categoryList = paging.List{Name: "categories", Sort: "ID", Value: paging.NoValue}
 
 // Product returns the product with this id, or a commerce.NotFound error.
 // Shoppers see ACTIVE products only (commerce/access); staff see all.
@@ -249,6 +255,9 @@ func (s *Service) Product(ctx context.Context, id int) (*ent.Product, error) {
 // ProductBySlug returns the product with this slug, or a commerce.NotFound
 // error, with the same visibility as Product.
 func (s *Service) ProductBySlug(ctx context.Context, slug string) (*ent.Product, error) {
+	if len(slug) > MaxProductSlug {
+		return nil, commerce.InvalidField([]string{"slug"}, "a slug is at most %d characters", MaxProductSlug)
+	}
 	return s.oneProduct(ctx, product.Slug(slug))
 }
 
@@ -286,13 +295,14 @@ func (s *Service) Categories(ctx context.Context, page paging.Page, f CategoryFi
 	case f.TopLevel:
 		q.Where(category.ParentIDIsNil())
 	}
-	if err := checkCursors(page, SortByID); err != nil {
+	if page, err = page.Bind(categoryList); err != nil {
 		return nil, err
 	}
 	conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: categories: %w", err)
 	}
+	paging.Seal(categoryList, conn.Edges, func(e *ent.CategoryEdge) *ent.Cursor { return &e.Cursor }, &conn.PageInfo)
 	return conn, nil
 }
 
@@ -304,6 +314,9 @@ func (s *Service) Category(ctx context.Context, id int) (*ent.Category, error) {
 // CategoryBySlug returns the category with this slug, or a
 // commerce.NotFound error.
 func (s *Service) CategoryBySlug(ctx context.Context, slug string) (*ent.Category, error) {
+	if len(slug) > MaxCategorySlug {
+		return nil, commerce.InvalidField([]string{"slug"}, "a slug is at most %d characters", MaxCategorySlug)
+	}
 	return s.oneCategory(ctx, category.Slug(slug))
 }
 

@@ -49,7 +49,7 @@ func (s *Service) Search(ctx context.Context, query string, page paging.Page, fi
 		return nil, err
 	}
 	filter.Words = words
-	return s.Products(ctx, page, filter, sort, reverse, opts...)
+	return s.Products(ctx, page, filter, sort, reverse, append(opts, inSearch())...)
 }
 
 // Suggestions is what predictive search offers while a shopper types.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"storefront/commerce"
+	"storefront/commerce/country"
 	"storefront/commerce/txn"
 	"storefront/ent"
 	"storefront/ent/address"
@@ -21,13 +22,14 @@ type AddressInput struct {
 }
 
 // Normalize trims the fields, upper-cases the country code and checks
-// required fields and lengths. Errors are commerce.Invalid on field+name.
+// required fields, lengths and that the country code is an assigned ISO
+// 3166-1 alpha-2 code (commerce/country). Errors are commerce.Invalid on field+name.
 func (in AddressInput) Normalize(field []string) (AddressInput, error) {
 	out := AddressInput{
 		FirstName: strings.TrimSpace(in.FirstName), LastName: strings.TrimSpace(in.LastName),
 		Address1: strings.TrimSpace(in.Address1), Address2: strings.TrimSpace(in.Address2),
 		City: strings.TrimSpace(in.City), Province: strings.TrimSpace(in.Province),
-		Zip: strings.TrimSpace(in.Zip), CountryCode: strings.ToUpper(strings.TrimSpace(in.CountryCode)),
+		Zip: strings.TrimSpace(in.Zip), CountryCode: country.Normalize(in.CountryCode),
 		Phone: strings.TrimSpace(in.Phone),
 	}
 	at := func(name string) []string { return append(append([]string{}, field...), name) }
@@ -49,8 +51,8 @@ func (in AddressInput) Normalize(field []string) (AddressInput, error) {
 			return out, commerce.InvalidField(at(f.name), "%s is longer than %d characters", f.name, f.max)
 		}
 	}
-	if len(out.CountryCode) != 2 || out.CountryCode[0] < 'A' || out.CountryCode[0] > 'Z' || out.CountryCode[1] < 'A' || out.CountryCode[1] > 'Z' {
-		return out, commerce.InvalidField(at("countryCode"), "countryCode must be an ISO 3166-1 alpha-2 code such as US")
+	if !country.Valid(out.CountryCode) {
+		return out, commerce.InvalidField(at("countryCode"), "countryCode must be an assigned ISO 3166-1 alpha-2 country code such as US or PL")
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -16,6 +17,17 @@ import (
 	"storefront/ent/stocklevel"
 )
 
+// MaxReportedQuantity is the largest quantity the API reports. GraphQL's
+// Int is a signed 32-bit integer, and stock summed over warehouses can go
+// past it (each stock level holds up to MaxOnHand).
+const MaxReportedQuantity = math.MaxInt32
+
+// Reported is the one rule for every available quantity shown to a client
+// (quantityAvailable, StockLevel.available, inventoryChanged events, cart
+// warnings): never below zero, and clamped to MaxReportedQuantity, which
+// then means "at least that many".
+func Reported(n int) int { return min(max(n, 0), MaxReportedQuantity) }
+
 // availableExpr is the quantity a shopper can buy of one variant in one
 // warehouse.
 func availableExpr(t interface{ C(string) string }) string {
@@ -23,7 +35,8 @@ func availableExpr(t interface{ C(string) string }) string {
 }
 
 // VariantQuantities returns, for each of variantIDs, the quantity available
-// for sale summed over warehouses (never below zero), in one statement.
+// for sale summed over warehouses, as Reported (never below zero, at most
+// MaxReportedQuantity), in one statement.
 // Variants without stock levels are absent from the map, meaning zero.
 func VariantQuantities(ctx context.Context, client *ent.Client, variantIDs []int) (map[int]int, error) {
 	var rows []struct {
@@ -42,7 +55,7 @@ func VariantQuantities(ctx context.Context, client *ent.Client, variantIDs []int
 	}
 	out := make(map[int]int, len(rows))
 	for _, r := range rows {
-		out[r.VariantID] = max(r.Available, 0)
+		out[r.VariantID] = Reported(r.Available)
 	}
 	return out, nil
 }

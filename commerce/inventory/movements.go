@@ -18,8 +18,9 @@ import (
 // every change of that variant, so a client can drop stale events.
 type Event struct {
 	VariantID, ProductID int
-	QuantityAvailable    int
-	Version              int64
+	// QuantityAvailable is as Reported: at most MaxReportedQuantity.
+	QuantityAvailable int
+	Version           int64
 }
 
 // AvailableForSale reports whether the variant can be bought.
@@ -84,7 +85,7 @@ func (s *Service) Take(ctx context.Context, tx *ent.Client, reqs []Request) (map
 		}
 		if avail < need {
 			sku, _ := tx.ProductVariant.Query().Where(productvariant.ID(vid)).Select(productvariant.FieldSku).String(ctx)
-			return nil, commerce.Errorf(OutOfStock, "not enough stock of %s: %d available, %d requested", sku, avail, need)
+			return nil, commerce.Errorf(OutOfStock, "not enough stock of %s: %d available, %d requested", sku, Reported(avail), need)
 		}
 		for _, l := range ls {
 			n := min(need, max(l.OnHand-l.Reserved, 0))
@@ -182,7 +183,7 @@ func Snapshot(ctx context.Context, tx *ent.Client, ids []int) ([]Event, error) {
 	}
 	events := make([]Event, 0, len(vs))
 	for _, v := range vs {
-		events = append(events, Event{VariantID: v.ID, ProductID: v.ProductID, QuantityAvailable: qty[v.ID], Version: v.StockVersion})
+		events = append(events, Event{VariantID: v.ID, ProductID: v.ProductID, QuantityAvailable: Reported(qty[v.ID]), Version: v.StockVersion})
 	}
 	slices.SortFunc(events, func(a, b Event) int { return a.VariantID - b.VariantID })
 	return events, nil

@@ -35,6 +35,9 @@ func New(client *ent.Client, pub Publisher) *Service {
 // MaxOnHand bounds a stock quantity.
 const MaxOnHand = 1_000_000_000
 
+// MaxPriority bounds a warehouse's priority (0 is taken from first).
+const MaxPriority = 1_000_000
+
 // SetOnHand sets the quantity on hand of a variant in a warehouse, creating
 // the stock level when there is none. It refuses a quantity below what is
 // reserved there. Errors: Invalid, NotFound (variant, warehouse).
@@ -149,6 +152,9 @@ func applyWarehouse(m *ent.WarehouseMutation, in WarehouseInput) error {
 		m.SetName(name)
 	}
 	if in.Priority != nil {
+		if *in.Priority < 0 || *in.Priority > MaxPriority {
+			return commerce.InvalidField([]string{"input", "priority"}, "priority must be between 0 and %d", MaxPriority)
+		}
 		m.SetPriority(*in.Priority)
 	}
 	return nil
@@ -168,12 +174,19 @@ func (s *Service) Warehouses(ctx context.Context, page paging.Page) (*ent.Wareho
 	if err != nil {
 		return nil, err
 	}
+	if page, err = page.Bind(warehouseList); err != nil {
+		return nil, err
+	}
 	conn, err := s.client.Warehouse.Query().Paginate(ctx, page.After, page.First, page.Before, page.Last)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: warehouses: %w", err)
 	}
+	paging.Seal(warehouseList, conn.Edges, func(e *ent.WarehouseEdge) *ent.Cursor { return &e.Cursor }, &conn.PageInfo)
 	return conn, nil
 }
+
+// warehouseList is the list of warehouses, in ID order.
+var warehouseList = paging.List{Name: "warehouses", Sort: "ID", Value: paging.NoValue}
 
 // StockLevels returns a variant's stock per warehouse (staff only: others
 // see none).

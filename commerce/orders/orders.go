@@ -85,10 +85,26 @@ func (s *Service) ForCustomer(ctx context.Context, customerID int, page paging.P
 	if err != nil {
 		return nil, err
 	}
-	return s.client.Order.Query().
+	list := paging.List{Name: fmt.Sprintf("customer:%d/orders", customerID), Sort: "CREATED_AT", Value: paging.TimeValue}
+	if page, err = page.Bind(list); err != nil {
+		return nil, err
+	}
+	conn, err := s.client.Order.Query().
 		Where(order.CustomerID(customerID)).
 		Paginate(ctx, page.After, page.First, page.Before, page.Last, newestFirst())
+	if err != nil {
+		return nil, err
+	}
+	sealOrders(list, conn)
+	return conn, nil
 }
+
+func sealOrders(list paging.List, conn *ent.OrderConnection) {
+	paging.Seal(list, conn.Edges, func(e *ent.OrderEdge) *ent.Cursor { return &e.Cursor }, &conn.PageInfo)
+}
+
+// orderList is the staff list of orders, newest first.
+var orderList = paging.List{Name: "orders", Sort: "CREATED_AT", Value: paging.TimeValue}
 
 // Filter narrows the staff list of orders.
 type Filter struct {
@@ -111,7 +127,15 @@ func (s *Service) List(ctx context.Context, page paging.Page, f Filter) (*ent.Or
 	if f.Status != nil {
 		q.Where(order.StatusEQ(*f.Status))
 	}
-	return q.Paginate(ctx, page.After, page.First, page.Before, page.Last, newestFirst())
+	if page, err = page.Bind(orderList); err != nil {
+		return nil, err
+	}
+	conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last, newestFirst())
+	if err != nil {
+		return nil, err
+	}
+	sealOrders(orderList, conn)
+	return conn, nil
 }
 
 func newestFirst() ent.OrderPaginateOption {

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"storefront/commerce"
+	"storefront/commerce/money"
 )
 
 // Provider takes payments. Implementations must be safe for concurrent use and idempotent per key.
@@ -167,26 +168,14 @@ func validate(r AuthorizeRequest) error {
 	if r.Amount <= 0 {
 		return commerce.InvalidField([]string{"amount"}, "the amount to pay must be above 0")
 	}
-	if !isCurrencyCode(r.Currency) {
-		return commerce.InvalidField([]string{"currency"}, "%q is not a currency code such as EUR", r.Currency)
+	if !money.ValidCurrency(r.Currency) {
+		return commerce.InvalidField([]string{"currency"}, "%q is not an active ISO 4217 currency code such as EUR", r.Currency)
 	}
 	switch r.Token {
 	case "", TokenVisa, TokenDeclined:
 		return nil
 	}
 	return commerce.InvalidField([]string{"token"}, "unknown payment token")
-}
-
-func isCurrencyCode(c string) bool {
-	if len(c) != 3 {
-		return false
-	}
-	for i := range len(c) {
-		if c[i] < 'A' || c[i] > 'Z' {
-			return false
-		}
-	}
-	return true
 }
 
 // newID returns a fresh authorization ID; s.mu must be held.

@@ -130,6 +130,8 @@ func TestInvalidRequests(t *testing.T) {
 		{"negative amount", req(-1, TokenVisa, "")},
 		{"no currency", AuthorizeRequest{Amount: 1, Token: TokenVisa}},
 		{"lower-case currency", AuthorizeRequest{Amount: 1, Currency: "eur", Token: TokenVisa}},
+		{"unassigned currency", AuthorizeRequest{Amount: 1, Currency: "ABC", Token: TokenVisa}},
+		{"withdrawn currency", AuthorizeRequest{Amount: 1, Currency: "DEM", Token: TokenVisa}},
 	} {
 		_, err := s.Authorize(t.Context(), tc.r)
 		wantCode(t, tc.name, err, commerce.Invalid)

@@ -24,16 +24,16 @@ func (Address) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("customer_id").Immutable().
 			Annotations(entgql.Skip()),
-		field.String("first_name").Default("").MaxLen(100),
-		field.String("last_name").Default("").MaxLen(100),
-		field.String("address1").NotEmpty().MaxLen(200),
-		field.String("address2").Default("").MaxLen(200),
-		field.String("city").NotEmpty().MaxLen(100),
-		field.String("province").Default("").MaxLen(100),
-		field.String("zip").Default("").MaxLen(20),
+		field.String("first_name").Default("").MaxRuneLen(100),
+		field.String("last_name").Default("").MaxRuneLen(100),
+		field.String("address1").NotEmpty().MaxRuneLen(200),
+		field.String("address2").Default("").MaxRuneLen(200),
+		field.String("city").NotEmpty().MaxRuneLen(100),
+		field.String("province").Default("").MaxRuneLen(100),
+		field.String("zip").Default("").MaxRuneLen(20),
 		field.String("country_code").MinLen(2).MaxLen(2).
 			Comment("ISO 3166-1 alpha-2, upper case."),
-		field.String("phone").Default("").MaxLen(32),
+		field.String("phone").Default("").MaxRuneLen(32),
 	}
 }
 

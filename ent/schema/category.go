@@ -20,7 +20,7 @@ type Category struct {
 // Fields of the Category.
 func (Category) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).
+		field.String("name").NotEmpty().MaxRuneLen(200).
 			Annotations(entgql.OrderField("NAME")),
 		field.String("slug").Unique().NotEmpty().MaxLen(200),
 		field.Text("description").Default(""),

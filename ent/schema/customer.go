@@ -25,7 +25,7 @@ func (Customer) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("email").Unique().NotEmpty().MaxLen(254).
 			Comment("Normalised: trimmed and lower-cased."),
-		field.String("name").Default("").MaxLen(200),
+		field.String("name").Default("").MaxRuneLen(200),
 		field.String("password_hash").Sensitive().NotEmpty().
 			Annotations(entgql.Skip()),
 		field.Enum("role").Values("CUSTOMER", "STAFF").Default("CUSTOMER"),

@@ -27,7 +27,7 @@ func (Product) Mixin() []ent.Mixin {
 // Fields of the Product.
 func (Product) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("title").NotEmpty().MaxLen(255).
+		field.String("title").NotEmpty().MaxRuneLen(255).
 			Annotations(entgql.OrderField("TITLE")),
 		field.String("slug").Unique().NotEmpty().MaxLen(255),
 		field.Text("description").Default(""),

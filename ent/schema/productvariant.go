@@ -29,7 +29,7 @@ func (ProductVariant) Fields() []ent.Field {
 		field.Int("product_id").Immutable().
 			Annotations(entgql.Skip()),
 		field.String("sku").Unique().NotEmpty().MaxLen(64),
-		field.String("title").Default("").MaxLen(255),
+		field.String("title").Default("").MaxRuneLen(255),
 		field.JSON("options", []schematype.SelectedOption{}).
 			Default([]schematype.SelectedOption{}).
 			Annotations(entgql.Skip()),

@@ -19,7 +19,7 @@ type Warehouse struct {
 func (Warehouse) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("code").Unique().NotEmpty().MaxLen(32),
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").NotEmpty().MaxRuneLen(200),
 		field.Int("priority").Default(0).
 			Comment("Checkout takes stock from the lowest priority first.").
 			Annotations(entgql.Skip()),

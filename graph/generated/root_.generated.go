@@ -2471,7 +2471,8 @@ type CartWarning {
   message: String!
   variantId: ID
   """
-  How many units can be bought now.
+  How many units can be bought now, as ProductVariant.quantityAvailable
+  (at most 2147483647).
   """
   availableQuantity: Int
 }
@@ -2500,7 +2501,8 @@ extend type Mutation {
   """
   cartLinesRemove(cartId: ID!, lineIds: [ID!]!, expectedVersion: Int): CartPayload
   """
-  Applies a discount code; an empty code removes it.
+  Applies a discount code (at most 64 characters, case is ignored); an
+  empty code removes it.
   """
   cartDiscountCodeUpdate(cartId: ID!, code: String!, expectedVersion: Int): CartPayload
   """
@@ -2546,7 +2548,10 @@ type CheckoutCompletePayload {
 extend type Query {
   """
   Active products, paginated. Without first or last, the first 20 are returned;
-  first and last accept 0 to 100.
+  first and last accept 0 to 100. A cursor works only with the list and
+  sortKey that issued it (reverse may change): a cursor of another sortKey,
+  of search, of a category's products or of categories is refused with
+  BAD_USER_INPUT.
   """
   products(
     first: Int
@@ -2559,7 +2564,8 @@ extend type Query {
   ): ProductConnection!
 
   """
-  An active product, by global ID or by slug (give exactly one).
+  An active product, by global ID or by slug (give exactly one). A slug
+  longer than 255 characters is refused with BAD_USER_INPUT.
   """
   product(id: ID, slug: String): Product
 
@@ -2575,7 +2581,8 @@ extend type Query {
   ): CategoryConnection!
 
   """
-  A category, by global ID or by slug (give exactly one).
+  A category, by global ID or by slug (give exactly one). A slug longer
+  than 200 characters is refused with BAD_USER_INPUT.
   """
   category(id: ID, slug: String): Category
 }
@@ -2611,7 +2618,8 @@ input ProductFilter {
   """
   categoryId: ID
   """
-  Products whose title contains this text, ignoring case.
+  Products whose title contains this text, ignoring case; at most 200
+  characters.
   """
   query: String
   """
@@ -2692,6 +2700,7 @@ extend type ProductVariant {
   compareAtPrice: Money
   """
   How many can be bought now: on hand minus reserved, over all warehouses.
+  Never below 0; a total past 2147483647 (the largest GraphQL Int) is reported as 2147483647, meaning at least that many.
   """
   quantityAvailable: Int!
   """
@@ -2706,7 +2715,8 @@ extend type ProductVariant {
 
 extend type Category {
   """
-  Active products in this category and in the categories below it.
+  Active products in this category and in the categories below it. Cursors
+  are bound to this category and sortKey, as for Query.products.
   """
   products(
     first: Int
@@ -2749,31 +2759,69 @@ extend type Mutation {
   categoryUpdate(id: ID!, input: CategoryUpdateInput!): CategoryPayload
 }
 
+"""
+A picture. Lengths count characters. Anything out of bounds is refused with
+BAD_USER_INPUT naming the field.
+"""
 input ImageInput {
+  """
+  An absolute http(s) URL, at most 2048 bytes.
+  """
   url: String!
+  """
+  At most 500 characters.
+  """
   altText: String!
+  """
+  In pixels, 1 to 100000; leave out (or 0) when not known.
+  """
   width: Int
+  """
+  In pixels, 1 to 100000; leave out (or 0) when not known.
+  """
   height: Int
 }
 
 input ProductCreateInput {
+  """
+  1 to 255 characters.
+  """
   title: String!
   """
-  Defaults to the title, slugified.
+  1 to 255 lower-case letters, digits and single hyphens. Defaults to
+  the title, slugified (a title without letters or digits then needs a slug).
   """
   slug: String
+  """
+  At most 20000 bytes.
+  """
   description: String
   status: ProductStatus
   categoryId: ID
+  """
+  At most 20.
+  """
   images: [ImageInput!]
 }
 
 input ProductUpdateInput {
+  """
+  1 to 255 characters.
+  """
   title: String
+  """
+  1 to 255 lower-case letters, digits and single hyphens.
+  """
   slug: String
+  """
+  At most 20000 bytes.
+  """
   description: String
   status: ProductStatus
   categoryId: ID
+  """
+  At most 20.
+  """
   images: [ImageInput!]
 }
 
@@ -2789,29 +2837,58 @@ input SelectedOptionInput {
 
 input ProductVariantCreateInput {
   productId: ID!
+  """
+  1 to 64 bytes.
+  """
   sku: String!
+  """
+  At most 255 characters.
+  """
   title: String
   """
-  A decimal string in the shop's currency, such as "12.50".
+  A decimal string in the shop's currency, such as "12.50", from 0 to
+  10000000000.00 (1000000000000 minor units).
   """
   price: String!
   """
-  The price before a reduction; above price. Omit for none.
+  The price before a reduction; above price, at most as high. Omit for none.
   """
   compareAtPrice: String
+  """
+  At most 3; names and values 1 to 100 characters.
+  """
   selectedOptions: [SelectedOptionInput!]
+  """
+  0 to 1000000; smallest first.
+  """
   position: Int
 }
 
 input ProductVariantUpdateInput {
+  """
+  1 to 64 bytes.
+  """
   sku: String
+  """
+  At most 255 characters.
+  """
   title: String
+  """
+  A decimal string in the shop's currency, such as "12.50", from 0 to
+  10000000000.00 (1000000000000 minor units).
+  """
   price: String
   """
   An empty string removes the compare-at price.
   """
   compareAtPrice: String
+  """
+  At most 3; names and values 1 to 100 characters.
+  """
   selectedOptions: [SelectedOptionInput!]
+  """
+  0 to 1000000; smallest first.
+  """
   position: Int
 }
 
@@ -2821,16 +2898,38 @@ type ProductVariantPayload {
 }
 
 input CategoryCreateInput {
+  """
+  1 to 200 characters.
+  """
   name: String!
+  """
+  1 to 200 lower-case letters, digits and single hyphens. Defaults to
+  the name, slugified.
+  """
   slug: String
+  """
+  At most 20000 bytes.
+  """
   description: String
   parentId: ID
+  """
+  0 to 1000000; smallest first among siblings.
+  """
   position: Int
 }
 
 input CategoryUpdateInput {
+  """
+  1 to 200 characters.
+  """
   name: String
+  """
+  1 to 200 lower-case letters, digits and single hyphens.
+  """
   slug: String
+  """
+  At most 20000 bytes.
+  """
   description: String
   """
   Moves the category below another; null leaves it where it is.
@@ -2840,6 +2939,9 @@ input CategoryUpdateInput {
   When true, moves the category to the top level.
   """
   topLevel: Boolean
+  """
+  0 to 1000000; smallest first among siblings.
+  """
   position: Int
 }
 
@@ -3036,7 +3138,9 @@ type CustomerPayload {
 }
 
 """
-A postal address, as sent by a client.
+A postal address, as sent by a client. Fields are trimmed; lengths count
+characters: names, city and province at most 100, address lines 200, zip
+20, phone 32. Out of bounds is refused with BAD_USER_INPUT naming the field.
 """
 input MailingAddressInput {
   firstName: String
@@ -3047,7 +3151,9 @@ input MailingAddressInput {
   province: String
   zip: String
   """
-  ISO 3166-1 alpha-2, such as US or PL.
+  An assigned ISO 3166-1 alpha-2 country code, such as US or PL. Case and
+  surrounding spaces are ignored ("pl" is stored as PL); unassigned codes
+  such as ZZ, XK or UK are refused with BAD_USER_INPUT.
   """
   countryCode: String!
   phone: String
@@ -3409,13 +3515,16 @@ The stock of one variant in one warehouse.
 """
 type StockLevel {
   warehouse: Warehouse!
+  """
+  0 to 1000000000 (see stockLevelSet).
+  """
   onHand: Int!
   """
-  Held for orders waiting for payment.
+  Held for orders waiting for payment; at most onHand.
   """
   reserved: Int!
   """
-  onHand - reserved.
+  onHand - reserved, never below 0.
   """
   available: Int!
 }
@@ -3445,6 +3554,11 @@ extend type Mutation {
 input StockLevelSetInput {
   variantId: ID!
   warehouseId: ID!
+  """
+  0 to 1000000000; anything else is refused with BAD_USER_INPUT. (Totals
+  over several warehouses can pass GraphQL's 32-bit Int: quantityAvailable
+  is then reported as 2147483647.)
+  """
   onHand: Int!
 }
 
@@ -3455,13 +3569,28 @@ type StockLevelSetPayload {
 }
 
 input WarehouseCreateInput {
+  """
+  1 to 32 bytes, stored upper case.
+  """
   code: String!
+  """
+  1 to 200 characters.
+  """
   name: String!
+  """
+  0 to 1000000 (default 0); checkout takes stock from the lowest first.
+  """
   priority: Int
 }
 
 input WarehouseUpdateInput {
+  """
+  1 to 200 characters.
+  """
   name: String
+  """
+  0 to 1000000; checkout takes stock from the lowest first.
+  """
   priority: Int
 }
 
@@ -3492,6 +3621,9 @@ type Subscription {
 type InventoryEvent {
   variantId: ID!
   productId: ID!
+  """
+  As ProductVariant.quantityAvailable: Never below 0; a total past 2147483647 (the largest GraphQL Int) is reported as 2147483647, meaning at least that many.
+  """
   quantityAvailable: Int!
   availableForSale: Boolean!
   """

@@ -49,16 +49,22 @@ type CartWarning struct {
 	Code      string  `json:"code"`
 	Message   string  `json:"message"`
 	VariantID *gid.ID `json:"variantId,omitempty"`
-	// How many units can be bought now.
+	// How many units can be bought now, as ProductVariant.quantityAvailable
+	// (at most 2147483647).
 	AvailableQuantity *int `json:"availableQuantity,omitempty"`
 }
 
 type CategoryCreateInput struct {
-	Name        string  `json:"name"`
-	Slug        *string `json:"slug,omitempty"`
+	// 1 to 200 characters.
+	Name string `json:"name"`
+	// 1 to 200 lower-case letters, digits and single hyphens. Defaults to
+	// the name, slugified.
+	Slug *string `json:"slug,omitempty"`
+	// At most 20000 bytes.
 	Description *string `json:"description,omitempty"`
 	ParentID    *gid.ID `json:"parentId,omitempty"`
-	Position    *int    `json:"position,omitempty"`
+	// 0 to 1000000; smallest first among siblings.
+	Position *int `json:"position,omitempty"`
 }
 
 // Narrows a category list.
@@ -75,14 +81,18 @@ type CategoryPayload struct {
 }
 
 type CategoryUpdateInput struct {
-	Name        *string `json:"name,omitempty"`
-	Slug        *string `json:"slug,omitempty"`
+	// 1 to 200 characters.
+	Name *string `json:"name,omitempty"`
+	// 1 to 200 lower-case letters, digits and single hyphens.
+	Slug *string `json:"slug,omitempty"`
+	// At most 20000 bytes.
 	Description *string `json:"description,omitempty"`
 	// Moves the category below another; null leaves it where it is.
 	ParentID *gid.ID `json:"parentId,omitempty"`
 	// When true, moves the category to the top level.
 	TopLevel *bool `json:"topLevel,omitempty"`
-	Position *int  `json:"position,omitempty"`
+	// 0 to 1000000; smallest first among siblings.
+	Position *int `json:"position,omitempty"`
 }
 
 type CheckoutCompleteInput struct {
@@ -166,7 +176,9 @@ type CustomerUpdateInput struct {
 	Name string `json:"name"`
 }
 
-// A postal address, as sent by a client.
+// A postal address, as sent by a client. Fields are trimmed; lengths count
+// characters: names, city and province at most 100, address lines 200, zip
+// 20, phone 32. Out of bounds is refused with BAD_USER_INPUT naming the field.
 type MailingAddressInput struct {
 	FirstName *string `json:"firstName,omitempty"`
 	LastName  *string `json:"lastName,omitempty"`
@@ -175,7 +187,9 @@ type MailingAddressInput struct {
 	City      string  `json:"city"`
 	Province  *string `json:"province,omitempty"`
 	Zip       *string `json:"zip,omitempty"`
-	// ISO 3166-1 alpha-2, such as US or PL.
+	// An assigned ISO 3166-1 alpha-2 country code, such as US or PL. Case and
+	// surrounding spaces are ignored ("pl" is stored as PL); unassigned codes
+	// such as ZZ, XK or UK are refused with BAD_USER_INPUT.
 	CountryCode string  `json:"countryCode"`
 	Phone       *string `json:"phone,omitempty"`
 }
@@ -196,20 +210,25 @@ type PriceRangeFilter struct {
 }
 
 type ProductCreateInput struct {
+	// 1 to 255 characters.
 	Title string `json:"title"`
-	// Defaults to the title, slugified.
-	Slug        *string             `json:"slug,omitempty"`
-	Description *string             `json:"description,omitempty"`
-	Status      *product.Status     `json:"status,omitempty"`
-	CategoryID  *gid.ID             `json:"categoryId,omitempty"`
-	Images      []*schematype.Image `json:"images,omitempty"`
+	// 1 to 255 lower-case letters, digits and single hyphens. Defaults to
+	// the title, slugified (a title without letters or digits then needs a slug).
+	Slug *string `json:"slug,omitempty"`
+	// At most 20000 bytes.
+	Description *string         `json:"description,omitempty"`
+	Status      *product.Status `json:"status,omitempty"`
+	CategoryID  *gid.ID         `json:"categoryId,omitempty"`
+	// At most 20.
+	Images []*schematype.Image `json:"images,omitempty"`
 }
 
 // Narrows a product list. All given conditions must hold.
 type ProductFilter struct {
 	// Products in this category or in any category below it.
 	CategoryID *gid.ID `json:"categoryId,omitempty"`
-	// Products whose title contains this text, ignoring case.
+	// Products whose title contains this text, ignoring case; at most 200
+	// characters.
 	Query *string `json:"query,omitempty"`
 	// Products with at least one variant priced within this range.
 	Price *PriceRangeFilter `json:"price,omitempty"`
@@ -223,24 +242,33 @@ type ProductPayload struct {
 }
 
 type ProductUpdateInput struct {
-	Title       *string             `json:"title,omitempty"`
-	Slug        *string             `json:"slug,omitempty"`
-	Description *string             `json:"description,omitempty"`
-	Status      *product.Status     `json:"status,omitempty"`
-	CategoryID  *gid.ID             `json:"categoryId,omitempty"`
-	Images      []*schematype.Image `json:"images,omitempty"`
+	// 1 to 255 characters.
+	Title *string `json:"title,omitempty"`
+	// 1 to 255 lower-case letters, digits and single hyphens.
+	Slug *string `json:"slug,omitempty"`
+	// At most 20000 bytes.
+	Description *string         `json:"description,omitempty"`
+	Status      *product.Status `json:"status,omitempty"`
+	CategoryID  *gid.ID         `json:"categoryId,omitempty"`
+	// At most 20.
+	Images []*schematype.Image `json:"images,omitempty"`
 }
 
 type ProductVariantCreateInput struct {
-	ProductID gid.ID  `json:"productId"`
-	Sku       string  `json:"sku"`
-	Title     *string `json:"title,omitempty"`
-	// A decimal string in the shop's currency, such as "12.50".
+	ProductID gid.ID `json:"productId"`
+	// 1 to 64 bytes.
+	Sku string `json:"sku"`
+	// At most 255 characters.
+	Title *string `json:"title,omitempty"`
+	// A decimal string in the shop's currency, such as "12.50", from 0 to
+	// 10000000000.00 (1000000000000 minor units).
 	Price string `json:"price"`
-	// The price before a reduction; above price. Omit for none.
-	CompareAtPrice  *string                      `json:"compareAtPrice,omitempty"`
+	// The price before a reduction; above price, at most as high. Omit for none.
+	CompareAtPrice *string `json:"compareAtPrice,omitempty"`
+	// At most 3; names and values 1 to 100 characters.
 	SelectedOptions []*schematype.SelectedOption `json:"selectedOptions,omitempty"`
-	Position        *int                         `json:"position,omitempty"`
+	// 0 to 1000000; smallest first.
+	Position *int `json:"position,omitempty"`
 }
 
 type ProductVariantPayload struct {
@@ -249,19 +277,28 @@ type ProductVariantPayload struct {
 }
 
 type ProductVariantUpdateInput struct {
-	Sku   *string `json:"sku,omitempty"`
+	// 1 to 64 bytes.
+	Sku *string `json:"sku,omitempty"`
+	// At most 255 characters.
 	Title *string `json:"title,omitempty"`
+	// A decimal string in the shop's currency, such as "12.50", from 0 to
+	// 10000000000.00 (1000000000000 minor units).
 	Price *string `json:"price,omitempty"`
 	// An empty string removes the compare-at price.
-	CompareAtPrice  *string                      `json:"compareAtPrice,omitempty"`
+	CompareAtPrice *string `json:"compareAtPrice,omitempty"`
+	// At most 3; names and values 1 to 100 characters.
 	SelectedOptions []*schematype.SelectedOption `json:"selectedOptions,omitempty"`
-	Position        *int                         `json:"position,omitempty"`
+	// 0 to 1000000; smallest first.
+	Position *int `json:"position,omitempty"`
 }
 
 type StockLevelSetInput struct {
 	VariantID   gid.ID `json:"variantId"`
 	WarehouseID gid.ID `json:"warehouseId"`
-	OnHand      int    `json:"onHand"`
+	// 0 to 1000000000; anything else is refused with BAD_USER_INPUT. (Totals
+	// over several warehouses can pass GraphQL's 32-bit Int: quantityAvailable
+	// is then reported as 2147483647.)
+	OnHand int `json:"onHand"`
 }
 
 type StockLevelSetPayload struct {
@@ -283,9 +320,12 @@ type UserError struct {
 }
 
 type WarehouseCreateInput struct {
-	Code     string `json:"code"`
-	Name     string `json:"name"`
-	Priority *int   `json:"priority,omitempty"`
+	// 1 to 32 bytes, stored upper case.
+	Code string `json:"code"`
+	// 1 to 200 characters.
+	Name string `json:"name"`
+	// 0 to 1000000 (default 0); checkout takes stock from the lowest first.
+	Priority *int `json:"priority,omitempty"`
 }
 
 type WarehousePayload struct {
@@ -294,8 +334,10 @@ type WarehousePayload struct {
 }
 
 type WarehouseUpdateInput struct {
-	Name     *string `json:"name,omitempty"`
-	Priority *int    `json:"priority,omitempty"`
+	// 1 to 200 characters.
+	Name *string `json:"name,omitempty"`
+	// 0 to 1000000; checkout takes stock from the lowest first.
+	Priority *int `json:"priority,omitempty"`
 }
 
 // How to sort products. `reverse: true` flips the order.
