@@ -1,13 +1,19 @@
 package graph_test
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
+	"storefront/commerce/budget"
 	"storefront/database"
 	"storefront/database/dbtest"
 	"storefront/ent"
@@ -168,3 +174,140 @@ fragment TypeRef on __Type {
   kind name
   ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }`
+
+// TestHostileScenarios: the attacks that need more than one request or a
+// cart of their own, each answered with its code within the bound.
+func TestHostileScenarios(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		api := apitest.New(t, db, func(c *apitest.Config) {
+			c.BodyReadTimeout = time.Second
+			c.Graph.Budget = budget.Config{} // the real defaults
+			c.NoResponseCache = true
+		})
+		cat := seedCatalogue(t, db.Client)
+		srv := httptest.NewServer(api.Handler)
+		defer srv.Close()
+		timed := func(name string, f func() string) {
+			t.Run(name, func(t *testing.T) {
+				start := time.Now()
+				code := f()
+				elapsed := time.Since(start)
+				t.Logf("%s: %s in %s", name, code, elapsed.Round(time.Microsecond))
+				if elapsed > hostileBound {
+					t.Errorf("took %s, more than %s", elapsed, hostileBound)
+				}
+			})
+		}
+
+		timed("body at 1 byte/s", func() string {
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+			go func() {
+				for range 20 {
+					if _, err := conn.Write([]byte(" ")); err != nil {
+						return
+					}
+					time.Sleep(200 * time.Millisecond)
+				}
+			}()
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("no answer to a slow body: %v", err)
+			}
+			defer resp.Body.Close()
+			var r struct{ Errors []apitest.Error }
+			raw, _ := io.ReadAll(resp.Body)
+			_ = json.Unmarshal(raw, &r)
+			if resp.StatusCode != http.StatusRequestTimeout || len(r.Errors) == 0 || r.Errors[0].Code() != "REQUEST_TIMEOUT" {
+				t.Fatalf("status %d: %s", resp.StatusCode, raw)
+			}
+			return "408 REQUEST_TIMEOUT"
+		})
+
+		timed("cursor of another sort key", func() string {
+			var page struct {
+				Products struct{ PageInfo struct{ EndCursor string } }
+			}
+			api.Query(t, `{ products(first: 2, sortKey: PRICE) { pageInfo { endCursor } } }`, nil, &page)
+			e := api.ExpectCode(t, "BAD_USER_INPUT", `query($c: Cursor) { products(first: 2, after: $c, sortKey: TITLE) { edges { node { id } } } }`,
+				apitest.Vars{"c": page.Products.PageInfo.EndCursor})
+			return "BAD_USER_INPUT " + strings.Join(e.Field(), ".")
+		})
+
+		variant := cat.variants[cat.active[0].ID][0].GlobalID().String()
+		newCart := func(as *apitest.API) string {
+			var c struct {
+				CartCreate struct{ Cart struct{ ID string } }
+			}
+			as.Query(t, `mutation($v: ID!) { cartCreate(input: {lines: [{variantId: $v, quantity: 1}]}) { cart { id } } }`, apitest.Vars{"v": variant}, &c)
+			return c.CartCreate.Cart.ID
+		}
+
+		timed("country code ZZ at checkout", func() string {
+			in := checkoutInput(newCart(api), "hostile-zz")
+			in["shippingAddress"].(map[string]any)["countryCode"] = "ZZ"
+			var r struct {
+				CheckoutComplete struct {
+					Order      *struct{ ID string }
+					UserErrors []struct {
+						Code  string
+						Field []string
+					}
+				}
+			}
+			api.Query(t, `mutation($in: CheckoutCompleteInput!) { checkoutComplete(input: $in) { order { id } userErrors { code field } } }`, apitest.Vars{"in": in}, &r)
+			p := r.CheckoutComplete
+			if p.Order != nil || len(p.UserErrors) != 1 || p.UserErrors[0].Code != "BAD_USER_INPUT" {
+				t.Fatalf("checkout to ZZ: %+v", p)
+			}
+			return "BAD_USER_INPUT " + strings.Join(p.UserErrors[0].Field, ".")
+		})
+
+		timed("discount code guessing", func() string {
+			guesser := api.From("203.0.113.66")
+			cart := newCart(guesser)
+			for round := range 3 {
+				var q strings.Builder
+				q.WriteString("mutation($c: ID!) {")
+				for i := range 25 {
+					fmt.Fprintf(&q, ` g%d: cartDiscountCodeUpdate(cartId: $c, code: "GUESS-%d-%d") { userErrors { code } }`, i, round, i)
+				}
+				q.WriteString(" }")
+				w := guesser.Send(t, map[string]any{"query": q.String(), "variables": map[string]any{"c": cart}}, nil)
+				var r struct{ Errors []apitest.Error }
+				mustJSON(t, w.Body.Bytes(), &r)
+				for _, e := range r.Errors {
+					if e.Code() == "RATE_LIMITED" && e.Extensions["retryAfterSeconds"] != nil && w.Header().Get("Retry-After") != "" {
+						return fmt.Sprintf("RATE_LIMITED after %d guesses, Retry-After %s", round*25+25-len(r.Errors), w.Header().Get("Retry-After"))
+					}
+				}
+			}
+			t.Fatal("75 guesses of discount codes, none refused")
+			return ""
+		})
+
+		timed("lock-out aimed at a customer", func() string {
+			const email, pw = "target@example.com", "the target's password"
+			api.From("198.51.100.9").SignUp(t, email, pw)
+			attacker := api.From("203.0.113.77")
+			var q strings.Builder
+			q.WriteString("mutation {")
+			for i := range 25 {
+				fmt.Fprintf(&q, ` a%d: customerSignIn(input: {email: %q, password: "guess %d"}) { accessToken userErrors { code } }`, i, email, i)
+			}
+			q.WriteString(" }")
+			w := attacker.Send(t, map[string]any{"query": q.String()}, nil)
+			if !bytes.Contains(w.Body.Bytes(), []byte(`"RATE_LIMITED"`)) {
+				t.Fatalf("25 guesses from one address, none refused: %.300s", w.Body)
+			}
+			// The owner, from another address, gets in at once.
+			api.From("192.0.2.200").SignIn(t, email, pw)
+			return "RATE_LIMITED for the attacker; the owner signs in from a new address"
+		})
+	})
+}

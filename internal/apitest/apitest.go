@@ -81,6 +81,8 @@ type Config struct {
 	// NoResponseCache leaves the response cache out (it is on by default,
 	// as in the server).
 	NoResponseCache bool
+	// BodyReadTimeout is the HTTP surface's (default that of httpserver).
+	BodyReadTimeout time.Duration
 }
 
 // Option adjusts the configuration of a test server.
@@ -120,12 +122,13 @@ func New(t testing.TB, db *database.DB, opts ...Option) *API {
 		logger = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	h := httpserver.New(httpserver.Config{
-		Logger:         logger,
-		GraphQL:        graph.NewHandler(db.Client, withLogger(cfg.Graph, logger)),
-		Ready:          db.Ping,
-		Playground:     true,
-		AllowedOrigins: []string{"*"},
-		Collectors:     []prometheus.Collector{database.Statements, respcache.Requests},
+		Logger:          logger,
+		GraphQL:         graph.NewHandler(db.Client, withLogger(cfg.Graph, logger)),
+		Ready:           db.Ping,
+		Playground:      true,
+		AllowedOrigins:  []string{"*"},
+		Collectors:      []prometheus.Collector{database.Statements, respcache.Requests},
+		BodyReadTimeout: cfg.BodyReadTimeout,
 	})
 	c := client.New(h)
 	c.SetCustomTarget("/graphql")
