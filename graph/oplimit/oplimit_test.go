@@ -1,7 +1,6 @@
 package oplimit
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -9,6 +8,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
+
+	"storefront/internal/hostile"
 )
 
 const testSDL = `
@@ -52,15 +53,6 @@ func parse(t *testing.T, q string) *ast.QueryDocument {
 }
 
 func TestShape(t *testing.T) {
-	fan := func(n int) string {
-		var b strings.Builder
-		b.WriteString("{ ...F0 }\n")
-		for i := 0; i < n; i++ {
-			fmt.Fprintf(&b, "fragment F%d on Query { ...F%d ...F%d }\n", i, i+1, i+1)
-		}
-		fmt.Fprintf(&b, "fragment F%d on Query { __typename }\n", n)
-		return b.String()
-	}
 	for _, tc := range []struct {
 		name  string
 		query string
@@ -70,8 +62,8 @@ func TestShape(t *testing.T) {
 		{"nested", `{ a { b { c } } d }`, shape{depth: 3, expanded: 4, merged: 2, rootFields: 2}},
 		{"aliases", `{ x: a y: a a }`, shape{depth: 1, expanded: 3, merged: 3, aliases: 2, rootFields: 3}},
 		{"fragment spread twice", `{ ...F ...F } fragment F on Query { a { b } }`, shape{depth: 2, expanded: 4, merged: 2, rootFields: 2}},
-		{"fan-out 10", fan(10), shape{depth: 1, expanded: 1024, merged: 1024, rootFields: 1024}},
-		{"fan-out 60 saturates", fan(60), shape{depth: 1, expanded: saturate, merged: saturate, rootFields: saturate}},
+		{"fan-out 10", hostile.FanOut(10), shape{depth: 1, expanded: 1024, merged: 1024, rootFields: 1024}},
+		{"fan-out 60 saturates", hostile.FanOut(60), shape{depth: 1, expanded: saturate, merged: saturate, rootFields: saturate}},
 		{"cycle adds nothing", `{ ...A } fragment A on Query { x ...B } fragment B on Query { y ...A }`, shape{depth: 1, expanded: 2, merged: 2, rootFields: 2}},
 		{"inline fragments merge", `{ a { ... on T { b c } d } }`, shape{depth: 2, expanded: 4, merged: 3, rootFields: 1}},
 		{"ofType chains are free", `{ __type(name: "X") { ofType { ofType { ofType { name } } } } }`, shape{depth: 2, expanded: 5, merged: 1, rootFields: 1}},

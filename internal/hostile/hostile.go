@@ -101,9 +101,9 @@ func nest(open, leaf, close string, n int) string {
 	return strings.Repeat(open, n) + leaf + strings.Repeat(close, n)
 }
 
-// fanOut is a document of n fragments, each spreading the next twice: its
+// FanOut is a document of n fragments, each spreading the next twice: its
 // expansion has 2^n fields.
-func fanOut(n int) string {
+func FanOut(n int) string {
 	var b strings.Builder
 	b.WriteString("query { ...F0 }\n")
 	for i := 0; i < n; i++ {
@@ -152,8 +152,8 @@ func Cases(fix Fixture) []Case {
 		{Name: "nodes with 1000 ids", Code: "COMPLEXITY_LIMIT_EXCEEDED",
 			Body: gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Product { variants { id sku title } images { url } } } }`, map[string]any{"ids": ids})},
 		// Fragments: fan-out, cycles, merged selections.
-		{Name: "fragment fan-out 41 levels", Code: "SELECTION_LIMIT_EXCEEDED", Body: gql(fanOut(41), nil)},
-		{Name: "fragment fan-out 12 levels", Code: "SELECTION_LIMIT_EXCEEDED", Body: gql(fanOut(12), nil)},
+		{Name: "fragment fan-out 41 levels", Code: "SELECTION_LIMIT_EXCEEDED", Body: gql(FanOut(41), nil)},
+		{Name: "fragment fan-out 12 levels", Code: "SELECTION_LIMIT_EXCEEDED", Body: gql(FanOut(12), nil)},
 		{Name: "fragment cycle", Code: "GRAPHQL_VALIDATION_FAILED", Status: 422,
 			Body: gql(`query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }`, nil)},
 		{Name: "self-spreading fragment", Code: "GRAPHQL_VALIDATION_FAILED", Status: 422,
