@@ -18,6 +18,7 @@ import (
 	_ "github.com/lib/pq"           // PostgreSQL driver
 	_ "github.com/mattn/go-sqlite3" // SQLite driver (cgo)
 
+	"storefront/commerce/inventory"
 	"storefront/ent"
 	"storefront/ent/migrate"
 	_ "storefront/ent/runtime" // registers hooks and privacy policies
@@ -60,6 +61,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	}
 	plain := entsql.OpenDB(dia, db)
 	client := ent.NewClient(ent.Driver(newCountingDriver(plain)))
+	// Stock written outside the stock function (fixtures, imports) keeps
+	// the stored availability right too (commerce/inventory).
+	levels, variants := inventory.Hooks()
+	client.StockLevel.Use(levels)
+	client.ProductVariant.Use(variants)
 	return &DB{Client: client, SQL: db, Dialect: dia, migrator: ent.NewClient(ent.Driver(plain))}, nil
 }
 
@@ -139,10 +145,22 @@ func configurePool(db *stdsql.DB, dia string, opts Options) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 
-// Migrate creates or updates the tables to match the ent schema.
+// Migrate creates or updates the tables to match the ent schema. When it
+// adds the stored availability to an existing catalogue (the columns
+// product_variants.available and products.in_stock), it fills them from the
+// stock levels before it returns.
 func (db *DB) Migrate(ctx context.Context) error {
+	backfill, err := db.lacksStoredAvailability(ctx)
+	if err != nil {
+		return err
+	}
 	if err := db.migrator.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
 		return fmt.Errorf("database: migrate: %w", err)
+	}
+	if backfill {
+		if err := inventory.RefreshAll(ctx, db.migrator); err != nil {
+			return fmt.Errorf("database: migrate: %w", err)
+		}
 	}
 	if db.Dialect == dialect.SQLite {
 		// SQLite plans without statistics until ANALYZE has run once: then a
@@ -161,6 +179,36 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// lacksStoredAvailability reports whether the tables exist without one of
+// the columns of the stored availability: a database from before it, which
+// needs the backfill once the columns are added.
+func (db *DB) lacksStoredAvailability(ctx context.Context) (bool, error) {
+	for _, c := range [][2]string{{"product_variants", "available"}, {"products", "in_stock"}} {
+		var tables, columns int
+		var q1, q2 string
+		if db.Dialect == dialect.SQLite {
+			q1 = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+			q2 = "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?"
+		} else {
+			q1 = "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
+			q2 = "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2"
+		}
+		if err := db.SQL.QueryRowContext(ctx, q1, c[0]).Scan(&tables); err != nil {
+			return false, fmt.Errorf("database: inspect %s: %w", c[0], err)
+		}
+		if tables == 0 {
+			continue
+		}
+		if err := db.SQL.QueryRowContext(ctx, q2, c[0], c[1]).Scan(&columns); err != nil {
+			return false, fmt.Errorf("database: inspect %s.%s: %w", c[0], c[1], err)
+		}
+		if columns == 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Analyze refreshes the query planner's statistics, after a bulk load such

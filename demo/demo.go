@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"storefront/commerce/access"
+	"storefront/commerce/inventory"
 	"time"
 
 	"storefront/ent"
@@ -72,6 +73,9 @@ func (s Stats) LogValue() slog.Value {
 // the commit.
 func Seed(ctx context.Context, client *ent.Client, opts Options) (Stats, error) {
 	ctx = access.System(ctx) // seeding is the system\'s own bookkeeping
+	// The seeder writes the stored availability itself (insertBatch): the
+	// stock hooks would recompute it row by row.
+	ctx = inventory.Bulk(ctx)
 	if opts.Products < 0 {
 		return Stats{}, fmt.Errorf("demo: Products must not be negative, got %d", opts.Products)
 	}
@@ -287,11 +291,25 @@ func ensureWarehouses(ctx context.Context, client *ent.Client) (ids []int, creat
 }
 
 // insertBatch inserts products, then their variants, then the variants'
-// stock levels, linking each to the IDs of the rows just inserted.
+// stock levels, linking each to the IDs of the rows just inserted. The
+// variants' stored availability and the products' in-stock flags are
+// written with them, by inventory's rule (reserved is 0 here).
 func insertBatch(ctx context.Context, client *ent.Client, products []genProduct, catIDs, whIDs []int, stats *Stats) error {
+	available := func(v genVariant) int {
+		n := 0
+		for w := range whIDs {
+			n += max(v.onHand[w], 0)
+		}
+		return n
+	}
 	pb := make([]*ent.ProductCreate, len(products))
 	for i, p := range products {
+		inStock := false
+		for _, v := range p.variants {
+			inStock = inStock || available(v) > 0
+		}
 		pb[i] = client.Product.Create().
+			SetInStock(inStock).
 			SetTitle(p.title).
 			SetSlug(p.slug).
 			SetDescription(p.description).
@@ -337,6 +355,7 @@ func insertBatch(ctx context.Context, client *ent.Client, products []genProduct,
 				SetNillableCompareAtPrice(v.compareAtPrice).
 				SetCurrencyCode("USD").
 				SetPosition(r.v).
+				SetAvailable(available(v)).
 				SetCreatedAt(p.createdAt).
 				SetUpdatedAt(p.createdAt)
 		}

@@ -8660,6 +8660,7 @@ type ProductMutation struct {
 	max_price       *int64
 	addmax_price    *int64
 	currency_code   *string
+	in_stock        *bool
 	clearedFields   map[string]struct{}
 	category        *int
 	clearedcategory bool
@@ -9233,6 +9234,42 @@ func (m *ProductMutation) ResetCurrencyCode() {
 	m.currency_code = nil
 }
 
+// SetInStock sets the "in_stock" field.
+func (m *ProductMutation) SetInStock(b bool) {
+	m.in_stock = &b
+}
+
+// InStock returns the value of the "in_stock" field in the mutation.
+func (m *ProductMutation) InStock() (r bool, exists bool) {
+	v := m.in_stock
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInStock returns the old "in_stock" field's value of the Product entity.
+// If the Product object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProductMutation) OldInStock(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInStock is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInStock requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInStock: %w", err)
+	}
+	return oldValue.InStock, nil
+}
+
+// ResetInStock resets all changes to the "in_stock" field.
+func (m *ProductMutation) ResetInStock() {
+	m.in_stock = nil
+}
+
 // ClearCategory clears the "category" edge to the Category entity.
 func (m *ProductMutation) ClearCategory() {
 	m.clearedcategory = true
@@ -9348,7 +9385,7 @@ func (m *ProductMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProductMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, product.FieldCreatedAt)
 	}
@@ -9382,6 +9419,9 @@ func (m *ProductMutation) Fields() []string {
 	if m.currency_code != nil {
 		fields = append(fields, product.FieldCurrencyCode)
 	}
+	if m.in_stock != nil {
+		fields = append(fields, product.FieldInStock)
+	}
 	return fields
 }
 
@@ -9412,6 +9452,8 @@ func (m *ProductMutation) Field(name string) (ent.Value, bool) {
 		return m.MaxPrice()
 	case product.FieldCurrencyCode:
 		return m.CurrencyCode()
+	case product.FieldInStock:
+		return m.InStock()
 	}
 	return nil, false
 }
@@ -9443,6 +9485,8 @@ func (m *ProductMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldMaxPrice(ctx)
 	case product.FieldCurrencyCode:
 		return m.OldCurrencyCode(ctx)
+	case product.FieldInStock:
+		return m.OldInStock(ctx)
 	}
 	return nil, fmt.Errorf("unknown Product field %s", name)
 }
@@ -9528,6 +9572,13 @@ func (m *ProductMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCurrencyCode(v)
+		return nil
+	case product.FieldInStock:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInStock(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Product field %s", name)
@@ -9646,6 +9697,9 @@ func (m *ProductMutation) ResetField(name string) error {
 		return nil
 	case product.FieldCurrencyCode:
 		m.ResetCurrencyCode()
+		return nil
+	case product.FieldInStock:
+		m.ResetInStock()
 		return nil
 	}
 	return fmt.Errorf("unknown Product field %s", name)
@@ -9772,6 +9826,8 @@ type ProductVariantMutation struct {
 	currency_code       *string
 	stock_version       *int64
 	addstock_version    *int64
+	available           *int
+	addavailable        *int
 	position            *int
 	addposition         *int
 	clearedFields       map[string]struct{}
@@ -10332,6 +10388,62 @@ func (m *ProductVariantMutation) ResetStockVersion() {
 	m.addstock_version = nil
 }
 
+// SetAvailable sets the "available" field.
+func (m *ProductVariantMutation) SetAvailable(i int) {
+	m.available = &i
+	m.addavailable = nil
+}
+
+// Available returns the value of the "available" field in the mutation.
+func (m *ProductVariantMutation) Available() (r int, exists bool) {
+	v := m.available
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAvailable returns the old "available" field's value of the ProductVariant entity.
+// If the ProductVariant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProductVariantMutation) OldAvailable(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAvailable is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAvailable requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAvailable: %w", err)
+	}
+	return oldValue.Available, nil
+}
+
+// AddAvailable adds i to the "available" field.
+func (m *ProductVariantMutation) AddAvailable(i int) {
+	if m.addavailable != nil {
+		*m.addavailable += i
+	} else {
+		m.addavailable = &i
+	}
+}
+
+// AddedAvailable returns the value that was added to the "available" field in this mutation.
+func (m *ProductVariantMutation) AddedAvailable() (r int, exists bool) {
+	v := m.addavailable
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAvailable resets all changes to the "available" field.
+func (m *ProductVariantMutation) ResetAvailable() {
+	m.available = nil
+	m.addavailable = nil
+}
+
 // SetPosition sets the "position" field.
 func (m *ProductVariantMutation) SetPosition(i int) {
 	m.position = &i
@@ -10503,7 +10615,7 @@ func (m *ProductVariantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProductVariantMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, productvariant.FieldCreatedAt)
 	}
@@ -10533,6 +10645,9 @@ func (m *ProductVariantMutation) Fields() []string {
 	}
 	if m.stock_version != nil {
 		fields = append(fields, productvariant.FieldStockVersion)
+	}
+	if m.available != nil {
+		fields = append(fields, productvariant.FieldAvailable)
 	}
 	if m.position != nil {
 		fields = append(fields, productvariant.FieldPosition)
@@ -10565,6 +10680,8 @@ func (m *ProductVariantMutation) Field(name string) (ent.Value, bool) {
 		return m.CurrencyCode()
 	case productvariant.FieldStockVersion:
 		return m.StockVersion()
+	case productvariant.FieldAvailable:
+		return m.Available()
 	case productvariant.FieldPosition:
 		return m.Position()
 	}
@@ -10596,6 +10713,8 @@ func (m *ProductVariantMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldCurrencyCode(ctx)
 	case productvariant.FieldStockVersion:
 		return m.OldStockVersion(ctx)
+	case productvariant.FieldAvailable:
+		return m.OldAvailable(ctx)
 	case productvariant.FieldPosition:
 		return m.OldPosition(ctx)
 	}
@@ -10677,6 +10796,13 @@ func (m *ProductVariantMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStockVersion(v)
 		return nil
+	case productvariant.FieldAvailable:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAvailable(v)
+		return nil
 	case productvariant.FieldPosition:
 		v, ok := value.(int)
 		if !ok {
@@ -10701,6 +10827,9 @@ func (m *ProductVariantMutation) AddedFields() []string {
 	if m.addstock_version != nil {
 		fields = append(fields, productvariant.FieldStockVersion)
 	}
+	if m.addavailable != nil {
+		fields = append(fields, productvariant.FieldAvailable)
+	}
 	if m.addposition != nil {
 		fields = append(fields, productvariant.FieldPosition)
 	}
@@ -10718,6 +10847,8 @@ func (m *ProductVariantMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedCompareAtPrice()
 	case productvariant.FieldStockVersion:
 		return m.AddedStockVersion()
+	case productvariant.FieldAvailable:
+		return m.AddedAvailable()
 	case productvariant.FieldPosition:
 		return m.AddedPosition()
 	}
@@ -10749,6 +10880,13 @@ func (m *ProductVariantMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddStockVersion(v)
+		return nil
+	case productvariant.FieldAvailable:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAvailable(v)
 		return nil
 	case productvariant.FieldPosition:
 		v, ok := value.(int)
@@ -10822,6 +10960,9 @@ func (m *ProductVariantMutation) ResetField(name string) error {
 		return nil
 	case productvariant.FieldStockVersion:
 		m.ResetStockVersion()
+		return nil
+	case productvariant.FieldAvailable:
+		m.ResetAvailable()
 		return nil
 	case productvariant.FieldPosition:
 		m.ResetPosition()

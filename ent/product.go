@@ -42,6 +42,8 @@ type Product struct {
 	MaxPrice int64 `json:"max_price,omitempty"`
 	// CurrencyCode holds the value of the "currency_code" field.
 	CurrencyCode string `json:"currency_code,omitempty"`
+	// At least one variant has stock available for sale; kept by commerce/inventory.
+	InStock bool `json:"in_stock,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ProductQuery when eager-loading is set.
 	Edges        ProductEdges `json:"edges"`
@@ -90,6 +92,8 @@ func (*Product) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case product.FieldImages:
 			values[i] = new([]byte)
+		case product.FieldInStock:
+			values[i] = new(sql.NullBool)
 		case product.FieldID, product.FieldCategoryID, product.FieldMinPrice, product.FieldMaxPrice:
 			values[i] = new(sql.NullInt64)
 		case product.FieldTitle, product.FieldSlug, product.FieldDescription, product.FieldStatus, product.FieldCurrencyCode:
@@ -186,6 +190,12 @@ func (_m *Product) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CurrencyCode = value.String
 			}
+		case product.FieldInStock:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field in_stock", values[i])
+			} else if value.Valid {
+				_m.InStock = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -266,6 +276,9 @@ func (_m *Product) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("currency_code=")
 	builder.WriteString(_m.CurrencyCode)
+	builder.WriteString(", ")
+	builder.WriteString("in_stock=")
+	builder.WriteString(fmt.Sprintf("%v", _m.InStock))
 	builder.WriteByte(')')
 	return builder.String()
 }

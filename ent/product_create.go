@@ -155,6 +155,20 @@ func (_c *ProductCreate) SetNillableCurrencyCode(v *string) *ProductCreate {
 	return _c
 }
 
+// SetInStock sets the "in_stock" field.
+func (_c *ProductCreate) SetInStock(v bool) *ProductCreate {
+	_c.mutation.SetInStock(v)
+	return _c
+}
+
+// SetNillableInStock sets the "in_stock" field if the given value is not nil.
+func (_c *ProductCreate) SetNillableInStock(v *bool) *ProductCreate {
+	if v != nil {
+		_c.SetInStock(*v)
+	}
+	return _c
+}
+
 // SetCategory sets the "category" edge to the Category entity.
 func (_c *ProductCreate) SetCategory(v *Category) *ProductCreate {
 	return _c.SetCategoryID(v.ID)
@@ -250,6 +264,10 @@ func (_c *ProductCreate) defaults() error {
 		v := product.DefaultCurrencyCode
 		_c.mutation.SetCurrencyCode(v)
 	}
+	if _, ok := _c.mutation.InStock(); !ok {
+		v := product.DefaultInStock
+		_c.mutation.SetInStock(v)
+	}
 	return nil
 }
 
@@ -304,6 +322,9 @@ func (_c *ProductCreate) check() error {
 		if err := product.CurrencyCodeValidator(v); err != nil {
 			return &ValidationError{Name: "currency_code", err: fmt.Errorf(`ent: validator failed for field "Product.currency_code": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.InStock(); !ok {
+		return &ValidationError{Name: "in_stock", err: errors.New(`ent: missing required field "Product.in_stock"`)}
 	}
 	return nil
 }
@@ -371,6 +392,10 @@ func (_c *ProductCreate) createSpec() (*Product, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CurrencyCode(); ok {
 		_spec.SetField(product.FieldCurrencyCode, field.TypeString, value)
 		_node.CurrencyCode = value
+	}
+	if value, ok := _c.mutation.InStock(); ok {
+		_spec.SetField(product.FieldInStock, field.TypeBool, value)
+		_node.InStock = value
 	}
 	if nodes := _c.mutation.CategoryIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -595,6 +620,18 @@ func (u *ProductUpsert) UpdateCurrencyCode() *ProductUpsert {
 	return u
 }
 
+// SetInStock sets the "in_stock" field.
+func (u *ProductUpsert) SetInStock(v bool) *ProductUpsert {
+	u.Set(product.FieldInStock, v)
+	return u
+}
+
+// UpdateInStock sets the "in_stock" field to the value that was provided on create.
+func (u *ProductUpsert) UpdateInStock() *ProductUpsert {
+	u.SetExcluded(product.FieldInStock)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -798,6 +835,20 @@ func (u *ProductUpsertOne) SetCurrencyCode(v string) *ProductUpsertOne {
 func (u *ProductUpsertOne) UpdateCurrencyCode() *ProductUpsertOne {
 	return u.Update(func(s *ProductUpsert) {
 		s.UpdateCurrencyCode()
+	})
+}
+
+// SetInStock sets the "in_stock" field.
+func (u *ProductUpsertOne) SetInStock(v bool) *ProductUpsertOne {
+	return u.Update(func(s *ProductUpsert) {
+		s.SetInStock(v)
+	})
+}
+
+// UpdateInStock sets the "in_stock" field to the value that was provided on create.
+func (u *ProductUpsertOne) UpdateInStock() *ProductUpsertOne {
+	return u.Update(func(s *ProductUpsert) {
+		s.UpdateInStock()
 	})
 }
 
@@ -1170,6 +1221,20 @@ func (u *ProductUpsertBulk) SetCurrencyCode(v string) *ProductUpsertBulk {
 func (u *ProductUpsertBulk) UpdateCurrencyCode() *ProductUpsertBulk {
 	return u.Update(func(s *ProductUpsert) {
 		s.UpdateCurrencyCode()
+	})
+}
+
+// SetInStock sets the "in_stock" field.
+func (u *ProductUpsertBulk) SetInStock(v bool) *ProductUpsertBulk {
+	return u.Update(func(s *ProductUpsert) {
+		s.SetInStock(v)
+	})
+}
+
+// UpdateInStock sets the "in_stock" field to the value that was provided on create.
+func (u *ProductUpsertBulk) UpdateInStock() *ProductUpsertBulk {
+	return u.Update(func(s *ProductUpsert) {
+		s.UpdateInStock()
 	})
 }
 

@@ -183,6 +183,20 @@ func (_u *ProductUpdate) SetNillableCurrencyCode(v *string) *ProductUpdate {
 	return _u
 }
 
+// SetInStock sets the "in_stock" field.
+func (_u *ProductUpdate) SetInStock(v bool) *ProductUpdate {
+	_u.mutation.SetInStock(v)
+	return _u
+}
+
+// SetNillableInStock sets the "in_stock" field if the given value is not nil.
+func (_u *ProductUpdate) SetNillableInStock(v *bool) *ProductUpdate {
+	if v != nil {
+		_u.SetInStock(*v)
+	}
+	return _u
+}
+
 // SetCategory sets the "category" edge to the Category entity.
 func (_u *ProductUpdate) SetCategory(v *Category) *ProductUpdate {
 	return _u.SetCategoryID(v.ID)
@@ -357,6 +371,9 @@ func (_u *ProductUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.CurrencyCode(); ok {
 		_spec.SetField(product.FieldCurrencyCode, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.InStock(); ok {
+		_spec.SetField(product.FieldInStock, field.TypeBool, value)
 	}
 	if _u.mutation.CategoryCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -604,6 +621,20 @@ func (_u *ProductUpdateOne) SetNillableCurrencyCode(v *string) *ProductUpdateOne
 	return _u
 }
 
+// SetInStock sets the "in_stock" field.
+func (_u *ProductUpdateOne) SetInStock(v bool) *ProductUpdateOne {
+	_u.mutation.SetInStock(v)
+	return _u
+}
+
+// SetNillableInStock sets the "in_stock" field if the given value is not nil.
+func (_u *ProductUpdateOne) SetNillableInStock(v *bool) *ProductUpdateOne {
+	if v != nil {
+		_u.SetInStock(*v)
+	}
+	return _u
+}
+
 // SetCategory sets the "category" edge to the Category entity.
 func (_u *ProductUpdateOne) SetCategory(v *Category) *ProductUpdateOne {
 	return _u.SetCategoryID(v.ID)
@@ -808,6 +839,9 @@ func (_u *ProductUpdateOne) sqlSave(ctx context.Context) (_node *Product, err er
 	}
 	if value, ok := _u.mutation.CurrencyCode(); ok {
 		_spec.SetField(product.FieldCurrencyCode, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.InStock(); ok {
+		_spec.SetField(product.FieldInStock, field.TypeBool, value)
 	}
 	if _u.mutation.CategoryCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -40,6 +40,8 @@ type ProductVariant struct {
 	CurrencyCode string `json:"currency_code,omitempty"`
 	// Increases with every stock change of the variant; inventory events carry it.
 	StockVersion int64 `json:"stock_version,omitempty"`
+	// Sum over warehouses of max(on_hand - reserved, 0), kept by commerce/inventory.
+	Available int `json:"available,omitempty"`
 	// Order among the product's variants, smallest first.
 	Position int `json:"position,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -90,7 +92,7 @@ func (*ProductVariant) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case productvariant.FieldOptions:
 			values[i] = new([]byte)
-		case productvariant.FieldID, productvariant.FieldProductID, productvariant.FieldPrice, productvariant.FieldCompareAtPrice, productvariant.FieldStockVersion, productvariant.FieldPosition:
+		case productvariant.FieldID, productvariant.FieldProductID, productvariant.FieldPrice, productvariant.FieldCompareAtPrice, productvariant.FieldStockVersion, productvariant.FieldAvailable, productvariant.FieldPosition:
 			values[i] = new(sql.NullInt64)
 		case productvariant.FieldSku, productvariant.FieldTitle, productvariant.FieldCurrencyCode:
 			values[i] = new(sql.NullString)
@@ -180,6 +182,12 @@ func (_m *ProductVariant) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.StockVersion = value.Int64
 			}
+		case productvariant.FieldAvailable:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field available", values[i])
+			} else if value.Valid {
+				_m.Available = int(value.Int64)
+			}
 		case productvariant.FieldPosition:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field position", values[i])
@@ -263,6 +271,9 @@ func (_m *ProductVariant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("stock_version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.StockVersion))
+	builder.WriteString(", ")
+	builder.WriteString("available=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Available))
 	builder.WriteString(", ")
 	builder.WriteString("position=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Position))

@@ -133,6 +133,20 @@ func (_c *ProductVariantCreate) SetNillableStockVersion(v *int64) *ProductVarian
 	return _c
 }
 
+// SetAvailable sets the "available" field.
+func (_c *ProductVariantCreate) SetAvailable(v int) *ProductVariantCreate {
+	_c.mutation.SetAvailable(v)
+	return _c
+}
+
+// SetNillableAvailable sets the "available" field if the given value is not nil.
+func (_c *ProductVariantCreate) SetNillableAvailable(v *int) *ProductVariantCreate {
+	if v != nil {
+		_c.SetAvailable(*v)
+	}
+	return _c
+}
+
 // SetPosition sets the "position" field.
 func (_c *ProductVariantCreate) SetPosition(v int) *ProductVariantCreate {
 	_c.mutation.SetPosition(v)
@@ -234,6 +248,10 @@ func (_c *ProductVariantCreate) defaults() error {
 		v := productvariant.DefaultStockVersion
 		_c.mutation.SetStockVersion(v)
 	}
+	if _, ok := _c.mutation.Available(); !ok {
+		v := productvariant.DefaultAvailable
+		_c.mutation.SetAvailable(v)
+	}
 	if _, ok := _c.mutation.Position(); !ok {
 		v := productvariant.DefaultPosition
 		_c.mutation.SetPosition(v)
@@ -294,6 +312,9 @@ func (_c *ProductVariantCreate) check() error {
 	}
 	if _, ok := _c.mutation.StockVersion(); !ok {
 		return &ValidationError{Name: "stock_version", err: errors.New(`ent: missing required field "ProductVariant.stock_version"`)}
+	}
+	if _, ok := _c.mutation.Available(); !ok {
+		return &ValidationError{Name: "available", err: errors.New(`ent: missing required field "ProductVariant.available"`)}
 	}
 	if _, ok := _c.mutation.Position(); !ok {
 		return &ValidationError{Name: "position", err: errors.New(`ent: missing required field "ProductVariant.position"`)}
@@ -363,6 +384,10 @@ func (_c *ProductVariantCreate) createSpec() (*ProductVariant, *sqlgraph.CreateS
 	if value, ok := _c.mutation.StockVersion(); ok {
 		_spec.SetField(productvariant.FieldStockVersion, field.TypeInt64, value)
 		_node.StockVersion = value
+	}
+	if value, ok := _c.mutation.Available(); ok {
+		_spec.SetField(productvariant.FieldAvailable, field.TypeInt, value)
+		_node.Available = value
 	}
 	if value, ok := _c.mutation.Position(); ok {
 		_spec.SetField(productvariant.FieldPosition, field.TypeInt, value)
@@ -573,6 +598,24 @@ func (u *ProductVariantUpsert) AddStockVersion(v int64) *ProductVariantUpsert {
 	return u
 }
 
+// SetAvailable sets the "available" field.
+func (u *ProductVariantUpsert) SetAvailable(v int) *ProductVariantUpsert {
+	u.Set(productvariant.FieldAvailable, v)
+	return u
+}
+
+// UpdateAvailable sets the "available" field to the value that was provided on create.
+func (u *ProductVariantUpsert) UpdateAvailable() *ProductVariantUpsert {
+	u.SetExcluded(productvariant.FieldAvailable)
+	return u
+}
+
+// AddAvailable adds v to the "available" field.
+func (u *ProductVariantUpsert) AddAvailable(v int) *ProductVariantUpsert {
+	u.Add(productvariant.FieldAvailable, v)
+	return u
+}
+
 // SetPosition sets the "position" field.
 func (u *ProductVariantUpsert) SetPosition(v int) *ProductVariantUpsert {
 	u.Set(productvariant.FieldPosition, v)
@@ -776,6 +819,27 @@ func (u *ProductVariantUpsertOne) AddStockVersion(v int64) *ProductVariantUpsert
 func (u *ProductVariantUpsertOne) UpdateStockVersion() *ProductVariantUpsertOne {
 	return u.Update(func(s *ProductVariantUpsert) {
 		s.UpdateStockVersion()
+	})
+}
+
+// SetAvailable sets the "available" field.
+func (u *ProductVariantUpsertOne) SetAvailable(v int) *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.SetAvailable(v)
+	})
+}
+
+// AddAvailable adds v to the "available" field.
+func (u *ProductVariantUpsertOne) AddAvailable(v int) *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.AddAvailable(v)
+	})
+}
+
+// UpdateAvailable sets the "available" field to the value that was provided on create.
+func (u *ProductVariantUpsertOne) UpdateAvailable() *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.UpdateAvailable()
 	})
 }
 
@@ -1151,6 +1215,27 @@ func (u *ProductVariantUpsertBulk) AddStockVersion(v int64) *ProductVariantUpser
 func (u *ProductVariantUpsertBulk) UpdateStockVersion() *ProductVariantUpsertBulk {
 	return u.Update(func(s *ProductVariantUpsert) {
 		s.UpdateStockVersion()
+	})
+}
+
+// SetAvailable sets the "available" field.
+func (u *ProductVariantUpsertBulk) SetAvailable(v int) *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.SetAvailable(v)
+	})
+}
+
+// AddAvailable adds v to the "available" field.
+func (u *ProductVariantUpsertBulk) AddAvailable(v int) *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.AddAvailable(v)
+	})
+}
+
+// UpdateAvailable sets the "available" field to the value that was provided on create.
+func (u *ProductVariantUpsertBulk) UpdateAvailable() *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.UpdateAvailable()
 	})
 }
 

@@ -161,6 +161,27 @@ func (_u *ProductVariantUpdate) AddStockVersion(v int64) *ProductVariantUpdate {
 	return _u
 }
 
+// SetAvailable sets the "available" field.
+func (_u *ProductVariantUpdate) SetAvailable(v int) *ProductVariantUpdate {
+	_u.mutation.ResetAvailable()
+	_u.mutation.SetAvailable(v)
+	return _u
+}
+
+// SetNillableAvailable sets the "available" field if the given value is not nil.
+func (_u *ProductVariantUpdate) SetNillableAvailable(v *int) *ProductVariantUpdate {
+	if v != nil {
+		_u.SetAvailable(*v)
+	}
+	return _u
+}
+
+// AddAvailable adds value to the "available" field.
+func (_u *ProductVariantUpdate) AddAvailable(v int) *ProductVariantUpdate {
+	_u.mutation.AddAvailable(v)
+	return _u
+}
+
 // SetPosition sets the "position" field.
 func (_u *ProductVariantUpdate) SetPosition(v int) *ProductVariantUpdate {
 	_u.mutation.ResetPosition()
@@ -356,6 +377,12 @@ func (_u *ProductVariantUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if value, ok := _u.mutation.AddedStockVersion(); ok {
 		_spec.AddField(productvariant.FieldStockVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Available(); ok {
+		_spec.SetField(productvariant.FieldAvailable, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedAvailable(); ok {
+		_spec.AddField(productvariant.FieldAvailable, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Position(); ok {
 		_spec.SetField(productvariant.FieldPosition, field.TypeInt, value)
@@ -556,6 +583,27 @@ func (_u *ProductVariantUpdateOne) SetNillableStockVersion(v *int64) *ProductVar
 // AddStockVersion adds value to the "stock_version" field.
 func (_u *ProductVariantUpdateOne) AddStockVersion(v int64) *ProductVariantUpdateOne {
 	_u.mutation.AddStockVersion(v)
+	return _u
+}
+
+// SetAvailable sets the "available" field.
+func (_u *ProductVariantUpdateOne) SetAvailable(v int) *ProductVariantUpdateOne {
+	_u.mutation.ResetAvailable()
+	_u.mutation.SetAvailable(v)
+	return _u
+}
+
+// SetNillableAvailable sets the "available" field if the given value is not nil.
+func (_u *ProductVariantUpdateOne) SetNillableAvailable(v *int) *ProductVariantUpdateOne {
+	if v != nil {
+		_u.SetAvailable(*v)
+	}
+	return _u
+}
+
+// AddAvailable adds value to the "available" field.
+func (_u *ProductVariantUpdateOne) AddAvailable(v int) *ProductVariantUpdateOne {
+	_u.mutation.AddAvailable(v)
 	return _u
 }
 
@@ -784,6 +832,12 @@ func (_u *ProductVariantUpdateOne) sqlSave(ctx context.Context) (_node *ProductV
 	}
 	if value, ok := _u.mutation.AddedStockVersion(); ok {
 		_spec.AddField(productvariant.FieldStockVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Available(); ok {
+		_spec.SetField(productvariant.FieldAvailable, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedAvailable(); ok {
+		_spec.AddField(productvariant.FieldAvailable, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Position(); ok {
 		_spec.SetField(productvariant.FieldPosition, field.TypeInt, value)

@@ -9,10 +9,10 @@ import (
 	"context"
 	"storefront/commerce/catalog"
 	"storefront/commerce/gid"
+	"storefront/commerce/inventory"
 	"storefront/commerce/money"
 	"storefront/ent"
 	"storefront/ent/schematype"
-	"storefront/graph/loader"
 	"storefront/graph/model"
 
 	"entgo.io/contrib/entgql"
@@ -27,7 +27,6 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, firs
 	f.CategoryID = &obj.ID
 	opts := append(listOptions(ctx), catalog.InCategoryPage(obj.ID))
 	conn, err := r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse), opts...)
-	primeConnection(ctx, r.Client, conn)
 	return conn, err
 }
 
@@ -128,7 +127,7 @@ func (r *productResolver) PriceRange(ctx context.Context, obj *ent.Product) (*ca
 
 // AvailableForSale is the resolver for the availableForSale field.
 func (r *productResolver) AvailableForSale(ctx context.Context, obj *ent.Product) (bool, error) {
-	return loader.For(ctx).ProductInStock.Load(ctx, obj.ID)
+	return obj.InStock, nil // stored by commerce/inventory
 }
 
 // Price is the resolver for the price field.
@@ -148,13 +147,12 @@ func (r *productVariantResolver) CompareAtPrice(ctx context.Context, obj *ent.Pr
 
 // QuantityAvailable is the resolver for the quantityAvailable field.
 func (r *productVariantResolver) QuantityAvailable(ctx context.Context, obj *ent.ProductVariant) (int, error) {
-	return loader.For(ctx).VariantQuantity.Load(ctx, obj.ID)
+	return inventory.Reported(obj.Available), nil // stored by commerce/inventory
 }
 
 // AvailableForSale is the resolver for the availableForSale field.
 func (r *productVariantResolver) AvailableForSale(ctx context.Context, obj *ent.ProductVariant) (bool, error) {
-	n, err := loader.For(ctx).VariantQuantity.Load(ctx, obj.ID)
-	return n > 0, err
+	return obj.Available > 0, nil
 }
 
 // Products is the resolver for the products field.
@@ -164,7 +162,6 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *entgql.
 		return nil, err
 	}
 	conn, err := r.Catalog.Products(ctx, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse), listOptions(ctx)...)
-	primeConnection(ctx, r.Client, conn)
 	return conn, err
 }
 
@@ -183,9 +180,6 @@ func (r *queryResolver) Product(ctx context.Context, id *gid.ID, slug *string) (
 			return nil, err
 		}
 		p, err = r.Catalog.Product(ctx, *pid)
-	}
-	if p != nil {
-		primeProducts(ctx, r.Client, []*ent.Product{p})
 	}
 	return orNil(p, err)
 }

@@ -6,17 +6,18 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"storefront/commerce/inventory"
 	"storefront/ent"
 	"storefront/graph/loader"
 )
 
 // Loaders batch by time: they run a batch a moment after its first key, so
 // a page whose fields resolve slowly (under load, or under -race) can be
-// split into several batches. For the product pages, whose computed fields
-// are the hot path, the resolvers instead prime the loaders with one
-// statement per field for the whole page, which keeps the number of
-// statements per request fixed, whatever the page size or the scheduling.
+// split into several batches. For the order pages the resolvers instead
+// prime the loaders with one statement per field for the whole page, which
+// keeps the number of statements per request fixed, whatever the page size
+// or the scheduling. Product pages need no priming: availableForSale and
+// quantityAvailable read the availability that commerce/inventory stores
+// on the rows already loaded.
 
 // satisfies names the types whose fragments count when walking a selection.
 var satisfies = []string{"ProductConnection", "ProductEdge", "Product", "ProductVariant", "Node",
@@ -51,65 +52,6 @@ func selected(ctx context.Context, path ...string) []graphql.CollectedField {
 // selects reports whether the current field's selection reaches path.
 func selects(ctx context.Context, path ...string) bool {
 	return len(selected(ctx, path...)) > 0
-}
-
-// primeConnection primes the loaders for a page of products.
-func primeConnection(ctx context.Context, client *ent.Client, conn *ent.ProductConnection) {
-	if conn == nil {
-		return
-	}
-	products := make([]*ent.Product, 0, len(conn.Edges))
-	for _, e := range conn.Edges {
-		if e != nil && e.Node != nil {
-			products = append(products, e.Node)
-		}
-	}
-	primeProducts(ctx, client, products, "edges", "node")
-}
-
-// primeProducts loads, in one statement each, what the selection under
-// prefix asks of products: availableForSale, and the quantities of their
-// (already loaded) variants.
-func primeProducts(ctx context.Context, client *ent.Client, products []*ent.Product, prefix ...string) {
-	if len(products) == 0 {
-		return
-	}
-	l := loader.For(ctx)
-	if selects(ctx, append(append([]string{}, prefix...), "availableForSale")...) {
-		ids := make([]int, len(products))
-		for i, p := range products {
-			ids[i] = p.ID
-		}
-		if in, err := inventory.ProductsInStock(ctx, client, ids); err == nil {
-			for _, id := range ids {
-				l.ProductInStock.Prime(id, in[id])
-			}
-		}
-	}
-	path := append(append([]string{}, prefix...), "variants")
-	var ids []int
-	for _, f := range selected(ctx, path...) {
-		sub := graphql.CollectFields(graphql.GetOperationContext(ctx), f.Selections, satisfies)
-		if !hasField(sub, "quantityAvailable", "availableForSale") {
-			continue
-		}
-		// Field collection stores the variants under the field's alias.
-		for _, p := range products {
-			vs, _ := p.NamedVariants(f.Alias)
-			for _, v := range vs {
-				ids = append(ids, v.ID)
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return
-	}
-	// On error nothing is primed: the loaders then load (and report) it.
-	if q, err := inventory.VariantQuantities(ctx, client, ids); err == nil {
-		for _, id := range ids {
-			l.VariantQuantity.Prime(id, q[id])
-		}
-	}
 }
 
 func hasField(fields []graphql.CollectedField, names ...string) bool {

@@ -21,7 +21,6 @@ func (r *queryResolver) Search(ctx context.Context, query string, first *int, af
 		return nil, err
 	}
 	conn, err := r.Catalog.Search(ctx, query, page(first, after, last, before), f, toSortKey(sortKey), boolValue(reverse), listOptions(ctx)...)
-	primeConnection(ctx, r.Client, conn)
 	return conn, err
 }
 
@@ -31,6 +30,5 @@ func (r *queryResolver) PredictiveSearch(ctx context.Context, query string, limi
 	if err != nil {
 		return nil, err
 	}
-	primeProducts(ctx, r.Client, s.Products, "products")
 	return s, nil
 }

@@ -31,13 +31,13 @@ var statementBudget = []struct {
 }{
 	{"home page", `query($n: Int) { products(first: $n, sortKey: CREATED_AT, reverse: true) { edges { node {
 	    id title category { name } priceRange { minVariantPrice { amount currencyCode } } availableForSale } } } }`,
-		3, "products; their categories; one grouped query over variants and stock"},
+		2, "products (availableForSale is their stored in_stock); their categories"},
 	{"category page", `query($n: Int, $c: ID) { products(first: $n, sortKey: PRICE, filter: {categoryId: $c, inStock: true}) {
 	    totalCount edges { node { title priceRange { minVariantPrice { amount } } availableForSale } } pageInfo { hasNextPage endCursor } } }`,
-		3, "products (category subtree and stock as subqueries); count; availability"},
+		2, "products (category subtree as a subquery, the stored in_stock flag); count"},
 	{"product pages with variants and stock", `query($n: Int) { products(first: $n) { edges { node { title
 	    variants { sku price { amount } compareAtPrice { amount } quantityAvailable availableForSale selectedOptions { name value } } } } } }`,
-		3, "products; variants; one grouped query over stock"},
+		2, "products; variants (quantityAvailable is their stored available)"},
 	{"cart", `query($id: ID!) { cart(id: $id) { id version totalQuantity
 	    lines { id quantity variant { sku product { title } } cost { unitPrice { amount } total { amount } } }
 	    cost { subtotal { amount } shipping { amount } total { amount } } } }`,

@@ -61,9 +61,9 @@ func mix(fx *fixtures) []operation {
 		products[i] = body(productQuery, map[string]any{"slug": s})
 	}
 	return []operation{
-		{name: "home page", bodies: [][]byte{homeBody()}, budget: 3},
+		{name: "home page", bodies: [][]byte{homeBody()}, budget: 2},
 		{name: "product page", bodies: products},
-		{name: "category page", bodies: [][]byte{body(categoryQuery, map[string]any{"n": categorySize, "c": fx.categoryID})}, budget: 3},
+		{name: "category page", bodies: [][]byte{body(categoryQuery, map[string]any{"n": categorySize, "c": fx.categoryID})}, budget: 2},
 		{name: "cart (20 lines)", bodies: [][]byte{body(cartQuery, map[string]any{"id": fx.cartID})}, budget: 5},
 		{name: "order history", bodies: [][]byte{body(orderHistoryQuery, map[string]any{"n": historyOrders})}, token: fx.token, budget: 7},
 	}

@@ -160,9 +160,15 @@ func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error
 		field string
 		v     *string
 		pred  func(int64) predicate.ProductVariant
+		// bound is what the denormalised price range of a product must
+		// satisfy for one of its variants to be priced within the filter:
+		// a necessary condition on the product's own columns, which the
+		// listing indexes (status, in_stock, category_id, min_price) and
+		// (status, in_stock, min_price) can use.
+		bound func(int64) predicate.Product
 	}{
-		{"min", f.MinPrice, productvariant.PriceGTE},
-		{"max", f.MaxPrice, productvariant.PriceLTE},
+		{"min", f.MinPrice, productvariant.PriceGTE, product.MaxPriceGTE},
+		{"max", f.MaxPrice, productvariant.PriceLTE, product.MinPriceLTE},
 	} {
 		if b.v == nil {
 			continue
@@ -176,12 +182,13 @@ func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error
 			return nil, err
 		}
 		variantPreds = append(variantPreds, b.pred(minor))
+		preds = append(preds, b.bound(minor))
 	}
 	if len(variantPreds) > 0 {
 		preds = append(preds, product.HasVariantsWith(variantPreds...))
 	}
 	if f.InStock {
-		preds = append(preds, inventory.ProductInStock())
+		preds = append(preds, inventory.ProductInStock()) // the stored flag
 	}
 	return preds, nil
 }

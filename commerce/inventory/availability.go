@@ -7,14 +7,11 @@ import (
 	"fmt"
 	"math"
 
-	"entgo.io/ent/dialect/sql"
-
 	"storefront/commerce/access"
 	"storefront/ent"
 	"storefront/ent/predicate"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
-	"storefront/ent/stocklevel"
 )
 
 // MaxReportedQuantity is the largest quantity the API reports. GraphQL's
@@ -28,72 +25,28 @@ const MaxReportedQuantity = math.MaxInt32
 // then means "at least that many".
 func Reported(n int) int { return min(max(n, 0), MaxReportedQuantity) }
 
-// availableExpr is the quantity a shopper can buy of one variant in one
-// warehouse.
-func availableExpr(t interface{ C(string) string }) string {
-	return fmt.Sprintf("%s - %s", t.C(stocklevel.FieldOnHand), t.C(stocklevel.FieldReserved))
-}
-
 // VariantQuantities returns, for each of variantIDs, the quantity available
 // for sale summed over warehouses, as Reported (never below zero, at most
-// MaxReportedQuantity), in one statement.
-// Variants without stock levels are absent from the map, meaning zero.
+// MaxReportedQuantity), from the variants' stored availability, in one
+// statement. Variants the viewer cannot see, or that do not exist, are
+// absent from the map, meaning zero.
 func VariantQuantities(ctx context.Context, client *ent.Client, variantIDs []int) (map[int]int, error) {
-	var rows []struct {
-		VariantID int `sql:"variant_id"`
-		Available int `sql:"available"`
-	}
-	err := client.StockLevel.Query().
-		Where(stocklevel.VariantIDIn(variantIDs...)).
-		GroupBy(stocklevel.FieldVariantID).
-		Aggregate(func(s *sql.Selector) string {
-			return sql.As(fmt.Sprintf("COALESCE(SUM(%s), 0)", availableExpr(s)), "available")
-		}).
-		Scan(access.System(ctx), &rows) // totals are public; per-warehouse rows are not
+	vs, err := client.ProductVariant.Query().
+		Where(productvariant.IDIn(variantIDs...)).
+		Select(productvariant.FieldID, productvariant.FieldAvailable).
+		All(access.System(ctx)) // totals are public
 	if err != nil {
 		return nil, fmt.Errorf("inventory: variant quantities: %w", err)
 	}
-	out := make(map[int]int, len(rows))
-	for _, r := range rows {
-		out[r.VariantID] = Reported(r.Available)
+	out := make(map[int]int, len(vs))
+	for _, v := range vs {
+		out[v.ID] = Reported(v.Available)
 	}
 	return out, nil
 }
 
-// ProductsInStock returns the subset of productIDs that have at least one
-// variant with stock available for sale, in one statement.
-func ProductsInStock(ctx context.Context, client *ent.Client, productIDs []int) (map[int]bool, error) {
-	ids, err := client.ProductVariant.Query().
-		Where(productvariant.ProductIDIn(productIDs...), variantInStock()).
-		Unique(true).
-		Select(productvariant.FieldProductID).
-		Ints(ctx) // variant visibility applies; the stock subquery is plain SQL
-	if err != nil {
-		return nil, fmt.Errorf("inventory: products in stock: %w", err)
-	}
-	out := make(map[int]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
-	}
-	return out, nil
-}
-
-// variantInStock holds for variants whose stock over all warehouses is
-// above zero.
-func variantInStock() predicate.ProductVariant {
-	return func(s *sql.Selector) {
-		d := sql.Dialect(s.Dialect())
-		sl := d.Table(stocklevel.Table).As("sl")
-		sub := d.SelectExpr(sql.Expr(fmt.Sprintf("COALESCE(SUM(%s), 0)", availableExpr(sl)))).
-			From(sl).
-			Where(sql.ColumnsEQ(sl.C(stocklevel.FieldVariantID), s.C(productvariant.FieldID)))
-		s.Where(sql.P(func(b *sql.Builder) {
-			b.WriteString("(").Join(sub).WriteString(") > 0")
-		}))
-	}
-}
-
-// ProductInStock is a product predicate: at least one variant available.
+// ProductInStock is a product predicate: at least one variant available,
+// by the stored flag (indexed with status, category and price).
 func ProductInStock() predicate.Product {
-	return product.HasVariantsWith(variantInStock())
+	return product.InStock(true)
 }

@@ -134,14 +134,17 @@ type delta struct {
 
 // apply is the one place where stock changes: it writes the new quantities
 // with a guard against going below zero, bumps the version of each variant,
-// and publishes the variants' new availability after the commit.
+// stores the variants' availability and their products' in-stock flags in
+// the same transaction, and publishes the variants' new availability after
+// the commit.
 func (s *Service) apply(ctx context.Context, tx *ent.Client, deltas []delta) error {
 	variants := map[int]bool{}
+	writeCtx := context.WithValue(ctx, applyKey{}, true) // apply stores availability itself
 	for _, d := range deltas {
 		n, err := tx.StockLevel.Update().
 			Where(stocklevel.ID(d.level.ID), stocklevel.OnHandGTE(-d.onHand)).
 			AddOnHand(d.onHand).
-			Save(ctx)
+			Save(writeCtx)
 		if err != nil {
 			return fmt.Errorf("inventory: change stock: %w", err)
 		}
@@ -154,8 +157,8 @@ func (s *Service) apply(ctx context.Context, tx *ent.Client, deltas []delta) err
 		return nil
 	}
 	ids := keys(variants)
-	if err := tx.ProductVariant.Update().Where(productvariant.IDIn(ids...)).AddStockVersion(1).Exec(ctx); err != nil {
-		return fmt.Errorf("inventory: bump versions: %w", err)
+	if err := refresh(ctx, tx, ids, true); err != nil {
+		return err
 	}
 	events, err := Snapshot(ctx, tx, ids)
 	if err != nil {
@@ -166,24 +169,21 @@ func (s *Service) apply(ctx context.Context, tx *ent.Client, deltas []delta) err
 	return nil
 }
 
-// Snapshot reads the availability and version of variants (those the
-// viewer of ctx may see) as events: for the events of a change inside its
-// transaction, and for the current state a subscriber receives first.
+// Snapshot reads the stored availability and version of variants (those
+// the viewer of ctx may see) as events, in one statement: for the events
+// of a change inside its transaction, and for the current state a
+// subscriber receives first.
 func Snapshot(ctx context.Context, tx *ent.Client, ids []int) ([]Event, error) {
-	qty, err := VariantQuantities(ctx, tx, ids)
-	if err != nil {
-		return nil, err
-	}
 	vs, err := tx.ProductVariant.Query().
 		Where(productvariant.IDIn(ids...)).
-		Select(productvariant.FieldID, productvariant.FieldProductID, productvariant.FieldStockVersion).
+		Select(productvariant.FieldID, productvariant.FieldProductID, productvariant.FieldStockVersion, productvariant.FieldAvailable).
 		All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: read versions: %w", err)
 	}
 	events := make([]Event, 0, len(vs))
 	for _, v := range vs {
-		events = append(events, Event{VariantID: v.ID, ProductID: v.ProductID, QuantityAvailable: Reported(qty[v.ID]), Version: v.StockVersion})
+		events = append(events, Event{VariantID: v.ID, ProductID: v.ProductID, QuantityAvailable: Reported(v.Available), Version: v.StockVersion})
 	}
 	slices.SortFunc(events, func(a, b Event) int { return a.VariantID - b.VariantID })
 	return events, nil

@@ -296,6 +296,7 @@ var (
 		{Name: "min_price", Type: field.TypeInt64, Default: 0},
 		{Name: "max_price", Type: field.TypeInt64, Default: 0},
 		{Name: "currency_code", Type: field.TypeString, Size: 3, Default: "USD"},
+		{Name: "in_stock", Type: field.TypeBool, Default: false},
 		{Name: "category_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ProductsTable holds the schema information for the "products" table.
@@ -306,7 +307,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "products_categories_products",
-				Columns:    []*schema.Column{ProductsColumns[11]},
+				Columns:    []*schema.Column{ProductsColumns[12]},
 				RefColumns: []*schema.Column{CategoriesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -330,7 +331,17 @@ var (
 			{
 				Name:    "product_category_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{ProductsColumns[11], ProductsColumns[7]},
+				Columns: []*schema.Column{ProductsColumns[12], ProductsColumns[7]},
+			},
+			{
+				Name:    "product_status_in_stock_category_id_min_price",
+				Unique:  false,
+				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[12], ProductsColumns[8]},
+			},
+			{
+				Name:    "product_status_in_stock_min_price",
+				Unique:  false,
+				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[8]},
 			},
 		},
 	}
@@ -346,6 +357,7 @@ var (
 		{Name: "compare_at_price", Type: field.TypeInt64, Nullable: true},
 		{Name: "currency_code", Type: field.TypeString, Size: 3, Default: "USD"},
 		{Name: "stock_version", Type: field.TypeInt64, Default: 0},
+		{Name: "available", Type: field.TypeInt, Default: 0},
 		{Name: "position", Type: field.TypeInt, Default: 0},
 		{Name: "product_id", Type: field.TypeInt},
 	}
@@ -357,7 +369,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "product_variants_products_variants",
-				Columns:    []*schema.Column{ProductVariantsColumns[11]},
+				Columns:    []*schema.Column{ProductVariantsColumns[12]},
 				RefColumns: []*schema.Column{ProductsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -366,7 +378,7 @@ var (
 			{
 				Name:    "productvariant_product_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{ProductVariantsColumns[11], ProductVariantsColumns[10]},
+				Columns: []*schema.Column{ProductVariantsColumns[12], ProductVariantsColumns[11]},
 			},
 		},
 	}

@@ -41,6 +41,8 @@ const (
 	FieldMaxPrice = "max_price"
 	// FieldCurrencyCode holds the string denoting the currency_code field in the database.
 	FieldCurrencyCode = "currency_code"
+	// FieldInStock holds the string denoting the in_stock field in the database.
+	FieldInStock = "in_stock"
 	// EdgeCategory holds the string denoting the category edge name in mutations.
 	EdgeCategory = "category"
 	// EdgeVariants holds the string denoting the variants edge name in mutations.
@@ -77,6 +79,7 @@ var Columns = []string{
 	FieldMinPrice,
 	FieldMaxPrice,
 	FieldCurrencyCode,
+	FieldInStock,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -119,6 +122,8 @@ var (
 	DefaultCurrencyCode string
 	// CurrencyCodeValidator is a validator for the "currency_code" field. It is called by the builders before save.
 	CurrencyCodeValidator func(string) error
+	// DefaultInStock holds the default value on creation for the "in_stock" field.
+	DefaultInStock bool
 )
 
 // Status defines the type for the "status" enum field.
@@ -204,6 +209,11 @@ func ByMaxPrice(opts ...sql.OrderTermOption) OrderOption {
 // ByCurrencyCode orders the results by the currency_code field.
 func ByCurrencyCode(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCurrencyCode, opts...).ToFunc()
+}
+
+// ByInStock orders the results by the in_stock field.
+func ByInStock(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInStock, opts...).ToFunc()
 }
 
 // ByCategoryField orders the results by category field.

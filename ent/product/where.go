@@ -100,6 +100,11 @@ func CurrencyCode(v string) predicate.Product {
 	return predicate.Product(sql.FieldEQ(FieldCurrencyCode, v))
 }
 
+// InStock applies equality check predicate on the "in_stock" field. It's identical to InStockEQ.
+func InStock(v bool) predicate.Product {
+	return predicate.Product(sql.FieldEQ(FieldInStock, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Product {
 	return predicate.Product(sql.FieldEQ(FieldCreatedAt, v))
@@ -568,6 +573,16 @@ func CurrencyCodeEqualFold(v string) predicate.Product {
 // CurrencyCodeContainsFold applies the ContainsFold predicate on the "currency_code" field.
 func CurrencyCodeContainsFold(v string) predicate.Product {
 	return predicate.Product(sql.FieldContainsFold(FieldCurrencyCode, v))
+}
+
+// InStockEQ applies the EQ predicate on the "in_stock" field.
+func InStockEQ(v bool) predicate.Product {
+	return predicate.Product(sql.FieldEQ(FieldInStock, v))
+}
+
+// InStockNEQ applies the NEQ predicate on the "in_stock" field.
+func InStockNEQ(v bool) predicate.Product {
+	return predicate.Product(sql.FieldNEQ(FieldInStock, v))
 }
 
 // HasCategory applies the HasEdge predicate on the "category" edge.

@@ -36,6 +36,8 @@ const (
 	FieldCurrencyCode = "currency_code"
 	// FieldStockVersion holds the string denoting the stock_version field in the database.
 	FieldStockVersion = "stock_version"
+	// FieldAvailable holds the string denoting the available field in the database.
+	FieldAvailable = "available"
 	// FieldPosition holds the string denoting the position field in the database.
 	FieldPosition = "position"
 	// EdgeProduct holds the string denoting the product edge name in mutations.
@@ -73,6 +75,7 @@ var Columns = []string{
 	FieldCompareAtPrice,
 	FieldCurrencyCode,
 	FieldStockVersion,
+	FieldAvailable,
 	FieldPosition,
 }
 
@@ -118,6 +121,8 @@ var (
 	CurrencyCodeValidator func(string) error
 	// DefaultStockVersion holds the default value on creation for the "stock_version" field.
 	DefaultStockVersion int64
+	// DefaultAvailable holds the default value on creation for the "available" field.
+	DefaultAvailable int
 	// DefaultPosition holds the default value on creation for the "position" field.
 	DefaultPosition int
 )
@@ -173,6 +178,11 @@ func ByCurrencyCode(opts ...sql.OrderTermOption) OrderOption {
 // ByStockVersion orders the results by the stock_version field.
 func ByStockVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStockVersion, opts...).ToFunc()
+}
+
+// ByAvailable orders the results by the available field.
+func ByAvailable(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAvailable, opts...).ToFunc()
 }
 
 // ByPosition orders the results by the position field.

@@ -100,6 +100,11 @@ func StockVersion(v int64) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldEQ(FieldStockVersion, v))
 }
 
+// Available applies equality check predicate on the "available" field. It's identical to AvailableEQ.
+func Available(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldEQ(FieldAvailable, v))
+}
+
 // Position applies equality check predicate on the "position" field. It's identical to PositionEQ.
 func Position(v int) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldEQ(FieldPosition, v))
@@ -528,6 +533,46 @@ func StockVersionLT(v int64) predicate.ProductVariant {
 // StockVersionLTE applies the LTE predicate on the "stock_version" field.
 func StockVersionLTE(v int64) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldLTE(FieldStockVersion, v))
+}
+
+// AvailableEQ applies the EQ predicate on the "available" field.
+func AvailableEQ(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldEQ(FieldAvailable, v))
+}
+
+// AvailableNEQ applies the NEQ predicate on the "available" field.
+func AvailableNEQ(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNEQ(FieldAvailable, v))
+}
+
+// AvailableIn applies the In predicate on the "available" field.
+func AvailableIn(vs ...int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldIn(FieldAvailable, vs...))
+}
+
+// AvailableNotIn applies the NotIn predicate on the "available" field.
+func AvailableNotIn(vs ...int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNotIn(FieldAvailable, vs...))
+}
+
+// AvailableGT applies the GT predicate on the "available" field.
+func AvailableGT(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldGT(FieldAvailable, v))
+}
+
+// AvailableGTE applies the GTE predicate on the "available" field.
+func AvailableGTE(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldGTE(FieldAvailable, v))
+}
+
+// AvailableLT applies the LT predicate on the "available" field.
+func AvailableLT(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldLT(FieldAvailable, v))
+}
+
+// AvailableLTE applies the LTE predicate on the "available" field.
+func AvailableLTE(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldLTE(FieldAvailable, v))
 }
 
 // PositionEQ applies the EQ predicate on the "position" field.

@@ -599,6 +599,10 @@ func init() {
 			return nil
 		}
 	}()
+	// productDescInStock is the schema descriptor for in_stock field.
+	productDescInStock := productFields[9].Descriptor()
+	// product.DefaultInStock holds the default value on creation for the in_stock field.
+	product.DefaultInStock = productDescInStock.Default.(bool)
 	productvariantMixin := schema.ProductVariant{}.Mixin()
 	productvariant.Policy = privacy.NewPolicies(schema.ProductVariant{})
 	productvariant.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -683,8 +687,12 @@ func init() {
 	productvariantDescStockVersion := productvariantFields[7].Descriptor()
 	// productvariant.DefaultStockVersion holds the default value on creation for the stock_version field.
 	productvariant.DefaultStockVersion = productvariantDescStockVersion.Default.(int64)
+	// productvariantDescAvailable is the schema descriptor for available field.
+	productvariantDescAvailable := productvariantFields[8].Descriptor()
+	// productvariant.DefaultAvailable holds the default value on creation for the available field.
+	productvariant.DefaultAvailable = productvariantDescAvailable.Default.(int)
 	// productvariantDescPosition is the schema descriptor for position field.
-	productvariantDescPosition := productvariantFields[8].Descriptor()
+	productvariantDescPosition := productvariantFields[9].Descriptor()
 	// productvariant.DefaultPosition holds the default value on creation for the position field.
 	productvariant.DefaultPosition = productvariantDescPosition.Default.(int)
 	refreshtoken.Policy = privacy.NewPolicies(schema.RefreshToken{})

@@ -49,6 +49,12 @@ func (Product) Fields() []ent.Field {
 			Annotations(entgql.Skip()),
 		field.String("currency_code").Default("USD").MinLen(3).MaxLen(3).
 			Annotations(entgql.Skip()),
+		// At least one variant with available > 0, kept by
+		// commerce/inventory with the variants' stored availability, so that
+		// listings filter and count on an index instead of summing stock.
+		field.Bool("in_stock").Default(false).
+			Comment("At least one variant has stock available for sale; kept by commerce/inventory.").
+			Annotations(entgql.Skip()),
 	}
 }
 
@@ -68,6 +74,11 @@ func (Product) Indexes() []ent.Index {
 		index.Fields("status", "min_price"),
 		index.Fields("status", "title"),
 		index.Fields("category_id", "status"),
+		// Listings of in-stock products: a category page (category_id IN
+		// the subtree) counts and pages within a price range on the first;
+		// a page across categories walks the second in price order.
+		index.Fields("status", "in_stock", "category_id", "min_price"),
+		index.Fields("status", "in_stock", "min_price"),
 	}
 }
 

@@ -43,6 +43,14 @@ func (ProductVariant) Fields() []ent.Field {
 		field.Int64("stock_version").Default(0).
 			Comment("Increases with every stock change of the variant; inventory events carry it.").
 			Annotations(entgql.Skip()),
+		// Stored availability, kept by commerce/inventory (the stock
+		// function apply, and hooks for stock written any other way) in the
+		// transaction of every stock change: the sum over warehouses of
+		// max(on_hand - reserved, 0). Not clamped; the API reports it
+		// through inventory.Reported.
+		field.Int("available").Default(0).
+			Comment("Sum over warehouses of max(on_hand - reserved, 0), kept by commerce/inventory.").
+			Annotations(entgql.Skip()),
 		field.Int("position").Default(0).
 			Comment("Order among the product's variants, smallest first.").
 			Annotations(entgql.Skip()),

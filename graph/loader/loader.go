@@ -15,7 +15,6 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"storefront/commerce/cart"
-	"storefront/commerce/inventory"
 	"storefront/ent"
 	"storefront/ent/orderevent"
 	"storefront/ent/orderline"
@@ -24,10 +23,6 @@ import (
 
 // Loaders holds the batch loaders of one operation.
 type Loaders struct {
-	// VariantQuantity loads the quantity available for sale per variant.
-	VariantQuantity *dataloadgen.Loader[int, int]
-	// ProductInStock loads whether a product has a variant in stock.
-	ProductInStock *dataloadgen.Loader[int, bool]
 	// PricedCart prices a cart once per operation, for its lines and cost.
 	PricedCart *dataloadgen.Loader[int, *cart.Priced]
 	// OrderLines loads the lines of orders, by order ID.
@@ -47,12 +42,10 @@ const wait = 500 * time.Microsecond
 // New returns fresh loaders that read through client.
 func New(client *ent.Client, carts *cart.Service) *Loaders {
 	return &Loaders{
-		VariantQuantity: dataloadgen.NewLoader(byKey(client, inventory.VariantQuantities), dataloadgen.WithWait(wait)),
-		ProductInStock:  dataloadgen.NewLoader(byKey(client, inventory.ProductsInStock), dataloadgen.WithWait(wait)),
-		PricedCart:      dataloadgen.NewLoader(priceCarts(carts)),
-		OrderLines:      dataloadgen.NewLoader(byKey(client, OrderLinesOf), dataloadgen.WithWait(wait)),
-		OrderEvents:     dataloadgen.NewLoader(byKey(client, OrderEventsOf), dataloadgen.WithWait(wait)),
-		Variant:         dataloadgen.NewLoader(byKey(client, VariantsByID), dataloadgen.WithWait(wait)),
+		PricedCart:  dataloadgen.NewLoader(priceCarts(carts)),
+		OrderLines:  dataloadgen.NewLoader(byKey(client, OrderLinesOf), dataloadgen.WithWait(wait)),
+		OrderEvents: dataloadgen.NewLoader(byKey(client, OrderEventsOf), dataloadgen.WithWait(wait)),
+		Variant:     dataloadgen.NewLoader(byKey(client, VariantsByID), dataloadgen.WithWait(wait)),
 	}
 }
 
