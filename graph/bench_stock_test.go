@@ -29,7 +29,7 @@ const largeCategoryQuery = `query($n: Int, $c: ID, $lo: String, $hi: String) {
     totalCount edges { node { title priceRange { minVariantPrice { amount } } availableForSale } }
     pageInfo { hasNextPage endCursor } } }`
 
-func seededBench(b *testing.B, kind string, products int) (*database.DB, *apitest.API) {
+func seededBench(b testing.TB, kind string, products int) (*database.DB, *apitest.API) {
 	b.Helper()
 	db := dbtest.Open(b, kind)
 	if _, err := demo.Seed(context.Background(), db.Client, demo.Options{Products: products}); err != nil {
@@ -43,7 +43,7 @@ func seededBench(b *testing.B, kind string, products int) (*database.DB, *apites
 
 // biggestTopCategory is the top-level category with the most products in
 // its subtree (by the categories' direct products, children counted too).
-func biggestTopCategory(b *testing.B, c *ent.Client) *ent.Category {
+func biggestTopCategory(b testing.TB, c *ent.Client) *ent.Category {
 	ctx := access.System(context.Background())
 	tops := c.Category.Query().Where(category.ParentIDIsNil()).AllX(ctx)
 	var best *ent.Category

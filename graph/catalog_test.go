@@ -261,6 +261,14 @@ func TestProductFilters(t *testing.T) {
 					p := fixturePrice(i)
 					return (p >= 500 && p <= 800) || (p+50 >= 500 && p+50 <= 800)
 				})},
+			// Ranges inside a product's own price range (cheapest variant
+			// below, dearest above): decided by its variants' prices.
+			{"price range between two variants", map[string]any{"price": map[string]any{"min": "5.10", "max": "5.40"}},
+				want(func(int, *ent.Product) bool { return false })},
+			{"price range around the dearer variant only", map[string]any{"price": map[string]any{"min": "5.40", "max": "5.60"}},
+				want(func(i int, _ *ent.Product) bool { return fixturePrice(i)+50 == 550 })},
+			{"price minimum only", map[string]any{"price": map[string]any{"min": "19.50"}},
+				want(func(i int, _ *ent.Product) bool { return fixturePrice(i)+50 >= 1950 })},
 			{"combined", map[string]any{"inStock": true, "categoryId": gid.New("Category", cat.fashion.ID).String(), "price": map[string]any{"max": "10.00"}},
 				want(func(i int, _ *ent.Product) bool { return i%2 == 0 && i%4 == 2 && fixturePrice(i) <= 1000 })},
 		} {

@@ -155,21 +155,19 @@ func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error
 	for _, w := range f.Words {
 		preds = append(preds, product.Or(product.TitleContainsFold(w), product.DescriptionContainsFold(w)))
 	}
-	var variantPreds []predicate.ProductVariant
-	for _, b := range []struct {
+	// A product matches a price range when one of its variants is priced
+	// within it. With its denormalised range [min_price, max_price] (kept
+	// by the variant writes) that is: max_price >= lo and min_price <= hi,
+	// which decide alone when one bound is given; with both, the cheapest
+	// or the dearest variant is within the range, or else (a range inside
+	// the product's) a variant must be looked up. The bounds are on the
+	// product's own columns, which the listing indexes (status, in_stock,
+	// category_id, min_price) and (status, in_stock, min_price) can use.
+	var bound [2]*int64
+	for i, b := range []struct {
 		field string
 		v     *string
-		pred  func(int64) predicate.ProductVariant
-		// bound is what the denormalised price range of a product must
-		// satisfy for one of its variants to be priced within the filter:
-		// a necessary condition on the product's own columns, which the
-		// listing indexes (status, in_stock, category_id, min_price) and
-		// (status, in_stock, min_price) can use.
-		bound func(int64) predicate.Product
-	}{
-		{"min", f.MinPrice, productvariant.PriceGTE, product.MaxPriceGTE},
-		{"max", f.MaxPrice, productvariant.PriceLTE, product.MinPriceLTE},
-	} {
+	}{{"min", f.MinPrice}, {"max", f.MaxPrice}} {
 		if b.v == nil {
 			continue
 		}
@@ -181,16 +179,41 @@ func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error
 			}
 			return nil, err
 		}
-		variantPreds = append(variantPreds, b.pred(minor))
-		preds = append(preds, b.bound(minor))
+		bound[i] = &minor
 	}
-	if len(variantPreds) > 0 {
-		preds = append(preds, product.HasVariantsWith(variantPreds...))
+	lo, hi := bound[0], bound[1]
+	if lo != nil {
+		preds = append(preds, product.MaxPriceGTE(*lo))
+	}
+	if hi != nil {
+		preds = append(preds, product.MinPriceLTE(*hi))
+	}
+	if lo != nil && hi != nil {
+		preds = append(preds, product.Or(
+			product.MinPriceGTE(*lo),
+			product.MaxPriceLTE(*hi),
+			variantPricedWithin(*lo, *hi),
+		))
 	}
 	if f.InStock {
 		preds = append(preds, inventory.ProductInStock()) // the stored flag
 	}
 	return preds, nil
+}
+
+// variantPricedWithin holds for products with a variant priced within
+// [lo, hi], looked up per product through the variants' product_id index
+// (a correlated EXISTS, where ent's HasVariantsWith would collect the
+// matching variants of the whole table first).
+func variantPricedWithin(lo, hi int64) predicate.Product {
+	return func(s *sql.Selector) {
+		v := sql.Table(productvariant.Table).As("pvp")
+		s.Where(sql.Exists(sql.SelectExpr(sql.Expr("1")).From(v).Where(sql.And(
+			sql.ColumnsEQ(v.C(productvariant.FieldProductID), s.C(product.FieldID)),
+			sql.GTE(v.C(productvariant.FieldPrice), lo),
+			sql.LTE(v.C(productvariant.FieldPrice), hi),
+		))))
+	}
 }
 
 // inCategoryTree holds for products whose category is root or one of its

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 
+	"entgo.io/ent/dialect/sql"
+
 	"storefront/commerce/access"
 	"storefront/ent"
 	"storefront/ent/predicate"
@@ -46,7 +48,13 @@ func VariantQuantities(ctx context.Context, client *ent.Client, variantIDs []int
 }
 
 // ProductInStock is a product predicate: at least one variant available,
-// by the stored flag (indexed with status, category and price).
+// by the stored flag (indexed with status, category and price). It is
+// written as a comparison (in_stock = true): ent writes a bare column for
+// a boolean equality, which SQLite cannot match with an index.
 func ProductInStock() predicate.Product {
-	return product.InStock(true)
+	return func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.WriteString(s.C(product.FieldInStock)).WriteString(" = ").Arg(true)
+		}))
+	}
 }
