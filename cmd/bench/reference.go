@@ -23,23 +23,12 @@ import (
 
 // referenceSQL is the whole home page in one statement: the newest 50
 // ACTIVE products, their category, and whether any of their variants has
-// stock available for sale (on_hand - reserved summed over warehouses > 0),
-// the same rule as inventory.ProductsInStock. The order is the server's:
-// created_at, then id, both descending.
-//
-// The page is limited in a derived table first, so that availability is
-// computed for those 50 rows only: with EXISTS in the select list of the
-// limited query itself, PostgreSQL may turn it into a hashed subplan over
-// every variant in the catalogue (half a second at 100,000 products).
+// stock available for sale: the products' stored in_stock flag, which the
+// server reads too (commerce/inventory keeps it). The order is the
+// server's: created_at, then id, both descending.
 const referenceSQL = `
-SELECT p.id, p.title, c.name, p.min_price, p.currency_code,
-       EXISTS (
-         SELECT 1 FROM product_variants v
-         WHERE v.product_id = p.id
-           AND (SELECT COALESCE(SUM(s.on_hand - s.reserved), 0)
-                FROM stock_levels s WHERE s.variant_id = v.id) > 0
-       ) AS available
-FROM (SELECT id, title, category_id, min_price, currency_code, created_at
+SELECT p.id, p.title, c.name, p.min_price, p.currency_code, p.in_stock AS available
+FROM (SELECT id, title, category_id, min_price, currency_code, created_at, in_stock
       FROM products
       WHERE status = 'ACTIVE'
       ORDER BY created_at DESC, id DESC

@@ -268,9 +268,6 @@ func (s *Service) UpdateVariant(ctx context.Context, id int, in VariantInput) (*
 		if err != nil {
 			return err
 		}
-		if err := s.lockProduct(ctx, tx, cur.ProductID, "id"); err != nil {
-			return err
-		}
 		u := tx.ProductVariant.UpdateOneID(id)
 		if err := s.applyVariant(u.Mutation(), in, cur); err != nil {
 			return err
@@ -278,13 +275,21 @@ func (s *Service) UpdateVariant(ctx context.Context, id int, in VariantInput) (*
 		if v, err = u.Save(ctx); err != nil {
 			return variantWriteError(err)
 		}
+		// The variant first, then its product: the order in which stock
+		// movements lock them (commerce/inventory).
+		if err := s.lockProduct(ctx, tx, cur.ProductID, "id"); err != nil {
+			return err
+		}
 		return refreshPriceRange(ctx, tx, cur.ProductID)
 	})
 	return txn.Detach(ctx, v), err
 }
 
 // lockProduct checks that the product exists and, on PostgreSQL, locks it so
-// that concurrent variant changes recompute its price range one at a time.
+// that concurrent variant changes recompute its price range one at a time
+// (the recomputation is the next statement, so it sees every variant
+// change committed before it got the lock). A variant being changed is
+// locked before its product, as stock movements do.
 func (s *Service) lockProduct(ctx context.Context, tx *ent.Client, id int, field ...string) error {
 	q := tx.Product.Query().Where(product.ID(id))
 	q.Modify(txn.LockRows)

@@ -138,8 +138,12 @@ type delta struct {
 // the same transaction, and publishes the variants' new availability after
 // the commit.
 func (s *Service) apply(ctx context.Context, tx *ent.Client, deltas []delta) error {
-	variants := map[int]bool{}
 	writeCtx := context.WithValue(ctx, applyKey{}, true) // apply stores availability itself
+	// change is, per variant, how much its available quantity changes:
+	// the sum over its levels of max(on_hand - reserved, 0) after, less
+	// before (the levels are locked, so their values are current).
+	change := map[int]int{}
+	onHand := map[int]int{}
 	for _, d := range deltas {
 		n, err := tx.StockLevel.Update().
 			Where(stocklevel.ID(d.level.ID), stocklevel.OnHandGTE(-d.onHand)).
@@ -151,18 +155,45 @@ func (s *Service) apply(ctx context.Context, tx *ent.Client, deltas []delta) err
 		if n == 0 {
 			return commerce.Errorf(commerce.Conflict, "stock changed meanwhile; try again")
 		}
-		variants[d.level.VariantID] = true
+		before, ok := onHand[d.level.ID]
+		if !ok {
+			before = d.level.OnHand
+		}
+		after := before + d.onHand
+		onHand[d.level.ID] = after
+		change[d.level.VariantID] += max(after-d.level.Reserved, 0) - max(before-d.level.Reserved, 0)
 	}
-	if len(variants) == 0 {
+	if len(change) == 0 {
 		return nil
 	}
-	ids := keys(variants)
-	if err := refresh(ctx, tx, ids, true); err != nil {
+	ids := keys(change)
+	// The stored availability moves by the change (an increment, which
+	// PostgreSQL re-applies to the latest row when it waits for the
+	// variant's lock, so concurrent movements of one variant add up), and
+	// is read back with the versions for the events.
+	if err := addAvailable(ctx, tx, change); err != nil {
 		return err
 	}
-	events, err := Snapshot(ctx, tx, ids)
+	events, raw, err := snapshot(ctx, tx, ids)
 	if err != nil {
 		return err
+	}
+	// A product's flag changes only when one of its variants went from
+	// none available to some, or back; only then are its products locked
+	// (after the variants: the lock order is stock levels, variants,
+	// products) and their flags recomputed in a statement that starts
+	// after the locks, so it sees every sibling committed before.
+	var crossed []int
+	for _, id := range ids {
+		now, seen := raw[id]
+		if !seen || (now > 0) != (now-change[id] > 0) {
+			crossed = append(crossed, id)
+		}
+	}
+	if len(crossed) > 0 {
+		if err := refreshProductsOf(ctx, tx, crossed); err != nil {
+			return err
+		}
 	}
 	pub := s.publisher
 	txn.AfterCommit(ctx, func() { pub.Publish(events) })
@@ -174,19 +205,28 @@ func (s *Service) apply(ctx context.Context, tx *ent.Client, deltas []delta) err
 // of a change inside its transaction, and for the current state a
 // subscriber receives first.
 func Snapshot(ctx context.Context, tx *ent.Client, ids []int) ([]Event, error) {
+	events, _, err := snapshot(ctx, tx, ids)
+	return events, err
+}
+
+// snapshot is Snapshot, also returning the stored (unclamped) available
+// quantity per variant.
+func snapshot(ctx context.Context, tx *ent.Client, ids []int) ([]Event, map[int]int, error) {
 	vs, err := tx.ProductVariant.Query().
 		Where(productvariant.IDIn(ids...)).
 		Select(productvariant.FieldID, productvariant.FieldProductID, productvariant.FieldStockVersion, productvariant.FieldAvailable).
 		All(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("inventory: read versions: %w", err)
+		return nil, nil, fmt.Errorf("inventory: read versions: %w", err)
 	}
 	events := make([]Event, 0, len(vs))
+	raw := make(map[int]int, len(vs))
 	for _, v := range vs {
 		events = append(events, Event{VariantID: v.ID, ProductID: v.ProductID, QuantityAvailable: Reported(v.Available), Version: v.StockVersion})
+		raw[v.ID] = v.Available
 	}
 	slices.SortFunc(events, func(a, b Event) int { return a.VariantID - b.VariantID })
-	return events, nil
+	return events, raw, nil
 }
 
 // lockLevels loads the stock levels of variants, locked (on PostgreSQL) in

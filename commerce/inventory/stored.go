@@ -9,6 +9,7 @@ import (
 	"storefront/commerce/access"
 	"storefront/commerce/txn"
 	"storefront/ent"
+	"storefront/ent/predicate"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/ent/stocklevel"
@@ -30,12 +31,19 @@ import (
 //   - RefreshAll, run by database.Migrate when the columns are new (the
 //     backfill of an existing database).
 //
-// Concurrency: a recomputation reads the stock levels in a statement that
-// starts after it holds the row locks of the products (PostgreSQL, taken
-// in ID order) and then of the variants, so the last transaction to change
-// a variant's stock also writes its sum, and the same for a product's
-// flag. The order is stock levels, products, variants, as catalog's
-// variant writes take product then variant. SQLite serialises writers.
+// Concurrency: apply holds the stock levels it moves (locked in (variant,
+// warehouse) order) and moves a variant's stored availability by the
+// change, as an increment: on PostgreSQL an UPDATE that waited for the
+// variant's row lock applies it to the row as the other transaction left
+// it, so concurrent movements of one variant add up. Products are locked
+// after the variants, in ID order, and only when a variant went from none
+// available to some or back; their flags are then recomputed by a
+// statement that starts after the locks, so it sees every sibling variant
+// committed before, and a later mover of a sibling recomputes after this
+// one commits. The lock order is stock levels, variants, products, as in
+// the catalogue's variant writes (variant, then product). SQLite
+// serialises writers. Recomputations outside apply (the hooks) lock the
+// variants before they sum their levels.
 
 // availableSum is the SQL of a variant's available quantity, for the
 // variant whose id column is variantID.
@@ -87,40 +95,73 @@ func differs(col string, expr sql.Querier) func(*sql.Selector) {
 }
 
 // refresh recomputes the stored availability of variants and the in-stock
-// flag of their products, inside the transaction of tx (bump: and
-// increases the variants' stock_version, for apply).
-func refresh(ctx context.Context, tx *ent.Client, variantIDs []int, bump bool) error {
+// flag of their products, inside the transaction of tx: for stock written
+// outside apply. The variants are locked first (in ID order), so that the
+// sums are read by a statement that starts after every earlier writer of
+// those variants committed.
+func refresh(ctx context.Context, tx *ent.Client, variantIDs []int) error {
 	if len(variantIDs) == 0 {
 		return nil
 	}
 	ctx = access.System(ctx) // bookkeeping of what the caller may change
-	pq := tx.Product.Query().
-		Where(product.HasVariantsWith(productvariant.IDIn(variantIDs...))).
-		Order(product.ByID())
+	vq := tx.ProductVariant.Query().Where(productvariant.IDIn(variantIDs...)).Order(productvariant.ByID())
+	vq.Modify(txn.LockRows)
+	if _, err := vq.IDs(ctx); err != nil {
+		return fmt.Errorf("inventory: lock variants: %w", err)
+	}
+	err := tx.ProductVariant.Update().Where(productvariant.IDIn(variantIDs...)).
+		Modify(func(u *sql.UpdateBuilder) { u.Set(productvariant.FieldAvailable, variantAvailable()) }).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("inventory: store availability: %w", err)
+	}
+	return refreshProductsOf(ctx, tx, variantIDs)
+}
+
+// addAvailable adds change[v] to the stored availability of each variant v
+// and increases its stock_version, in one statement.
+func addAvailable(ctx context.Context, tx *ent.Client, change map[int]int) error {
+	ids := keys(change)
+	err := tx.ProductVariant.Update().Where(productvariant.IDIn(ids...)).
+		AddStockVersion(1).
+		Modify(func(u *sql.UpdateBuilder) {
+			u.Set(productvariant.FieldAvailable, sql.ExprFunc(func(b *sql.Builder) {
+				b.Ident(productvariant.FieldAvailable).WriteString(" + CASE ").Ident(productvariant.FieldID)
+				for _, id := range ids {
+					b.WriteString(" WHEN ").Arg(id).WriteString(" THEN ").Arg(change[id])
+				}
+				b.WriteString(" ELSE 0 END")
+			}))
+		}).
+		Exec(access.System(ctx))
+	if err != nil {
+		return fmt.Errorf("inventory: store availability: %w", err)
+	}
+	return nil
+}
+
+// refreshProductsOf locks the products of variants (PostgreSQL, in ID
+// order) and recomputes their in-stock flags in the next statement.
+func refreshProductsOf(ctx context.Context, tx *ent.Client, variantIDs []int) error {
+	ctx = access.System(ctx)
+	pq := tx.Product.Query().Where(product.HasVariantsWith(productvariant.IDIn(variantIDs...))).Order(product.ByID())
 	pq.Modify(txn.LockRows)
 	productIDs, err := pq.IDs(ctx)
 	if err != nil {
 		return fmt.Errorf("inventory: lock products: %w", err)
 	}
-	u := tx.ProductVariant.Update().Where(productvariant.IDIn(variantIDs...))
-	if bump {
-		u.AddStockVersion(1)
-	}
-	err = u.Modify(func(u *sql.UpdateBuilder) { u.Set(productvariant.FieldAvailable, variantAvailable()) }).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("inventory: store availability: %w", err)
-	}
-	return refreshProducts(ctx, tx, productIDs)
-}
-
-// refreshProducts recomputes the in-stock flag of products (whose rows the
-// caller locked), writing only the rows where it changes.
-func refreshProducts(ctx context.Context, tx *ent.Client, productIDs []int) error {
 	if len(productIDs) == 0 {
 		return nil
 	}
+	return refreshProducts(ctx, tx, product.IDIn(productIDs...))
+}
+
+// refreshProducts recomputes the in-stock flag of the products that match
+// (whose rows the caller locked, on PostgreSQL), writing only the rows
+// where it changes.
+func refreshProducts(ctx context.Context, tx *ent.Client, products predicate.Product) error {
 	err := tx.Product.Update().
-		Where(product.IDIn(productIDs...), differs(product.FieldInStock, productInStock())).
+		Where(products, differs(product.FieldInStock, productInStock())).
 		Modify(keepProductUpdatedAt, func(u *sql.UpdateBuilder) { u.Set(product.FieldInStock, productInStock()) }).
 		Exec(access.System(ctx))
 	if err != nil {
@@ -211,7 +252,7 @@ func stockLevelHook(next ent.Mutator) ent.Mutator {
 		if err != nil || len(variants) == 0 {
 			return v, err
 		}
-		return v, refresh(ctx, sm.Client(), variants, false)
+		return v, refresh(ctx, sm.Client(), variants)
 	})
 }
 
@@ -242,18 +283,17 @@ func variantHook(next ent.Mutator) ent.Mutator {
 					return nil, err
 				}
 			}
-			if len(products) > 0 {
-				lock := vm.Client().Product.Query().Where(product.IDIn(products...)).Order(product.ByID())
-				lock.Modify(txn.LockRows)
-				if _, err := lock.IDs(sys); err != nil {
-					return nil, err
-				}
-			}
 			v, err := next.Mutate(ctx, m)
 			if err != nil || len(products) == 0 {
 				return v, err
 			}
-			return v, refreshProducts(ctx, vm.Client(), products)
+			// After the variants (deleted, so locked): the products.
+			lock := vm.Client().Product.Query().Where(product.IDIn(products...)).Order(product.ByID())
+			lock.Modify(txn.LockRows)
+			if _, err := lock.IDs(sys); err != nil {
+				return nil, err
+			}
+			return v, refreshProducts(ctx, vm.Client(), product.IDIn(products...))
 		}
 		return next.Mutate(ctx, m)
 	})

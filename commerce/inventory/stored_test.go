@@ -53,7 +53,7 @@ func checkStored(t *testing.T, c *ent.Client) (variants, products int) {
 }
 
 // TestStoredAvailabilityUnderConcurrency: goroutines take, return and set
-// stock of the same few variants (siblings of the same products, in the
+// stock, and change prices, of the same few variants (siblings of the same products, in the
 // same warehouses) in every interleaving the scheduler gives; afterwards
 // the stored availability of every variant equals the sum over its stock
 // levels, and every product's flag says whether one of its variants has
@@ -80,6 +80,7 @@ func TestStoredAvailabilityUnderConcurrency(t *testing.T) {
 		checkStored(t, c)
 
 		inv := inventory.New(c, nil)
+		shop := catalog.New(c, "USD")
 		const workers, ops = 6, 25
 		var mu sync.Mutex
 		counts := map[string]int{}
@@ -89,7 +90,7 @@ func TestStoredAvailabilityUnderConcurrency(t *testing.T) {
 				r := rand.New(rand.NewPCG(uint64(g), 7))
 				var taken []map[int][]schematype.Allocation
 				for range ops {
-					op := r.IntN(3)
+					op := r.IntN(4)
 					var err error
 					switch {
 					case op == 0: // take one to three variants
@@ -112,11 +113,14 @@ func TestStoredAvailabilityUnderConcurrency(t *testing.T) {
 						if err == nil {
 							taken = taken[:len(taken)-1]
 						}
+					case op == 3: // staff change a variant's price (locks variant, then product)
+						price := fmt.Sprintf("%d.00", 1+r.IntN(9))
+						_, err = shop.UpdateVariant(ctx, variants[r.IntN(len(variants))].ID, catalog.VariantInput{Price: &price})
 					default: // set the stock of one variant in one warehouse
 						op = 2
 						_, err = inv.SetOnHand(ctx, variants[r.IntN(len(variants))].ID, whs[r.IntN(len(whs))].ID, r.IntN(4))
 					}
-					name := [...]string{"take", "return", "set"}[op]
+					name := [...]string{"take", "return", "set", "price"}[op]
 					var ce *commerce.Error
 					switch {
 					case err == nil:
@@ -134,7 +138,7 @@ func TestStoredAvailabilityUnderConcurrency(t *testing.T) {
 		}
 		wg.Wait()
 		t.Logf("operations: %v", counts)
-		for _, op := range []string{"take ok", "return ok", "set ok"} {
+		for _, op := range []string{"take ok", "return ok", "set ok", "price ok"} {
 			if counts[op] == 0 {
 				t.Errorf("no %q among %v: the interleaving did not exercise it", op, counts)
 			}
