@@ -284,3 +284,35 @@ func TestSeedExistingRows(t *testing.T) {
 		}
 	})
 }
+
+// TestSeedStoresAvailability: the seeder writes each variant's stored
+// availability and each product's in-stock flag itself (the stock hooks
+// are off for the bulk load); they equal what the stock levels say, and
+// the catalogue has products on both sides of the flag.
+func TestSeedStoresAvailability(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		seed(t, db.Client, demo.Options{Products: 300})
+		ctx := access.System(context.Background())
+		sum := map[int]int{}
+		for _, l := range db.Client.StockLevel.Query().AllX(ctx) {
+			sum[l.VariantID] += max(l.OnHand-l.Reserved, 0)
+		}
+		inStock := map[int]bool{}
+		for _, v := range db.Client.ProductVariant.Query().AllX(ctx) {
+			if v.Available != sum[v.ID] {
+				t.Fatalf("variant %s: stored available %d, stock levels %d", v.Sku, v.Available, sum[v.ID])
+			}
+			inStock[v.ProductID] = inStock[v.ProductID] || sum[v.ID] > 0
+		}
+		counts := map[bool]int{}
+		for _, p := range db.Client.Product.Query().AllX(ctx) {
+			if p.InStock != inStock[p.ID] {
+				t.Fatalf("product %s: stored in_stock %v, variants say %v", p.Slug, p.InStock, inStock[p.ID])
+			}
+			counts[p.InStock]++
+		}
+		if counts[true] == 0 || counts[false] == 0 {
+			t.Fatalf("products in stock / not: %v; want some of each", counts)
+		}
+	})
+}
