@@ -246,7 +246,7 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 	})
 	var h http.Handler = withRetryAfter(authenticate(ids, opts.Logger, srv))
 	if opts.ResponseCache != nil {
-		h = respcache.Middleware(h)
+		h = opts.ResponseCache.Middleware(h)
 	}
 	return &Handler{Handler: h, ws: ws}
 }
