@@ -472,6 +472,9 @@ func (ec *executionContext) fieldContext_CartPayload_warnings(_ context.Context,
 }
 
 func (ec *executionContext) _CartWarning_code(ctx context.Context, field graphql.CollectedField, obj *model.CartWarning) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -495,6 +498,9 @@ func (ec *executionContext) fieldContext_CartWarning_code(_ context.Context, fie
 }
 
 func (ec *executionContext) _CartWarning_message(ctx context.Context, field graphql.CollectedField, obj *model.CartWarning) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -855,7 +861,7 @@ func (ec *executionContext) _CartCost(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartCostImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -904,7 +910,7 @@ func (ec *executionContext) _CartCost(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var cartLineImplementors = []string{"CartLine"}
@@ -913,7 +919,7 @@ func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -955,7 +961,7 @@ func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var cartLineCostImplementors = []string{"CartLineCost"}
@@ -964,7 +970,7 @@ func (ec *executionContext) _CartLineCost(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartLineCostImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -993,7 +999,7 @@ func (ec *executionContext) _CartLineCost(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var cartPayloadImplementors = []string{"CartPayload"}
@@ -1002,7 +1008,7 @@ func (ec *executionContext) _CartPayload(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1036,7 +1042,7 @@ func (ec *executionContext) _CartPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var cartWarningImplementors = []string{"CartWarning"}
@@ -1045,7 +1051,7 @@ func (ec *executionContext) _CartWarning(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartWarningImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1084,7 +1090,7 @@ func (ec *executionContext) _CartWarning(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var checkoutCompletePayloadImplementors = []string{"CheckoutCompletePayload"}
@@ -1093,7 +1099,7 @@ func (ec *executionContext) _CheckoutCompletePayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, checkoutCompletePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1122,7 +1128,7 @@ func (ec *executionContext) _CheckoutCompletePayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -1138,7 +1144,7 @@ func (ec *executionContext) marshalNCartCost2ᚖstorefrontᚋcommerceᚋcartᚐP
 }
 
 func (ec *executionContext) marshalNCartLine2ᚕᚖstorefrontᚋcommerceᚋcartᚐPricedLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*cart.PricedLine) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "CartLine", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCartLine2ᚖstorefrontᚋcommerceᚋcartᚐPricedLine(ctx, sel, v[i])
@@ -1208,7 +1214,7 @@ func (ec *executionContext) unmarshalNCartLineUpdateInput2ᚖstorefrontᚋgraph�
 }
 
 func (ec *executionContext) marshalNCartWarning2ᚕᚖstorefrontᚋgraphᚋmodelᚐCartWarningᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CartWarning) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "CartWarning", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCartWarning2ᚖstorefrontᚋgraphᚋmodelᚐCartWarning(ctx, sel, v[i])

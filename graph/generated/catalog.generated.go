@@ -284,6 +284,9 @@ func (ec *executionContext) fieldContext_ProductVariantPayload_userErrors(_ cont
 }
 
 func (ec *executionContext) _SelectedOption_name(ctx context.Context, field graphql.CollectedField, obj *schematype.SelectedOption) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -307,6 +310,9 @@ func (ec *executionContext) fieldContext_SelectedOption_name(_ context.Context, 
 }
 
 func (ec *executionContext) _SelectedOption_value(ctx context.Context, field graphql.CollectedField, obj *schematype.SelectedOption) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Value)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1082,7 +1088,7 @@ func (ec *executionContext) _CategoryPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1111,7 +1117,7 @@ func (ec *executionContext) _CategoryPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var productPayloadImplementors = []string{"ProductPayload"}
@@ -1120,7 +1126,7 @@ func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, productPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1149,7 +1155,7 @@ func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var productPriceRangeImplementors = []string{"ProductPriceRange"}
@@ -1158,7 +1164,7 @@ func (ec *executionContext) _ProductPriceRange(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, productPriceRangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1187,7 +1193,7 @@ func (ec *executionContext) _ProductPriceRange(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var productVariantPayloadImplementors = []string{"ProductVariantPayload"}
@@ -1196,7 +1202,7 @@ func (ec *executionContext) _ProductVariantPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, productVariantPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1225,7 +1231,7 @@ func (ec *executionContext) _ProductVariantPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var selectedOptionImplementors = []string{"SelectedOption"}
@@ -1234,7 +1240,7 @@ func (ec *executionContext) _SelectedOption(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, selectedOptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1263,7 +1269,7 @@ func (ec *executionContext) _SelectedOption(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -1318,7 +1324,7 @@ func (ec *executionContext) marshalNSelectedOption2storefrontᚋentᚋschematype
 }
 
 func (ec *executionContext) marshalNSelectedOption2ᚕstorefrontᚋentᚋschematypeᚐSelectedOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.SelectedOption) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "SelectedOption", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSelectedOption2storefrontᚋentᚋschematypeᚐSelectedOption(ctx, sel, v[i])

@@ -879,6 +879,9 @@ func (ec *executionContext) fieldContext_CustomerPayload_userErrors(_ context.Co
 }
 
 func (ec *executionContext) _CustomerSignOutPayload_signedOut(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSignOutPayload) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.SignedOut)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2465,6 +2468,9 @@ func (ec *executionContext) fieldContext_UserError_field(_ context.Context, fiel
 }
 
 func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2488,6 +2494,9 @@ func (ec *executionContext) fieldContext_UserError_message(_ context.Context, fi
 }
 
 func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2829,7 +2838,7 @@ func (ec *executionContext) _CustomerAddressDeletePayload(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerAddressDeletePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2858,7 +2867,7 @@ func (ec *executionContext) _CustomerAddressDeletePayload(ctx context.Context, s
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var customerAddressPayloadImplementors = []string{"CustomerAddressPayload"}
@@ -2867,7 +2876,7 @@ func (ec *executionContext) _CustomerAddressPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerAddressPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2901,7 +2910,7 @@ func (ec *executionContext) _CustomerAddressPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var customerCreatePayloadImplementors = []string{"CustomerCreatePayload"}
@@ -2910,7 +2919,7 @@ func (ec *executionContext) _CustomerCreatePayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerCreatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2939,7 +2948,7 @@ func (ec *executionContext) _CustomerCreatePayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var customerPayloadImplementors = []string{"CustomerPayload"}
@@ -2948,7 +2957,7 @@ func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2977,7 +2986,7 @@ func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var customerSignOutPayloadImplementors = []string{"CustomerSignOutPayload"}
@@ -2986,7 +2995,7 @@ func (ec *executionContext) _CustomerSignOutPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerSignOutPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3015,7 +3024,7 @@ func (ec *executionContext) _CustomerSignOutPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var customerTokenPayloadImplementors = []string{"CustomerTokenPayload"}
@@ -3024,7 +3033,7 @@ func (ec *executionContext) _CustomerTokenPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerTokenPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3078,7 +3087,7 @@ func (ec *executionContext) _CustomerTokenPayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -3090,7 +3099,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -3333,7 +3342,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3367,7 +3376,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -3405,7 +3414,7 @@ func (ec *executionContext) unmarshalNMailingAddressInput2ᚖstorefrontᚋgraph�
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖstorefrontᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "UserError", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserError2ᚖstorefrontᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])

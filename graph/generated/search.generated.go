@@ -106,7 +106,7 @@ func (ec *executionContext) _PredictiveSearchResult(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, predictiveSearchResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -135,7 +135,7 @@ func (ec *executionContext) _PredictiveSearchResult(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, values: out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
