@@ -910,7 +910,7 @@ func (ec *executionContext) _CartCost(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var cartLineImplementors = []string{"CartLine"}
@@ -961,7 +961,7 @@ func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var cartLineCostImplementors = []string{"CartLineCost"}
@@ -969,7 +969,7 @@ var cartLineCostImplementors = []string{"CartLineCost"}
 func (ec *executionContext) _CartLineCost(ctx context.Context, sel ast.SelectionSet, obj *model.CartLineCost) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartLineCostImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -999,7 +999,7 @@ func (ec *executionContext) _CartLineCost(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var cartPayloadImplementors = []string{"CartPayload"}
@@ -1007,7 +1007,7 @@ var cartPayloadImplementors = []string{"CartPayload"}
 func (ec *executionContext) _CartPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CartPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1042,7 +1042,7 @@ func (ec *executionContext) _CartPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var cartWarningImplementors = []string{"CartWarning"}
@@ -1050,7 +1050,7 @@ var cartWarningImplementors = []string{"CartWarning"}
 func (ec *executionContext) _CartWarning(ctx context.Context, sel ast.SelectionSet, obj *model.CartWarning) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartWarningImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1090,7 +1090,7 @@ func (ec *executionContext) _CartWarning(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var checkoutCompletePayloadImplementors = []string{"CheckoutCompletePayload"}
@@ -1098,7 +1098,7 @@ var checkoutCompletePayloadImplementors = []string{"CheckoutCompletePayload"}
 func (ec *executionContext) _CheckoutCompletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CheckoutCompletePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, checkoutCompletePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1128,7 +1128,7 @@ func (ec *executionContext) _CheckoutCompletePayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

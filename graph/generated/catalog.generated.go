@@ -1087,7 +1087,7 @@ var categoryPayloadImplementors = []string{"CategoryPayload"}
 func (ec *executionContext) _CategoryPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CategoryPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1117,7 +1117,7 @@ func (ec *executionContext) _CategoryPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var productPayloadImplementors = []string{"ProductPayload"}
@@ -1125,7 +1125,7 @@ var productPayloadImplementors = []string{"ProductPayload"}
 func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProductPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1155,7 +1155,7 @@ func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var productPriceRangeImplementors = []string{"ProductPriceRange"}
@@ -1163,7 +1163,7 @@ var productPriceRangeImplementors = []string{"ProductPriceRange"}
 func (ec *executionContext) _ProductPriceRange(ctx context.Context, sel ast.SelectionSet, obj *catalog.PriceRange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productPriceRangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1193,7 +1193,7 @@ func (ec *executionContext) _ProductPriceRange(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var productVariantPayloadImplementors = []string{"ProductVariantPayload"}
@@ -1201,7 +1201,7 @@ var productVariantPayloadImplementors = []string{"ProductVariantPayload"}
 func (ec *executionContext) _ProductVariantPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProductVariantPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productVariantPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1231,7 +1231,7 @@ func (ec *executionContext) _ProductVariantPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var selectedOptionImplementors = []string{"SelectedOption"}
@@ -1239,7 +1239,7 @@ var selectedOptionImplementors = []string{"SelectedOption"}
 func (ec *executionContext) _SelectedOption(ctx context.Context, sel ast.SelectionSet, obj *schematype.SelectedOption) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, selectedOptionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1269,7 +1269,7 @@ func (ec *executionContext) _SelectedOption(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -2837,7 +2837,7 @@ var customerAddressDeletePayloadImplementors = []string{"CustomerAddressDeletePa
 func (ec *executionContext) _CustomerAddressDeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAddressDeletePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerAddressDeletePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2867,7 +2867,7 @@ func (ec *executionContext) _CustomerAddressDeletePayload(ctx context.Context, s
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var customerAddressPayloadImplementors = []string{"CustomerAddressPayload"}
@@ -2875,7 +2875,7 @@ var customerAddressPayloadImplementors = []string{"CustomerAddressPayload"}
 func (ec *executionContext) _CustomerAddressPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAddressPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerAddressPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2910,7 +2910,7 @@ func (ec *executionContext) _CustomerAddressPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var customerCreatePayloadImplementors = []string{"CustomerCreatePayload"}
@@ -2918,7 +2918,7 @@ var customerCreatePayloadImplementors = []string{"CustomerCreatePayload"}
 func (ec *executionContext) _CustomerCreatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerCreatePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerCreatePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2948,7 +2948,7 @@ func (ec *executionContext) _CustomerCreatePayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var customerPayloadImplementors = []string{"CustomerPayload"}
@@ -2956,7 +2956,7 @@ var customerPayloadImplementors = []string{"CustomerPayload"}
 func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2986,7 +2986,7 @@ func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var customerSignOutPayloadImplementors = []string{"CustomerSignOutPayload"}
@@ -2994,7 +2994,7 @@ var customerSignOutPayloadImplementors = []string{"CustomerSignOutPayload"}
 func (ec *executionContext) _CustomerSignOutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerSignOutPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerSignOutPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3024,7 +3024,7 @@ func (ec *executionContext) _CustomerSignOutPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var customerTokenPayloadImplementors = []string{"CustomerTokenPayload"}
@@ -3032,7 +3032,7 @@ var customerTokenPayloadImplementors = []string{"CustomerTokenPayload"}
 func (ec *executionContext) _CustomerTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerTokenPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerTokenPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3087,7 +3087,7 @@ func (ec *executionContext) _CustomerTokenPayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -3341,7 +3341,7 @@ var userErrorImplementors = []string{"UserError"}
 func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3376,7 +3376,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -58,11 +58,30 @@ func marshalSlice(ctx context.Context, sel ast.SelectionSet, typ string, length 
 }
 
 // objectFields writes an object as graphql.FieldSet.MarshalGQL does: the
-// fields in order, each alias once, without allocating.
+// fields in order, each alias once, without allocating. For an object with
+// no field to dispatch it is also the field set the generated code fills
+// (Values, Invalids, Dispatch), in one allocation for up to four fields.
 type objectFields struct {
-	fields []graphql.CollectedField
-	values []graphql.Marshaler
+	fields   []graphql.CollectedField
+	Values   []graphql.Marshaler
+	Invalids uint32
+	small    [4]graphql.Marshaler
 }
+
+// newObject is graphql.NewFieldSet for an object none of whose fields is
+// resolved concurrently.
+func newObject(fields []graphql.CollectedField) *objectFields {
+	o := &objectFields{fields: fields}
+	if len(fields) <= len(o.small) {
+		o.Values = o.small[:len(fields):len(fields)]
+	} else {
+		o.Values = make([]graphql.Marshaler, len(fields))
+	}
+	return o
+}
+
+// Dispatch has nothing to run: every field was resolved in place.
+func (o *objectFields) Dispatch(context.Context) {}
 
 func (o *objectFields) MarshalGQL(w io.Writer) {
 	io.WriteString(w, "{")
@@ -84,7 +103,7 @@ func (o *objectFields) MarshalGQL(w io.Writer) {
 			graphql.MarshalString(alias).MarshalGQL(w)
 			io.WriteString(w, ":")
 		}
-		o.values[i].MarshalGQL(w)
+		o.Values[i].MarshalGQL(w)
 	}
 	io.WriteString(w, "}")
 }

@@ -517,7 +517,7 @@ func (ec *executionContext) _StockLevel(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var stockLevelSetPayloadImplementors = []string{"StockLevelSetPayload"}
@@ -525,7 +525,7 @@ var stockLevelSetPayloadImplementors = []string{"StockLevelSetPayload"}
 func (ec *executionContext) _StockLevelSetPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StockLevelSetPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockLevelSetPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -560,7 +560,7 @@ func (ec *executionContext) _StockLevelSetPayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var warehousePayloadImplementors = []string{"WarehousePayload"}
@@ -568,7 +568,7 @@ var warehousePayloadImplementors = []string{"WarehousePayload"}
 func (ec *executionContext) _WarehousePayload(ctx context.Context, sel ast.SelectionSet, obj *model.WarehousePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, warehousePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -598,7 +598,7 @@ func (ec *executionContext) _WarehousePayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

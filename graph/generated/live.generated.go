@@ -346,7 +346,7 @@ func (ec *executionContext) _InventoryEvent(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var subscriptionImplementors = []string{"Subscription"}

@@ -654,7 +654,7 @@ var mailingAddressImplementors = []string{"MailingAddress"}
 func (ec *executionContext) _MailingAddress(ctx context.Context, sel ast.SelectionSet, obj *schematype.MailingAddress) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mailingAddressImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -719,7 +719,7 @@ func (ec *executionContext) _MailingAddress(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var orderLineImplementors = []string{"OrderLine"}
@@ -785,7 +785,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var orderPayloadImplementors = []string{"OrderPayload"}
@@ -793,7 +793,7 @@ var orderPayloadImplementors = []string{"OrderPayload"}
 func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrderPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -823,7 +823,7 @@ func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 var orderStatusEventImplementors = []string{"OrderStatusEvent"}
@@ -867,7 +867,7 @@ func (ec *executionContext) _OrderStatusEvent(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -105,7 +105,7 @@ var predictiveSearchResultImplementors = []string{"PredictiveSearchResult"}
 func (ec *executionContext) _PredictiveSearchResult(ctx context.Context, sel ast.SelectionSet, obj *catalog.Suggestions) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, predictiveSearchResultImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -135,7 +135,7 @@ func (ec *executionContext) _PredictiveSearchResult(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, values: out.Values}
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -31,6 +31,17 @@
 //     goroutine like a struct field instead of being dispatched
 //     concurrently, and do not make a list concurrent; a deferred one keeps
 //     gqlgen's code.
+//   - Resolvers named by -inline-wait, which read a loader primed for the
+//     page or an edge loaded with the parent, also run in the object's
+//     goroutine, one after the other, but keep their lists concurrent: when
+//     one does wait, every element of the list waits in its own goroutine,
+//     so the loader still batches the keys of the whole list. This saves
+//     the goroutine FieldSet.Dispatch starts per further concurrent field of
+//     an object; two such fields that both wait take two loader rounds
+//     instead of one.
+//   - An object none of whose fields is dispatched (no ResolveConcurrently
+//     in its marshaller) is its own field set (newObject): one allocation
+//     instead of gqlgen's field set, its values and the writer.
 //   - Objects written without a map: graphql.FieldSet.MarshalGQL allocates a
 //     map of the aliases written (against duplicates) and two iterator
 //     closures per object. objectFields writes the same JSON from the
@@ -59,6 +70,7 @@ import (
 
 func main() {
 	inline := flag.String("inline", defaultInline, "comma-separated Type.field resolvers that never block (no loader, no I/O): run in the object's goroutine")
+	inlineWait := flag.String("inline-wait", defaultInlineWait, "comma-separated Type.field resolvers that may wait (a loader, an edge query): run in the object's goroutine, their lists stay concurrent")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: gqlpost [-inline Type.field,...] DIR (the gqlgen exec dir, e.g. graph/generated)")
 		flag.PrintDefaults()
@@ -68,7 +80,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	setInline(*inline)
+	setInline(*inline, *inlineWait)
 	if err := run(flag.Arg(0)); err != nil {
 		fmt.Fprintln(os.Stderr, "gqlpost:", err)
 		os.Exit(1)
@@ -80,14 +92,27 @@ func main() {
 // its images, a variant's prices from its own columns.
 const defaultInline = "Product.priceRange,Product.featuredImage,ProductVariant.price,ProductVariant.compareAtPrice"
 
-// inlineResolvers are the Type.field resolvers named by -inline.
+// defaultInlineWait are storefront's resolvers that read a loader primed
+// for the page (graph/prime.go) or an edge loaded with the parent (ent's
+// field collection): they seldom wait, and when they do, the other elements
+// of the list wait alongside in their own goroutines, so a loader still
+// gets the keys of the whole list in one batch.
+const defaultInlineWait = "Product.category,Product.availableForSale,ProductVariant.quantityAvailable,ProductVariant.availableForSale"
+
+// inlineResolvers are the Type.field resolvers named by -inline (true) and
+// -inline-wait (false).
 var inlineResolvers = map[string]bool{}
 
-func setInline(list string) {
+func setInline(inline, wait string) {
 	clear(inlineResolvers)
-	for _, f := range strings.Split(list, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			inlineResolvers[f] = true
+	for _, list := range []struct {
+		names     string
+		neverWait bool
+	}{{inline, true}, {wait, false}} {
+		for _, f := range strings.Split(list.names, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				inlineResolvers[f] = list.neverWait
+			}
 		}
 	}
 }
@@ -222,6 +247,7 @@ func analyse(src string) *schema {
 				end = cases[i+1][0]
 			}
 			if strings.Contains(body[c[1]:end], "ResolveConcurrently(") && !inlineResolvers[typ+"."+body[c[2]:c[3]]] {
+				// Resolvers that may wait keep their lists concurrent.
 				conc = append(conc, body[c[2]:c[3]])
 			}
 		}
@@ -271,9 +297,13 @@ func rewrite(src []byte, s *schema) []byte {
 	out := deferredRE.ReplaceAll(src, []byte("deferred := newDeferredGroup(ctx, fields)"))
 	out = objectFuncRE.ReplaceAllFunc(out, func(fn []byte) []byte {
 		typ := string(objectFuncRE.FindSubmatch(fn)[1])
+		if !bytes.Contains(fn, []byte("ResolveConcurrently(")) {
+			// Nothing to dispatch: the object is its own field set.
+			return bytes.Replace(fn, []byte("\tout := graphql.NewFieldSet(fields)\n"), []byte("\tout := newObject(fields)\n"), 1)
+		}
 		return concurrentCaseRE.ReplaceAllFunc(fn, func(m []byte) []byte {
 			sub := concurrentCaseRE.FindSubmatch(m)
-			if !inlineResolvers[typ+"."+string(sub[1])] {
+			if _, ok := inlineResolvers[typ+"."+string(sub[1])]; !ok {
 				return m
 			}
 			invalid := "graphql.RequiredNull"
@@ -292,7 +322,7 @@ func rewrite(src []byte, s *schema) []byte {
 		}
 		return append(append([]byte{}, sub[1]...), []byte(fmt.Sprintf("\tret := marshalSlice(ctx, sel, %q, ", typ))...)
 	})
-	out = objectReturnRE.ReplaceAll(out, []byte("${1}\treturn &objectFields{fields: fields, values: out.Values}\n}\n"))
+	out = objectReturnRE.ReplaceAll(out, []byte("${1}\treturn &objectFields{fields: fields, Values: out.Values}\n}\n"))
 	out = scalarFieldRE.ReplaceAllFunc(out, func(m []byte) []byte {
 		sub := scalarFieldRE.FindSubmatch(m)
 		fieldCtx, expr, goType, marshal := string(sub[3]), string(sub[4]), string(sub[5]), string(sub[6])
@@ -373,11 +403,30 @@ func marshalSlice(ctx context.Context, sel ast.SelectionSet, typ string, length 
 }
 
 // objectFields writes an object as graphql.FieldSet.MarshalGQL does: the
-// fields in order, each alias once, without allocating.
+// fields in order, each alias once, without allocating. For an object with
+// no field to dispatch it is also the field set the generated code fills
+// (Values, Invalids, Dispatch), in one allocation for up to four fields.
 type objectFields struct {
-	fields []graphql.CollectedField
-	values []graphql.Marshaler
+	fields   []graphql.CollectedField
+	Values   []graphql.Marshaler
+	Invalids uint32
+	small    [4]graphql.Marshaler
 }
+
+// newObject is graphql.NewFieldSet for an object none of whose fields is
+// resolved concurrently.
+func newObject(fields []graphql.CollectedField) *objectFields {
+	o := &objectFields{fields: fields}
+	if len(fields) <= len(o.small) {
+		o.Values = o.small[:len(fields):len(fields)]
+	} else {
+		o.Values = make([]graphql.Marshaler, len(fields))
+	}
+	return o
+}
+
+// Dispatch has nothing to run: every field was resolved in place.
+func (o *objectFields) Dispatch(context.Context) {}
 
 func (o *objectFields) MarshalGQL(w io.Writer) {
 	io.WriteString(w, "{")
@@ -399,7 +448,7 @@ func (o *objectFields) MarshalGQL(w io.Writer) {
 			graphql.MarshalString(alias).MarshalGQL(w)
 			io.WriteString(w, ":")
 		}
-		o.values[i].MarshalGQL(w)
+		o.Values[i].MarshalGQL(w)
 	}
 	io.WriteString(w, "}")
 }

@@ -27,7 +27,7 @@ func TestIdempotentOnTheCommittedExecutor(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	setInline(defaultInline)
+	setInline(defaultInline, defaultInlineWait)
 	if err := run(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func (ec *executionContext) marshalOThing2ᚕᚖThing(ctx context.Context, sel a
 	return ret
 }
 `
-	setInline("")
+	setInline("", "")
 	s := analyse(src)
 	if got := s.concurrent["Thing"]; len(got) != 1 || got[0] != "parts" {
 		t.Errorf("concurrent fields of Thing: %v", got)
@@ -120,7 +120,7 @@ func (ec *executionContext) marshalOThing2ᚕᚖThing(ctx context.Context, sel a
 		"deferred := newDeferredGroup(ctx, fields)",
 		`ret := marshalSlice(ctx, sel, "Thing", len(v), 0, false, func(`,
 		"\tif inlineFields {\n\t\treturn ec.marshalNString2string(ctx, field.Selections, obj.Name)\n\t}\n\treturn graphql.ResolveField(",
-		"return &objectFields{fields: fields, values: out.Values}",
+		"return &objectFields{fields: fields, Values: out.Values}",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("rewritten source lacks %q:\n%s", want, out)
