@@ -42,10 +42,12 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-## generate: regenerate ent (and its SDL in schema/ent.graphql) and the gqlgen executable schema
+## generate: regenerate ent (and its SDL in schema/ent.graphql) and the gqlgen executable schema,
+## then rewrite the executor's per-object and per-field overheads (internal/gqlpost)
 generate:
 	cd ent && $(GO) run -mod=mod entc.go
 	$(GO) tool gqlgen generate
+	$(GO) run ./internal/gqlpost graph/generated
 
 ## check-generated: fail when generated code does not match its sources
 check-generated:

@@ -60,3 +60,15 @@ func toJSON(v any) string {
 	}
 	return string(b)
 }
+
+// BenchmarkProducts50 is fifty small objects: the executor's cost per
+// object and field, with one SQL statement.
+func BenchmarkProducts50(b *testing.B) {
+	benchmarkQuery(b, `query($n: Int) { products(first: $n) { edges { node { id title } } } }`,
+		func(*catalogue) apitest.Vars { return apitest.Vars{"n": 50} })
+}
+
+// BenchmarkTypename is a trivial request: the fixed cost of the handler.
+func BenchmarkTypename(b *testing.B) {
+	benchmarkQuery(b, `{ __typename }`, func(*catalogue) apitest.Vars { return apitest.Vars{} })
+}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -214,22 +215,31 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 		_, ok := docs.Get(ctx, q)
 		return ok
 	})
+	// No extension may intercept fields: the generated executor marshals
+	// scalar fields read from the model without the resolver middleware
+	// (internal/gqlpost), so a field interceptor would not see them.
+	use := func(ext graphql.HandlerExtension) {
+		if _, ok := ext.(graphql.FieldInterceptor); ok {
+			panic(fmt.Sprintf("graph: %T intercepts fields, which the generated executor does not run for every field (see internal/gqlpost)", ext))
+		}
+		srv.Use(ext)
+	}
 	srv.SetParserTokenLimit(oplimits.Limits().TokenLimit)
 	srv.SetDisableSuggestion(opts.DisableSuggestions)
 	if opts.Introspection {
-		srv.Use(extension.Introspection{})
+		use(extension.Introspection{})
 	} else {
-		srv.Use(noIntrospection{})
+		use(noIntrospection{})
 	}
 	if opts.TrustedDocuments != nil {
-		srv.Use(opts.TrustedDocuments)
+		use(opts.TrustedDocuments)
 	} else {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+		use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	}
 	// After the persisted queries: the limits see the query they stand for.
-	srv.Use(oplimits)
+	use(oplimits)
 	if opts.ResponseCache != nil {
-		srv.Use(opts.ResponseCache)
+		use(opts.ResponseCache)
 	}
 
 	srv.SetErrorPresenter(presentError(opts.Logger))
@@ -246,7 +256,7 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 	})
 	var h http.Handler = withRetryAfter(authenticate(ids, opts.Logger, srv))
 	if opts.ResponseCache != nil {
-		h = respcache.Middleware(h)
+		h = opts.ResponseCache.Middleware(h)
 	}
 	return &Handler{Handler: h, ws: ws}
 }

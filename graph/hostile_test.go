@@ -311,3 +311,38 @@ func TestHostileScenarios(t *testing.T) {
 		})
 	})
 }
+
+// TestHostileSubscriptions: the operation limits hold over websockets too:
+// an over-deep or over-aliased subscription is refused with its code (a
+// "next" with the error, then "complete", as for other refusals before
+// execution that are not validation errors), and the connection goes on
+// serving.
+func TestHostileSubscriptions(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		s := newLiveServer(t, db)
+		ws := dialWS(t, s.srv, transportWS)
+		ws.init(nil)
+		aliases := ""
+		for i := range 60 {
+			aliases += fmt.Sprintf(" a%d: productId", i)
+		}
+		for id, tc := range map[string]struct{ query, code string }{
+			"1": {`subscription($v: [ID!]) { inventoryChanged(variantIds: $v) { variantId` + aliases + ` } }`, "ALIAS_LIMIT_EXCEEDED"},
+			"2": {`subscription($v: [ID!]) { inventoryChanged(variantIds: $v) { variantId __typename` + strings.Repeat(" __typename", 300) + ` } }`, "SELECTION_LIMIT_EXCEEDED"},
+			"3": {`subscription($v: [ID!]) { inventoryChanged(variantIds: $v) { variantId } } fragment F on Query { ` + strings.Repeat("product(slug: \"x\") { variants { ", 8) + `id` + strings.Repeat(" } }", 8) + ` }`, "DEPTH_LIMIT_EXCEEDED"},
+		} {
+			ws.subscribe(id, tc.query, stockVars(s.v))
+			m, err := ws.read()
+			if err != nil || m.ID != id || (m.Type != "next" && m.Type != "error") || !strings.Contains(string(m.Payload), tc.code) {
+				t.Fatalf("subscription %s: %s %s (%v), want its refusal with %s", id, m.Type, m.Payload, err, tc.code)
+			}
+			if m.Type == "next" {
+				ws.expect("complete", id)
+			}
+		}
+		ws.subscribe("ok", watchStock, stockVars(s.v))
+		if e := ws.nextStock("ok"); e.VariantID != s.v.GlobalID().String() {
+			t.Fatalf("the connection stopped serving after refusals: %+v", e)
+		}
+	})
+}

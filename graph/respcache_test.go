@@ -171,3 +171,47 @@ func TestResponseCache(t *testing.T) {
 		})
 	})
 }
+
+// TestResponseCacheStoredAnswers: a repeated request is answered with the
+// stored bytes, per Accept header (the content type differs), never for a
+// request with credentials, and not after the catalogue changed.
+func TestResponseCacheStoredAnswers(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		api, cat := setup(t, db)
+		vars := apitest.Vars{"n": 5}
+		first, x1, _ := cached(t, api, nil, homeQuery, vars)
+		again, x2, n2 := cached(t, api, nil, homeQuery, vars)
+		if x1 != "MISS" || x2 != "HIT" || n2 != 0 || !bytes.Equal(first, again) {
+			t.Fatalf("%s then %s (%d statements), same bytes %v", x1, x2, n2, bytes.Equal(first, again))
+		}
+		// Another Accept: its own answer, with its own content type.
+		accept := http.Header{"Accept": {"application/graphql-response+json"}}
+		req := func(h http.Header) *httptest.ResponseRecorder {
+			b, _ := json.Marshal(map[string]any{"query": homeQuery, "variables": vars})
+			r := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(b))
+			r.Header.Set("Content-Type", "application/json")
+			for k, v := range h {
+				r.Header[k] = v
+			}
+			w := httptest.NewRecorder()
+			api.Handler.ServeHTTP(w, r)
+			return w
+		}
+		for range 2 {
+			w := req(accept)
+			if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/graphql-response+json") {
+				t.Fatalf("Accept graphql-response+json answered %q (X-Cache %s)", ct, w.Header().Get("X-Cache"))
+			}
+		}
+		// Credentials: computed (or refused), never the stored answer.
+		if w := req(http.Header{"Authorization": {"Bearer nonsense"}}); w.Header().Get("X-Cache") == "HIT" {
+			t.Fatalf("a request with credentials got a stored answer")
+		}
+		// A catalogue change: computed again, with the new title.
+		db.Client.Product.UpdateOne(cat.active[len(cat.active)-1]).SetTitle("Renamed").ExecX(sysCtx())
+		body, x3, n3 := cached(t, api, nil, homeQuery, vars)
+		if x3 != "MISS" || n3 == 0 || bytes.Equal(body, first) {
+			t.Fatalf("after a change: %s, %d statements, same bytes %v", x3, n3, bytes.Equal(body, first))
+		}
+	})
+}

@@ -53,21 +53,49 @@ type operation struct {
 	bodies [][]byte
 	token  string // bearer token, if any
 	budget int    // statements per request in graph/statements_test.go; 0: not there
+	// cached sends the requests as a browser would, so that the response
+	// cache answers them; the rest of the mix sends Cache-Control: no-cache.
+	cached bool
 }
+
+// The names of the operations the targets compare.
+const (
+	opTrivial  = "{ __typename }"
+	opList50   = "50 products, id title"
+	opHome     = "home page"
+	opCached   = "home page, cached"
+	opProduct  = "product page"
+	opCategory = "category page"
+	opCart     = "cart (20 lines)"
+	opHistory  = "order history"
+	opStockSet = "stockLevelSet"
+)
 
 func mix(fx *fixtures) []operation {
 	products := make([][]byte, len(fx.slugs))
 	for i, s := range fx.slugs {
 		products[i] = body(productQuery, map[string]any{"slug": s})
 	}
+	// Stock writes alternate between two values, so that each one changes
+	// the row and publishes an event.
+	writes := make([][]byte, 2)
+	for i := range writes {
+		writes[i] = body(stockSetMutation, map[string]any{"v": fx.stockVariant, "w": fx.warehouse, "n": 1000 + i})
+	}
 	return []operation{
-		{name: "home page", bodies: [][]byte{homeBody()}, budget: 2},
-		{name: "product page", bodies: products},
-		{name: "category page", bodies: [][]byte{body(categoryQuery, map[string]any{"n": categorySize, "c": fx.categoryID})}, budget: 2},
-		{name: "cart (20 lines)", bodies: [][]byte{body(cartQuery, map[string]any{"id": fx.cartID})}, budget: 5},
-		{name: "order history", bodies: [][]byte{body(orderHistoryQuery, map[string]any{"n": historyOrders})}, token: fx.token, budget: 7},
+		{name: opTrivial, bodies: [][]byte{body(`{ __typename }`, nil)}},
+		{name: opList50, bodies: [][]byte{body(`{ products(first: 50) { edges { node { id title } } } }`, nil)}, budget: 1},
+		{name: opHome, bodies: [][]byte{homeBody()}, budget: 2},
+		{name: opCached, bodies: [][]byte{homeBody()}, cached: true},
+		{name: opProduct, bodies: products, budget: 2},
+		{name: opCategory, bodies: [][]byte{body(categoryQuery, map[string]any{"n": categorySize, "c": fx.categoryID})}, budget: 2},
+		{name: opCart, bodies: [][]byte{body(cartQuery, map[string]any{"id": fx.cartID})}, budget: 5},
+		{name: opHistory, bodies: [][]byte{body(orderHistoryQuery, map[string]any{"n": historyOrders})}, token: fx.token, budget: 7},
+		{name: opStockSet, bodies: writes, token: fx.staffToken},
 	}
 }
+
+const stockSetMutation = `mutation($v: ID!, $w: ID!, $n: Int!) { stockLevelSet(input: {variantId: $v, warehouseId: $w, onHand: $n}) { userErrors { code } } }`
 
 func homeBody() []byte { return body(homeQuery, map[string]any{"n": homePageSize}) }
 
@@ -190,8 +218,7 @@ func writeStock(ctx context.Context, c *client, fx *fixtures, interval time.Dura
 			return n, nil
 		case <-tick.C:
 		}
-		err := c.graphql(ctx, `mutation($v: ID!, $w: ID!, $n: Int!) { stockLevelSet(input: {variantId: $v, warehouseId: $w, onHand: $n}) { userErrors { code } } }`,
-			map[string]any{"v": fx.stockVariant, "w": fx.warehouse, "n": 1000 + i%2}, fx.staffToken, nil)
+		err := c.graphql(ctx, stockSetMutation, map[string]any{"v": fx.stockVariant, "w": fx.warehouse, "n": 1000 + i%2}, fx.staffToken, nil)
 		if err != nil {
 			if ctx.Err() != nil {
 				return n, nil
@@ -243,8 +270,10 @@ func makeFixtures(ctx context.Context, c *client) (*fixtures, error) {
 	fx.token = signIn.CustomerSignIn.AccessToken
 
 	// Product slugs for the product page, and variants with stock to spare
-	// for the cart and the orders.
-	var catalogue struct {
+	// for the cart and the orders: the newest 100 products, in two pages
+	// (a product may have 100 variants: 100 of them at once cost more than
+	// the operation limit).
+	type catalogPage struct {
 		Products struct {
 			Edges []struct {
 				Node struct {
@@ -255,12 +284,26 @@ func makeFixtures(ctx context.Context, c *client) (*fixtures, error) {
 					} `json:"variants"`
 				} `json:"node"`
 			} `json:"edges"`
+			PageInfo struct {
+				HasNextPage bool   `json:"hasNextPage"`
+				EndCursor   string `json:"endCursor"`
+			} `json:"pageInfo"`
 		} `json:"products"`
 	}
-	err = c.graphql(ctx, `{ products(first: 100, sortKey: CREATED_AT, reverse: true) { edges { node {
-	    slug variants { id quantityAvailable } } } } }`, nil, "", &catalogue)
-	if err != nil {
-		return nil, fmt.Errorf("catalogue: %w", err)
+	var catalogue catalogPage
+	var after any
+	for range 2 {
+		var page catalogPage
+		err = c.graphql(ctx, `query($after: Cursor) { products(first: 50, after: $after, sortKey: CREATED_AT, reverse: true) { edges { node {
+		    slug variants { id quantityAvailable } } } pageInfo { hasNextPage endCursor } } }`, map[string]any{"after": after}, "", &page)
+		if err != nil {
+			return nil, fmt.Errorf("catalogue: %w", err)
+		}
+		catalogue.Products.Edges = append(catalogue.Products.Edges, page.Products.Edges...)
+		if !page.Products.PageInfo.HasNextPage {
+			break
+		}
+		after = page.Products.PageInfo.EndCursor
 	}
 	var plenty []string // one variant per product, with stock for many orders
 	for _, e := range catalogue.Products.Edges {

@@ -157,6 +157,7 @@ func run(args []string) error {
 			break
 		}
 		printDatabase(os.Stdout, opts, db)
+		printTargets(os.Stdout, db)
 	}
 	if runErr == nil {
 		printSummary(os.Stdout, res)
@@ -260,7 +261,11 @@ func benchDatabase(ctx context.Context, opts options, binary, dbURL string, db *
 	// cache is bypassed. The home-page comparison measures both.
 	computed := api.with("Cache-Control", "no-cache")
 	for _, op := range mix(fx) {
-		r, err := measureOperation(ctx, computed, srv.base, op, opts)
+		c := computed
+		if op.cached {
+			c = api
+		}
+		r, err := measureOperation(ctx, c, srv.base, op, opts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", op.name, err)
 		}
@@ -335,6 +340,68 @@ func printDatabase(w io.Writer, opts options, db *DBResult) {
 		fmt.Fprintf(w, "%s home page, medians: cached %.1f, cached with writes %.1f, computed %.1f, reference %.1f req/s; ratios %.2f, %.2f, %.2f\n",
 			db.Name, c.CachedMedianRPS, c.CachedWritesMedianRPS, c.ComputedMedianRPS, c.ReferenceMedianRPS, c.CachedRatio, c.CachedWritesRatio, c.ComputedRatio)
 	}
+}
+
+// printTargets sets the figures issue 11 asks for next to their targets,
+// each a ratio measured in the same run (or a count).
+func printTargets(w io.Writer, db *DBResult) {
+	ops := map[string]*OpResult{}
+	for _, r := range db.Operations {
+		ops[r.Name] = r
+	}
+	ratio := func(a, b string) (float64, bool) {
+		x, y := ops[a], ops[b]
+		if x == nil || y == nil || y.RPS == 0 {
+			return 0, false
+		}
+		return x.RPS / y.RPS, true
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "\n%s targets (ratios of throughput in this run):\n", db.Name)
+	fmt.Fprintln(tw, "figure\tmeasured\ttarget\t\t")
+	row := func(name string, v float64, ok bool, target string, met bool) {
+		if !ok {
+			fmt.Fprintf(tw, "%s\t-\t%s\tnot measured\t\n", name, target)
+			return
+		}
+		verdict := "BELOW"
+		if met {
+			verdict = "meets"
+		}
+		f := "%s\t%.3f\t%s\t%s\t\n"
+		if v >= 100 {
+			f = "%s\t%.0f\t%s\t%s\t\n"
+		}
+		fmt.Fprintf(tw, f, name, v, target, verdict)
+	}
+	if c := db.Comparison; c != nil {
+		row("computed home page / reference handler", c.ComputedRatio, true, ">= 0.8", c.ComputedRatio >= 0.8)
+	}
+	if h := ops[opHome]; h != nil {
+		row("home page allocations per request", h.AllocsPerReq, true, "< 2,500", h.AllocsPerReq < 2500)
+	}
+	r, ok := ratio(opList50, opTrivial)
+	row("50 products (id title) / { __typename }", r, ok, ">= 0.3", r >= 0.3)
+	r, ok = ratio(opCategory, opHome)
+	row("category page / computed home page", r, ok, ">= 0.5", r >= 0.5)
+	if c := ops[opCategory]; c != nil {
+		row("category page p99, ms", c.P99Ms, true, "< 50", c.P99Ms < 50)
+	}
+	r, ok = ratio(opCart, opHome)
+	row("cart (20 lines) / computed home page", r, ok, ">= 0.5", r >= 0.5)
+	r, ok = ratio(opHistory, opHome)
+	row("order history / computed home page", r, ok, ">= 0.5", r >= 0.5)
+	r, ok = ratio(opCached, opTrivial)
+	row("cached home page / { __typename }", r, ok, ">= 0.8", r >= 0.8)
+	for _, r := range db.Operations {
+		if r.Budget > 0 {
+			row(r.Name+": SQL statements per request", r.StatementsPerReq, true, fmt.Sprintf("<= %d", r.Budget), r.StatementsPerReq <= float64(r.Budget)+0.01)
+		}
+	}
+	if s := ops[opStockSet]; s != nil {
+		fmt.Fprintf(tw, "stockLevelSet req/s (writes may not slow by more than 15%%: compare runs)\t%.1f\t\t\t\n", s.RPS)
+	}
+	_ = tw.Flush()
 }
 
 func printSummary(w io.Writer, res *Results) {

@@ -36,6 +36,10 @@ FROM (SELECT id, title, category_id, min_price, currency_code, created_at, in_st
 LEFT JOIN categories c ON c.id = p.category_id
 ORDER BY p.created_at DESC, p.id DESC`
 
+// referenceCostLimit is the server's operation limit (COMPLEXITY_LIMIT,
+// which bench leaves at its default).
+const referenceCostLimit = 20000
+
 // The JSON of the home-page operation, field for field in the order of the
 // GraphQL selection.
 type (
@@ -45,6 +49,15 @@ type (
 				Edges []refEdge `json:"edges"`
 			} `json:"products"`
 		} `json:"data"`
+		// Extensions report the operation's cost as the server does
+		// (graph/oplimit): every field costs 1 and the edges count as
+		// many times as the page is long.
+		Extensions struct {
+			Cost struct {
+				Limit     int `json:"limit"`
+				Requested int `json:"requested"`
+			} `json:"cost"`
+		} `json:"extensions"`
 	}
 	refEdge struct {
 		Node refNode `json:"node"`
@@ -113,6 +126,11 @@ func (h *reference) page(ctx context.Context) ([]byte, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// products, edges, and per node: node, id, title, category { name },
+	// priceRange { minVariantPrice { amount currencyCode } },
+	// availableForSale.
+	resp.Extensions.Cost.Limit = referenceCostLimit
+	resp.Extensions.Cost.Requested = 2 + homePageSize*(1+1+1+2+4+1)
 	return json.Marshal(&resp) // escapes <, > and & as gqlgen does
 }
 

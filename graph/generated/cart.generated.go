@@ -472,6 +472,9 @@ func (ec *executionContext) fieldContext_CartPayload_warnings(_ context.Context,
 }
 
 func (ec *executionContext) _CartWarning_code(ctx context.Context, field graphql.CollectedField, obj *model.CartWarning) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -495,6 +498,9 @@ func (ec *executionContext) fieldContext_CartWarning_code(_ context.Context, fie
 }
 
 func (ec *executionContext) _CartWarning_message(ctx context.Context, field graphql.CollectedField, obj *model.CartWarning) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -855,7 +861,7 @@ func (ec *executionContext) _CartCost(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartCostImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -904,7 +910,7 @@ func (ec *executionContext) _CartCost(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var cartLineImplementors = []string{"CartLine"}
@@ -913,7 +919,7 @@ func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -955,7 +961,7 @@ func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var cartLineCostImplementors = []string{"CartLineCost"}
@@ -963,8 +969,8 @@ var cartLineCostImplementors = []string{"CartLineCost"}
 func (ec *executionContext) _CartLineCost(ctx context.Context, sel ast.SelectionSet, obj *model.CartLineCost) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartLineCostImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1001,8 +1007,8 @@ var cartPayloadImplementors = []string{"CartPayload"}
 func (ec *executionContext) _CartPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CartPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1044,8 +1050,8 @@ var cartWarningImplementors = []string{"CartWarning"}
 func (ec *executionContext) _CartWarning(ctx context.Context, sel ast.SelectionSet, obj *model.CartWarning) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartWarningImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1092,8 +1098,8 @@ var checkoutCompletePayloadImplementors = []string{"CheckoutCompletePayload"}
 func (ec *executionContext) _CheckoutCompletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CheckoutCompletePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, checkoutCompletePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1138,7 +1144,7 @@ func (ec *executionContext) marshalNCartCost2ᚖstorefrontᚋcommerceᚋcartᚐP
 }
 
 func (ec *executionContext) marshalNCartLine2ᚕᚖstorefrontᚋcommerceᚋcartᚐPricedLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*cart.PricedLine) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "CartLine", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCartLine2ᚖstorefrontᚋcommerceᚋcartᚐPricedLine(ctx, sel, v[i])
@@ -1208,7 +1214,7 @@ func (ec *executionContext) unmarshalNCartLineUpdateInput2ᚖstorefrontᚋgraph�
 }
 
 func (ec *executionContext) marshalNCartWarning2ᚕᚖstorefrontᚋgraphᚋmodelᚐCartWarningᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CartWarning) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "CartWarning", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCartWarning2ᚖstorefrontᚋgraphᚋmodelᚐCartWarning(ctx, sel, v[i])

@@ -284,6 +284,9 @@ func (ec *executionContext) fieldContext_ProductVariantPayload_userErrors(_ cont
 }
 
 func (ec *executionContext) _SelectedOption_name(ctx context.Context, field graphql.CollectedField, obj *schematype.SelectedOption) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -307,6 +310,9 @@ func (ec *executionContext) fieldContext_SelectedOption_name(_ context.Context, 
 }
 
 func (ec *executionContext) _SelectedOption_value(ctx context.Context, field graphql.CollectedField, obj *schematype.SelectedOption) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Value)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1081,8 +1087,8 @@ var categoryPayloadImplementors = []string{"CategoryPayload"}
 func (ec *executionContext) _CategoryPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CategoryPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1119,8 +1125,8 @@ var productPayloadImplementors = []string{"ProductPayload"}
 func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProductPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1157,8 +1163,8 @@ var productPriceRangeImplementors = []string{"ProductPriceRange"}
 func (ec *executionContext) _ProductPriceRange(ctx context.Context, sel ast.SelectionSet, obj *catalog.PriceRange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productPriceRangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1195,8 +1201,8 @@ var productVariantPayloadImplementors = []string{"ProductVariantPayload"}
 func (ec *executionContext) _ProductVariantPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProductVariantPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productVariantPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1233,8 +1239,8 @@ var selectedOptionImplementors = []string{"SelectedOption"}
 func (ec *executionContext) _SelectedOption(ctx context.Context, sel ast.SelectionSet, obj *schematype.SelectedOption) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, selectedOptionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1318,7 +1324,7 @@ func (ec *executionContext) marshalNSelectedOption2storefrontᚋentᚋschematype
 }
 
 func (ec *executionContext) marshalNSelectedOption2ᚕstorefrontᚋentᚋschematypeᚐSelectedOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.SelectedOption) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "SelectedOption", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSelectedOption2storefrontᚋentᚋschematypeᚐSelectedOption(ctx, sel, v[i])

@@ -27,6 +27,9 @@ import (
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Image_url(ctx context.Context, field graphql.CollectedField, obj *schematype.Image) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.URL)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -50,6 +53,9 @@ func (ec *executionContext) fieldContext_Image_url(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Image_altText(ctx context.Context, field graphql.CollectedField, obj *schematype.Image) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.AltText)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -119,6 +125,9 @@ func (ec *executionContext) fieldContext_Image_height(_ context.Context, field g
 }
 
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Amount())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -142,6 +151,9 @@ func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field g
 }
 
 func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.CurrencyCode)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -204,8 +216,8 @@ var imageImplementors = []string{"Image"}
 func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, obj *schematype.Image) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, imageImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -252,8 +264,8 @@ var moneyImplementors = []string{"Money"}
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -299,7 +311,7 @@ func (ec *executionContext) marshalNImage2storefrontᚋentᚋschematypeᚐImage(
 }
 
 func (ec *executionContext) marshalNImage2ᚕstorefrontᚋentᚋschematypeᚐImageᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.Image) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "Image", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNImage2storefrontᚋentᚋschematypeᚐImage(ctx, sel, v[i])

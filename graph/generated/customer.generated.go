@@ -879,6 +879,9 @@ func (ec *executionContext) fieldContext_CustomerPayload_userErrors(_ context.Co
 }
 
 func (ec *executionContext) _CustomerSignOutPayload_signedOut(ctx context.Context, field graphql.CollectedField, obj *model.CustomerSignOutPayload) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.SignedOut)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2465,6 +2468,9 @@ func (ec *executionContext) fieldContext_UserError_field(_ context.Context, fiel
 }
 
 func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2488,6 +2494,9 @@ func (ec *executionContext) fieldContext_UserError_message(_ context.Context, fi
 }
 
 func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2828,8 +2837,8 @@ var customerAddressDeletePayloadImplementors = []string{"CustomerAddressDeletePa
 func (ec *executionContext) _CustomerAddressDeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAddressDeletePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerAddressDeletePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2866,8 +2875,8 @@ var customerAddressPayloadImplementors = []string{"CustomerAddressPayload"}
 func (ec *executionContext) _CustomerAddressPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAddressPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerAddressPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2909,8 +2918,8 @@ var customerCreatePayloadImplementors = []string{"CustomerCreatePayload"}
 func (ec *executionContext) _CustomerCreatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerCreatePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerCreatePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2947,8 +2956,8 @@ var customerPayloadImplementors = []string{"CustomerPayload"}
 func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2985,8 +2994,8 @@ var customerSignOutPayloadImplementors = []string{"CustomerSignOutPayload"}
 func (ec *executionContext) _CustomerSignOutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerSignOutPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerSignOutPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3023,8 +3032,8 @@ var customerTokenPayloadImplementors = []string{"CustomerTokenPayload"}
 func (ec *executionContext) _CustomerTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerTokenPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerTokenPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3090,7 +3099,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -3332,8 +3341,8 @@ var userErrorImplementors = []string{"UserError"}
 func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3405,7 +3414,7 @@ func (ec *executionContext) unmarshalNMailingAddressInput2ᚖstorefrontᚋgraph�
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖstorefrontᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "UserError", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserError2ᚖstorefrontᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])

@@ -589,6 +589,9 @@ func (ec *executionContext) field_Query_warehouses_args(ctx context.Context, raw
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Address_id(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -658,6 +661,9 @@ func (ec *executionContext) fieldContext_Address_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Address_firstName(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.FirstName)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -681,6 +687,9 @@ func (ec *executionContext) fieldContext_Address_firstName(_ context.Context, fi
 }
 
 func (ec *executionContext) _Address_lastName(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.LastName)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -704,6 +713,9 @@ func (ec *executionContext) fieldContext_Address_lastName(_ context.Context, fie
 }
 
 func (ec *executionContext) _Address_address1(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Address1)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -727,6 +739,9 @@ func (ec *executionContext) fieldContext_Address_address1(_ context.Context, fie
 }
 
 func (ec *executionContext) _Address_address2(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Address2)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -750,6 +765,9 @@ func (ec *executionContext) fieldContext_Address_address2(_ context.Context, fie
 }
 
 func (ec *executionContext) _Address_city(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.City)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -773,6 +791,9 @@ func (ec *executionContext) fieldContext_Address_city(_ context.Context, field g
 }
 
 func (ec *executionContext) _Address_province(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Province)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -796,6 +817,9 @@ func (ec *executionContext) fieldContext_Address_province(_ context.Context, fie
 }
 
 func (ec *executionContext) _Address_zip(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Zip)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -819,6 +843,9 @@ func (ec *executionContext) fieldContext_Address_zip(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Address_countryCode(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.CountryCode)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -842,6 +869,9 @@ func (ec *executionContext) fieldContext_Address_countryCode(_ context.Context, 
 }
 
 func (ec *executionContext) _Address_phone(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Phone)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -865,6 +895,9 @@ func (ec *executionContext) fieldContext_Address_phone(_ context.Context, field 
 }
 
 func (ec *executionContext) _Cart_id(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -934,6 +967,9 @@ func (ec *executionContext) fieldContext_Cart_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Cart_version(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1067,6 +1103,9 @@ func (ec *executionContext) fieldContext_Cart_totalQuantity(_ context.Context, f
 }
 
 func (ec *executionContext) _Category_id(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1090,6 +1129,9 @@ func (ec *executionContext) fieldContext_Category_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Category_name(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1113,6 +1155,9 @@ func (ec *executionContext) fieldContext_Category_name(_ context.Context, field 
 }
 
 func (ec *executionContext) _Category_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Slug)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1136,6 +1181,9 @@ func (ec *executionContext) fieldContext_Category_slug(_ context.Context, field 
 }
 
 func (ec *executionContext) _Category_description(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Description)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1331,6 +1379,9 @@ func (ec *executionContext) fieldContext_CategoryConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _CategoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CategoryConnection) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1409,6 +1460,9 @@ func (ec *executionContext) fieldContext_CategoryEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1478,6 +1532,9 @@ func (ec *executionContext) fieldContext_Customer_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Email)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1501,6 +1558,9 @@ func (ec *executionContext) fieldContext_Customer_email(_ context.Context, field
 }
 
 func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1524,6 +1584,9 @@ func (ec *executionContext) fieldContext_Customer_name(_ context.Context, field 
 }
 
 func (ec *executionContext) _Customer_role(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNCustomerRole2storefrontᚋentᚋcustomerᚐRole(ctx, field.Selections, obj.Role)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1751,6 +1814,9 @@ func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _CustomerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerConnection) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1829,6 +1895,9 @@ func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1898,6 +1967,9 @@ func (ec *executionContext) fieldContext_Order_updatedAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Order_number(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Number)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1921,6 +1993,9 @@ func (ec *executionContext) fieldContext_Order_number(_ context.Context, field g
 }
 
 func (ec *executionContext) _Order_email(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Email)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1944,6 +2019,9 @@ func (ec *executionContext) fieldContext_Order_email(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Order_status(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNOrderStatus2storefrontᚋentᚋorderᚐStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2310,6 +2388,9 @@ func (ec *executionContext) fieldContext_OrderConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _OrderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2388,6 +2469,9 @@ func (ec *executionContext) fieldContext_OrderEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2411,6 +2495,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2480,6 +2567,9 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2549,6 +2639,9 @@ func (ec *executionContext) fieldContext_Product_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Product_title(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Title)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2572,6 +2665,9 @@ func (ec *executionContext) fieldContext_Product_title(_ context.Context, field 
 }
 
 func (ec *executionContext) _Product_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Slug)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2595,6 +2691,9 @@ func (ec *executionContext) fieldContext_Product_slug(_ context.Context, field g
 }
 
 func (ec *executionContext) _Product_description(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Description)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2618,6 +2717,9 @@ func (ec *executionContext) fieldContext_Product_description(_ context.Context, 
 }
 
 func (ec *executionContext) _Product_status(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNProductStatus2storefrontᚋentᚋproductᚐStatus(ctx, field.Selections, obj.Status)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2888,6 +2990,9 @@ func (ec *executionContext) fieldContext_ProductConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _ProductConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ProductConnection) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2966,6 +3071,9 @@ func (ec *executionContext) fieldContext_ProductEdge_cursor(_ context.Context, f
 }
 
 func (ec *executionContext) _ProductVariant_id(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3035,6 +3143,9 @@ func (ec *executionContext) fieldContext_ProductVariant_updatedAt(_ context.Cont
 }
 
 func (ec *executionContext) _ProductVariant_sku(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Sku)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3058,6 +3169,9 @@ func (ec *executionContext) fieldContext_ProductVariant_sku(_ context.Context, f
 }
 
 func (ec *executionContext) _ProductVariant_title(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Title)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3923,6 +4037,9 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Warehouse_id(ctx context.Context, field graphql.CollectedField, obj *ent.Warehouse) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3946,6 +4063,9 @@ func (ec *executionContext) fieldContext_Warehouse_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _Warehouse_code(ctx context.Context, field graphql.CollectedField, obj *ent.Warehouse) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Code)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3969,6 +4089,9 @@ func (ec *executionContext) fieldContext_Warehouse_code(_ context.Context, field
 }
 
 func (ec *executionContext) _Warehouse_name(ctx context.Context, field graphql.CollectedField, obj *ent.Warehouse) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3992,6 +4115,9 @@ func (ec *executionContext) fieldContext_Warehouse_name(_ context.Context, field
 }
 
 func (ec *executionContext) _Warehouse_priority(ctx context.Context, field graphql.CollectedField, obj *ent.Warehouse) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Priority)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4079,6 +4205,9 @@ func (ec *executionContext) fieldContext_WarehouseConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _WarehouseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WarehouseConnection) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4226,8 +4355,8 @@ var addressImplementors = []string{"Address", "Node"}
 func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *ent.Address) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4315,7 +4444,7 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4378,7 +4507,7 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var categoryImplementors = []string{"Category", "Node"}
@@ -4387,7 +4516,7 @@ func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4444,7 +4573,7 @@ func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var categoryConnectionImplementors = []string{"CategoryConnection"}
@@ -4452,8 +4581,8 @@ var categoryConnectionImplementors = []string{"CategoryConnection"}
 func (ec *executionContext) _CategoryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CategoryConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4495,8 +4624,8 @@ var categoryEdgeImplementors = []string{"CategoryEdge"}
 func (ec *executionContext) _CategoryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CategoryEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4534,7 +4663,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4607,7 +4736,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var customerConnectionImplementors = []string{"CustomerConnection"}
@@ -4615,8 +4744,8 @@ var customerConnectionImplementors = []string{"CustomerConnection"}
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4658,8 +4787,8 @@ var customerEdgeImplementors = []string{"CustomerEdge"}
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4697,7 +4826,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4798,7 +4927,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var orderConnectionImplementors = []string{"OrderConnection"}
@@ -4806,8 +4935,8 @@ var orderConnectionImplementors = []string{"OrderConnection"}
 func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4849,8 +4978,8 @@ var orderEdgeImplementors = []string{"OrderEdge"}
 func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4887,8 +5016,8 @@ var pageInfoImplementors = []string{"PageInfo"}
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4936,7 +5065,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, productImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4977,11 +5106,18 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "category":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_category(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Product_category(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._Product_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "variants":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -4994,23 +5130,44 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "featuredImage":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_featuredImage(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Product_featuredImage(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._Product_featuredImage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "priceRange":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_priceRange(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Product_priceRange(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._Product_priceRange(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "availableForSale":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_availableForSale(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Product_availableForSale(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._Product_availableForSale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5025,7 +5182,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var productConnectionImplementors = []string{"ProductConnection"}
@@ -5033,8 +5190,8 @@ var productConnectionImplementors = []string{"ProductConnection"}
 func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ProductConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5076,8 +5233,8 @@ var productEdgeImplementors = []string{"ProductEdge"}
 func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ProductEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5115,7 +5272,7 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, productVariantImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5152,29 +5309,57 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 					return ec._ProductVariant_product(ctx, field, obj)
 				})
 		case "price":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductVariant_price(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._ProductVariant_price(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._ProductVariant_price(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "compareAtPrice":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductVariant_compareAtPrice(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._ProductVariant_compareAtPrice(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._ProductVariant_compareAtPrice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "quantityAvailable":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductVariant_quantityAvailable(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._ProductVariant_quantityAvailable(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._ProductVariant_quantityAvailable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "availableForSale":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductVariant_availableForSale(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._ProductVariant_availableForSale(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._ProductVariant_availableForSale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "selectedOptions":
 			out.Values[i] = ec._ProductVariant_selectedOptions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -5200,7 +5385,7 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var queryImplementors = []string{"Query"}
@@ -5212,7 +5397,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -5336,8 +5521,8 @@ var warehouseImplementors = []string{"Warehouse", "Node"}
 func (ec *executionContext) _Warehouse(ctx context.Context, sel ast.SelectionSet, obj *ent.Warehouse) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, warehouseImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5384,8 +5569,8 @@ var warehouseConnectionImplementors = []string{"WarehouseConnection"}
 func (ec *executionContext) _WarehouseConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WarehouseConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, warehouseConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5427,8 +5612,8 @@ var warehouseEdgeImplementors = []string{"WarehouseEdge"}
 func (ec *executionContext) _WarehouseEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WarehouseEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, warehouseEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -5481,7 +5666,7 @@ func (ec *executionContext) marshalNCart2ᚖstorefrontᚋentᚐCart(ctx context.
 }
 
 func (ec *executionContext) marshalNCategory2ᚕᚖstorefrontᚋentᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Category) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "Category", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCategory2ᚖstorefrontᚋentᚐCategory(ctx, sel, v[i])
@@ -5569,7 +5754,7 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 }
 
 func (ec *executionContext) marshalNProduct2ᚕᚖstorefrontᚋentᚐProductᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Product) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "Product", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProduct2ᚖstorefrontᚋentᚐProduct(ctx, sel, v[i])
@@ -5638,7 +5823,7 @@ func (ec *executionContext) marshalOAddress2ᚕᚖstorefrontᚋentᚐAddressᚄ(
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "Address", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAddress2ᚖstorefrontᚋentᚐAddress(ctx, sel, v[i])
@@ -5671,7 +5856,7 @@ func (ec *executionContext) marshalOCategory2ᚕᚖstorefrontᚋentᚐCategory�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "Category", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCategory2ᚖstorefrontᚋentᚐCategory(ctx, sel, v[i])
@@ -5697,7 +5882,7 @@ func (ec *executionContext) marshalOCategoryEdge2ᚕᚖstorefrontᚋentᚐCatego
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "CategoryEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCategoryEdge2ᚖstorefrontᚋentᚐCategoryEdge(ctx, sel, v[i])
@@ -5742,7 +5927,7 @@ func (ec *executionContext) marshalOCustomerEdge2ᚕᚖstorefrontᚋentᚐCustom
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "CustomerEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCustomerEdge2ᚖstorefrontᚋentᚐCustomerEdge(ctx, sel, v[i])
@@ -5776,7 +5961,7 @@ func (ec *executionContext) marshalOOrderEdge2ᚕᚖstorefrontᚋentᚐOrderEdge
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "OrderEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOrderEdge2ᚖstorefrontᚋentᚐOrderEdge(ctx, sel, v[i])
@@ -5819,7 +6004,7 @@ func (ec *executionContext) marshalOProductEdge2ᚕᚖstorefrontᚋentᚐProduct
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "ProductEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOProductEdge2ᚖstorefrontᚋentᚐProductEdge(ctx, sel, v[i])
@@ -5855,7 +6040,7 @@ func (ec *executionContext) marshalOProductVariant2ᚕᚖstorefrontᚋentᚐProd
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "ProductVariant", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProductVariant2ᚖstorefrontᚋentᚐProductVariant(ctx, sel, v[i])
@@ -5888,7 +6073,7 @@ func (ec *executionContext) marshalOWarehouseEdge2ᚕᚖstorefrontᚋentᚐWareh
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "WarehouseEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWarehouseEdge2ᚖstorefrontᚋentᚐWarehouseEdge(ctx, sel, v[i])

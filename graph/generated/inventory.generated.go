@@ -63,6 +63,9 @@ func (ec *executionContext) fieldContext_StockLevel_warehouse(_ context.Context,
 }
 
 func (ec *executionContext) _StockLevel_onHand(ctx context.Context, field graphql.CollectedField, obj *ent.StockLevel) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.OnHand)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -86,6 +89,9 @@ func (ec *executionContext) fieldContext_StockLevel_onHand(_ context.Context, fi
 }
 
 func (ec *executionContext) _StockLevel_reserved(ctx context.Context, field graphql.CollectedField, obj *ent.StockLevel) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Reserved)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -470,7 +476,7 @@ func (ec *executionContext) _StockLevel(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockLevelImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -511,7 +517,7 @@ func (ec *executionContext) _StockLevel(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var stockLevelSetPayloadImplementors = []string{"StockLevelSetPayload"}
@@ -519,8 +525,8 @@ var stockLevelSetPayloadImplementors = []string{"StockLevelSetPayload"}
 func (ec *executionContext) _StockLevelSetPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StockLevelSetPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockLevelSetPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -562,8 +568,8 @@ var warehousePayloadImplementors = []string{"WarehousePayload"}
 func (ec *executionContext) _WarehousePayload(ctx context.Context, sel ast.SelectionSet, obj *model.WarehousePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, warehousePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -600,7 +606,7 @@ func (ec *executionContext) _WarehousePayload(ctx context.Context, sel ast.Selec
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNStockLevel2ᚕᚖstorefrontᚋentᚐStockLevelᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.StockLevel) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "StockLevel", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStockLevel2ᚖstorefrontᚋentᚐStockLevel(ctx, sel, v[i])

@@ -117,6 +117,9 @@ func (ec *executionContext) fieldContext_InventoryEvent_productId(_ context.Cont
 }
 
 func (ec *executionContext) _InventoryEvent_quantityAvailable(ctx context.Context, field graphql.CollectedField, obj *inventory.Event) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.QuantityAvailable)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -140,6 +143,9 @@ func (ec *executionContext) fieldContext_InventoryEvent_quantityAvailable(_ cont
 }
 
 func (ec *executionContext) _InventoryEvent_availableForSale(ctx context.Context, field graphql.CollectedField, obj *inventory.Event) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.AvailableForSale())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -163,6 +169,9 @@ func (ec *executionContext) fieldContext_InventoryEvent_availableForSale(_ conte
 }
 
 func (ec *executionContext) _InventoryEvent_version(ctx context.Context, field graphql.CollectedField, obj *inventory.Event) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int64(ctx, field.Selections, obj.Version)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -291,7 +300,7 @@ func (ec *executionContext) _InventoryEvent(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, inventoryEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -337,7 +346,7 @@ func (ec *executionContext) _InventoryEvent(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var subscriptionImplementors = []string{"Subscription"}

@@ -38,6 +38,9 @@ type OrderStatusEventResolver interface {
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _MailingAddress_firstName(ctx context.Context, field graphql.CollectedField, obj *schematype.MailingAddress) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.FirstName)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -61,6 +64,9 @@ func (ec *executionContext) fieldContext_MailingAddress_firstName(_ context.Cont
 }
 
 func (ec *executionContext) _MailingAddress_lastName(ctx context.Context, field graphql.CollectedField, obj *schematype.MailingAddress) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.LastName)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -84,6 +90,9 @@ func (ec *executionContext) fieldContext_MailingAddress_lastName(_ context.Conte
 }
 
 func (ec *executionContext) _MailingAddress_address1(ctx context.Context, field graphql.CollectedField, obj *schematype.MailingAddress) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Address1)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -130,6 +139,9 @@ func (ec *executionContext) fieldContext_MailingAddress_address2(_ context.Conte
 }
 
 func (ec *executionContext) _MailingAddress_city(ctx context.Context, field graphql.CollectedField, obj *schematype.MailingAddress) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.City)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -199,6 +211,9 @@ func (ec *executionContext) fieldContext_MailingAddress_zip(_ context.Context, f
 }
 
 func (ec *executionContext) _MailingAddress_countryCode(ctx context.Context, field graphql.CollectedField, obj *schematype.MailingAddress) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.CountryCode)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -245,6 +260,9 @@ func (ec *executionContext) fieldContext_MailingAddress_phone(_ context.Context,
 }
 
 func (ec *executionContext) _OrderLine_productTitle(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ProductTitle)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -268,6 +286,9 @@ func (ec *executionContext) fieldContext_OrderLine_productTitle(_ context.Contex
 }
 
 func (ec *executionContext) _OrderLine_variantTitle(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.VariantTitle)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -291,6 +312,9 @@ func (ec *executionContext) fieldContext_OrderLine_variantTitle(_ context.Contex
 }
 
 func (ec *executionContext) _OrderLine_sku(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Sku)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -314,6 +338,9 @@ func (ec *executionContext) fieldContext_OrderLine_sku(_ context.Context, field 
 }
 
 func (ec *executionContext) _OrderLine_quantity(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -520,6 +547,9 @@ func (ec *executionContext) fieldContext_OrderStatusEvent_status(_ context.Conte
 }
 
 func (ec *executionContext) _OrderStatusEvent_note(ctx context.Context, field graphql.CollectedField, obj *ent.OrderEvent) (ret graphql.Marshaler) {
+	if inlineFields {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Note)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -624,8 +654,8 @@ var mailingAddressImplementors = []string{"MailingAddress"}
 func (ec *executionContext) _MailingAddress(ctx context.Context, sel ast.SelectionSet, obj *schematype.MailingAddress) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mailingAddressImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -698,7 +728,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -755,7 +785,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 var orderPayloadImplementors = []string{"OrderPayload"}
@@ -763,8 +793,8 @@ var orderPayloadImplementors = []string{"OrderPayload"}
 func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrderPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -802,7 +832,7 @@ func (ec *executionContext) _OrderStatusEvent(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderStatusEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -837,7 +867,7 @@ func (ec *executionContext) _OrderStatusEvent(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectFields{fields: fields, Values: out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -849,7 +879,7 @@ func (ec *executionContext) marshalNMailingAddress2storefrontᚋentᚋschematype
 }
 
 func (ec *executionContext) marshalNOrderLine2ᚕᚖstorefrontᚋentᚐOrderLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.OrderLine) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "OrderLine", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderLine2ᚖstorefrontᚋentᚐOrderLine(ctx, sel, v[i])
@@ -873,7 +903,7 @@ func (ec *executionContext) marshalNOrderLine2ᚖstorefrontᚋentᚐOrderLine(ct
 }
 
 func (ec *executionContext) marshalNOrderStatusEvent2ᚕᚖstorefrontᚋentᚐOrderEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.OrderEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, sel, "OrderStatusEvent", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderStatusEvent2ᚖstorefrontᚋentᚐOrderEvent(ctx, sel, v[i])

@@ -105,8 +105,8 @@ var predictiveSearchResultImplementors = []string{"PredictiveSearchResult"}
 func (ec *executionContext) _PredictiveSearchResult(ctx context.Context, sel ast.SelectionSet, obj *catalog.Suggestions) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, predictiveSearchResultImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := newObject(fields)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

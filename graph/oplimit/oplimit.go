@@ -171,15 +171,15 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 	l := e.limits
 	switch {
 	case s.merged > int64(l.MaxFieldsPerSet):
-		return limitErr(CodeSelections, "a selection set holds %s fields with its fragments; the limit is %d", count(s.merged), l.MaxFieldsPerSet)
+		return coded(CodeSelections, "a selection set holds %s fields with its fragments; the limit is %d", count(s.merged), l.MaxFieldsPerSet)
 	case s.expanded > int64(l.MaxSelections):
-		return limitErr(CodeSelections, "the operation selects %s fields once its fragments are expanded; the limit is %d", count(s.expanded), l.MaxSelections)
+		return coded(CodeSelections, "the operation selects %s fields once its fragments are expanded; the limit is %d", count(s.expanded), l.MaxSelections)
 	case s.depth > l.MaxDepth:
-		return limitErr(CodeDepth, "the operation is %d levels deep; the limit is %d", s.depth, l.MaxDepth)
+		return coded(CodeDepth, "the operation is %d levels deep; the limit is %d", s.depth, l.MaxDepth)
 	case s.aliases > int64(l.MaxAliases):
-		return limitErr(CodeAliases, "the operation has %s aliased fields; the limit is %d", count(s.aliases), l.MaxAliases)
+		return coded(CodeAliases, "the operation has %s aliased fields; the limit is %d", count(s.aliases), l.MaxAliases)
 	case s.rootFields > int64(l.MaxRootFields):
-		return limitErr(CodeRootFields, "the operation has %s root fields; the limit is %d", count(s.rootFields), l.MaxRootFields)
+		return coded(CodeRootFields, "the operation has %s root fields; the limit is %d", count(s.rootFields), l.MaxRootFields)
 	}
 	return nil
 }
@@ -197,7 +197,7 @@ func (e *Extension) MutateOperationContext(ctx context.Context, op *graphql.Oper
 	c := e.model.cost(op.Operation, op.Variables, int64(e.limits.MaxCost))
 	info := costInfo{requested: int(min(c, int64(1<<31-1))), limit: e.limits.MaxCost}
 	if c > int64(e.limits.MaxCost) {
-		err := limitErr(CodeComplexity, "the operation costs %s; the limit is %d", count(c), e.limits.MaxCost)
+		err := coded(CodeComplexity, "the operation costs %s; the limit is %d", count(c), e.limits.MaxCost)
 		err.Extensions["cost"] = info.ext()
 		return err
 	}
@@ -369,10 +369,6 @@ func (e *Extension) checkLiterals(doc *ast.QueryDocument) *gqlerror.Error {
 
 func coded(code, format string, args ...any) *gqlerror.Error {
 	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": code}}
-}
-
-func limitErr(code, format string, args ...any) *gqlerror.Error {
-	return coded(code, format, args...)
 }
 
 // presentable turns a Charge error into a GraphQL error; gqlgen runs the

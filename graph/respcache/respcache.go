@@ -24,9 +24,11 @@
 package respcache
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -89,6 +91,17 @@ type Cache struct {
 	entries map[key]entry
 	size    int
 	flights map[key]*flight
+	// answers are whole HTTP answers by request (Accept and body), served
+	// by Middleware without GraphQL: see Middleware.
+	answers map[key]answer
+}
+
+// answer is a stored HTTP answer.
+type answer struct {
+	body        []byte
+	contentType string
+	gen         uint64
+	expires     time.Time
 }
 
 // New returns an empty cache.
@@ -105,6 +118,7 @@ func New(opts Options) *Cache {
 		now:      time.Now,
 		entries:  map[key]entry{},
 		flights:  map[key]*flight{},
+		answers:  map[key]answer{},
 	}
 }
 
@@ -113,6 +127,7 @@ func (c *Cache) Invalidate() {
 	c.gen.Add(1)
 	c.mu.Lock()
 	clear(c.entries)
+	clear(c.answers)
 	c.size = 0
 	c.mu.Unlock()
 }
@@ -167,6 +182,7 @@ func (c *Cache) InterceptOperation(ctx context.Context, next graphql.OperationHa
 	}
 	gen := c.gen.Load()
 	if data, ok := c.get(k, gen); ok {
+		req.keep(gen)
 		return c.hit(req, data, oc)
 	}
 	f, leader := c.join(k)
@@ -180,6 +196,7 @@ func (c *Cache) InterceptOperation(ctx context.Context, next graphql.OperationHa
 		timer.Stop()
 		gen = c.gen.Load()
 		if data, ok := c.get(k, gen); ok {
+			req.keep(gen)
 			return c.hit(req, data, oc)
 		}
 		req.mark("MISS")
@@ -207,6 +224,7 @@ func (c *Cache) InterceptOperation(ctx context.Context, next graphql.OperationHa
 		resp := rh(ctx)
 		if storable(resp) {
 			c.put(k, gen, resp.Data)
+			req.keep(gen)
 		}
 		return resp
 	}
@@ -350,11 +368,21 @@ func (c *Cache) leave(k key, f *flight) {
 type request struct {
 	w      http.ResponseWriter
 	bypass bool
+	// kept says that the answer may be stored as it is (the operation is
+	// cacheable and its data was stored or served in generation gen).
+	kept bool
+	gen  uint64
 }
 
 func (r *request) mark(result string) {
 	if r != nil && r.w != nil {
 		r.w.Header().Set("X-Cache", result)
+	}
+}
+
+func (r *request) keep(gen uint64) {
+	if r != nil {
+		r.kept, r.gen = true, gen
 	}
 }
 
@@ -368,7 +396,16 @@ func requestFrom(ctx context.Context) *request {
 // Middleware lets plain HTTP requests (not websockets or SSE, which carry
 // several operations or have sent their headers) bypass the cache with
 // Cache-Control: no-cache or no-store, and get the X-Cache header.
-func Middleware(next http.Handler) http.Handler {
+//
+// It also answers repeated requests without GraphQL: a POST without
+// credentials whose Accept header and body are those of an answer the
+// cache kept in the current generation gets that answer's bytes as they
+// were sent (a hit then costs less than the cheapest query would: no
+// parsing, no validation, no encoding). The first request of each such
+// body goes through GraphQL as any other, which decides whether its
+// answer may be kept. The body has been read whole by the HTTP surface
+// (at most 1 MiB) before it gets here.
+func (c *Cache) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 			next.ServeHTTP(w, r)
@@ -376,6 +413,117 @@ func Middleware(next http.Handler) http.Handler {
 		}
 		cc := strings.ToLower(r.Header.Get("Cache-Control"))
 		req := &request{w: w, bypass: strings.Contains(cc, "no-cache") || strings.Contains(cc, "no-store")}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, req)))
+		ctx := context.WithValue(r.Context(), requestKey{}, req)
+		if req.bypass || r.Method != http.MethodPost || r.Header.Get("Authorization") != "" || r.Body == nil {
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			next.ServeHTTP(w, r.WithContext(ctx)) // the transport reports it
+			return
+		}
+		h := sha256.New()
+		h.Write([]byte(r.Header.Get("Accept")))
+		h.Write([]byte{0})
+		h.Write([]byte(r.Header.Get("Content-Type")))
+		h.Write([]byte{0})
+		h.Write(body)
+		var k key
+		h.Sum(k[:0])
+		if a, ok := c.answer(k); ok {
+			req.mark("HIT")
+			Requests.WithLabelValues("hit").Inc()
+			w.Header().Set("Content-Type", a.contentType)
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(a.body)
+			return
+		}
+		r = r.WithContext(ctx)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := &recorder{ResponseWriter: w, limit: c.maxBytes / 16}
+		next.ServeHTTP(rec, r)
+		if req.kept && rec.status == http.StatusOK && !rec.over {
+			c.putAnswer(k, answer{body: rec.buf.Bytes(), contentType: w.Header().Get("Content-Type"), gen: req.gen})
+		}
 	})
 }
+
+// answer returns the stored answer of k, if it is of the current
+// generation and not expired.
+func (c *Cache) answer(k key) (answer, bool) {
+	if c.suspended.Load() {
+		return answer{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.answers[k]
+	if !ok {
+		return answer{}, false
+	}
+	if a.gen != c.gen.Load() || c.now().After(a.expires) {
+		delete(c.answers, k)
+		c.size -= len(a.body)
+		return answer{}, false
+	}
+	return a, true
+}
+
+// putAnswer stores a, unless the catalogue changed since its data was
+// computed.
+func (c *Cache) putAnswer(k key, a answer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.suspended.Load() || c.gen.Load() != a.gen {
+		return
+	}
+	if old, ok := c.answers[k]; ok {
+		c.size -= len(old.body)
+	}
+	// Full: drop arbitrary answers (map order) until the new one fits.
+	for kk, e := range c.answers {
+		if c.size+len(a.body) <= c.maxBytes {
+			break
+		}
+		delete(c.answers, kk)
+		c.size -= len(e.body)
+	}
+	a.expires = c.now().Add(c.ttl)
+	c.answers[k] = a
+	c.size += len(a.body)
+}
+
+// recorder passes an answer through and keeps a copy of it, up to limit
+// bytes.
+type recorder struct {
+	http.ResponseWriter
+	buf    bytes.Buffer
+	status int
+	limit  int
+	over   bool
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	if !r.over {
+		if r.buf.Len()+len(b) > r.limit {
+			r.over = true
+			r.buf = bytes.Buffer{}
+		} else {
+			r.buf.Write(b)
+		}
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
