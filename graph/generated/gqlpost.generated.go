@@ -235,8 +235,8 @@ var concurrentFields = map[string][]string{
 	"Order":            {"lines", "subtotalPrice", "totalDiscount", "totalShipping", "totalTax", "totalPrice", "statusHistory"},
 	"OrderLine":        {"unitPrice", "total", "variant"},
 	"OrderStatusEvent": {"status"},
-	"Product":          {"category", "variants", "availableForSale"},
-	"ProductVariant":   {"product", "quantityAvailable", "availableForSale", "stockLevels"},
+	"Product":          {"category", "variants"},
+	"ProductVariant":   {"product", "stockLevels"},
 	"StockLevel":       {"warehouse", "available"},
 }
 

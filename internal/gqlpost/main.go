@@ -89,15 +89,17 @@ func main() {
 
 // defaultInline are storefront's resolvers that compute from their parent
 // alone: the price range from the product's columns, the featured image from
-// its images, a variant's prices from its own columns.
-const defaultInline = "Product.priceRange,Product.featuredImage,ProductVariant.price,ProductVariant.compareAtPrice"
+// its images, a variant's prices from its own columns, and availability
+// from the columns commerce/inventory stores (in_stock, available).
+const defaultInline = "Product.priceRange,Product.featuredImage,Product.availableForSale," +
+	"ProductVariant.price,ProductVariant.compareAtPrice,ProductVariant.quantityAvailable,ProductVariant.availableForSale"
 
-// defaultInlineWait are storefront's resolvers that read a loader primed
-// for the page (graph/prime.go) or an edge loaded with the parent (ent's
-// field collection): they seldom wait, and when they do, the other elements
-// of the list wait alongside in their own goroutines, so a loader still
-// gets the keys of the whole list in one batch.
-const defaultInlineWait = "Product.category,Product.availableForSale,ProductVariant.quantityAvailable,ProductVariant.availableForSale"
+// defaultInlineWait are storefront's resolvers that read an edge loaded
+// with the parent (ent's field collection): they seldom wait, and when
+// they do, the other elements of the list wait alongside in their own
+// goroutines, so a loader still gets the keys of the whole list in one
+// batch.
+const defaultInlineWait = "Product.category"
 
 // inlineResolvers are the Type.field resolvers named by -inline (true) and
 // -inline-wait (false).
