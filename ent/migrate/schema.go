@@ -249,6 +249,13 @@ var (
 				OnDelete:   schema.Cascade,
 			},
 		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "orderevent_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrderEventsColumns[4]},
+			},
+		},
 	}
 	// OrderLinesColumns holds the columns for the "order_lines" table.
 	OrderLinesColumns = []*schema.Column{
@@ -280,6 +287,13 @@ var (
 				Columns:    []*schema.Column{OrderLinesColumns[9]},
 				RefColumns: []*schema.Column{ProductVariantsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "orderline_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrderLinesColumns[8]},
 			},
 		},
 	}
@@ -342,6 +356,11 @@ var (
 				Name:    "product_status_in_stock_min_price",
 				Unique:  false,
 				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[8]},
+			},
+			{
+				Name:    "product_status",
+				Unique:  false,
+				Columns: []*schema.Column{ProductsColumns[7]},
 			},
 		},
 	}

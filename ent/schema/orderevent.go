@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
 	"storefront/commerce/access"
 )
@@ -32,6 +33,12 @@ func (OrderEvent) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("order", Order.Type).Ref("events").Unique().Required().Immutable().Field("order_id"),
 	}
+}
+
+// Indexes of the OrderEvent: an order page loads them by order (loaders batch
+// the orders of a page into one IN list).
+func (OrderEvent) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("order_id")}
 }
 
 // Policy of the OrderEvent: see commerce/access.

@@ -6,6 +6,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
 	"storefront/commerce/access"
 	"storefront/ent/schematype"
@@ -39,6 +40,12 @@ func (OrderLine) Edges() []ent.Edge {
 		edge.From("order", Order.Type).Ref("lines").Unique().Required().Immutable().Field("order_id"),
 		edge.To("variant", ProductVariant.Type).Unique().Required().Immutable().Field("variant_id"),
 	}
+}
+
+// Indexes of the OrderLine: an order page loads them by order (loaders batch
+// the orders of a page into one IN list).
+func (OrderLine) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("order_id")}
 }
 
 // Policy of the OrderLine: see commerce/access.
