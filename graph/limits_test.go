@@ -3,7 +3,6 @@ package graph_test
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,37 +12,20 @@ import (
 	"storefront/ent/discountcode"
 	"storefront/graph/oplimit"
 	"storefront/internal/apitest"
+	"storefront/internal/fakeclock"
 )
 
 // Tests of the limits of issue 10 through the real HTTP handler: the
 // sign-in lock-out (with its default policy) and the per-client budgets
 // (with budget.Defaults), on a fake clock so that nothing sleeps.
 
-// limitClock is a fake clock for the limits, safe for concurrent use.
-type limitClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newLimitClock() *limitClock { return &limitClock{t: time.Now()} }
-
-func (c *limitClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *limitClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newLimitClock() *fakeclock.Clock { return fakeclock.New(time.Now()) }
 
 // limitedAPI is a test server with the default sign-in policy and the
 // default budgets, on clk. Its operation limits let one request carry up
 // to 1,000 aliased root fields (the defaults refuse more than 30): the
 // budgets must count every attempt even where a shop raises those limits.
-func limitedAPI(t *testing.T, db *database.DB, clk *limitClock) *apitest.API {
+func limitedAPI(t *testing.T, db *database.DB, clk *fakeclock.Clock) *apitest.API {
 	return apitest.New(t, db, func(c *apitest.Config) {
 		c.Identity.Now = clk.Now
 		c.Graph.Budget = budget.Config{Now: clk.Now}

@@ -8,27 +8,10 @@ import (
 	"time"
 
 	"storefront/commerce"
+	"storefront/internal/fakeclock"
 )
 
-// clock is a fake clock for the limits: no test sleeps.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)) }
 
 // try runs one attempt through the guard with the given outcome and returns
 // 0 if it was admitted, or the wait of its RATE_LIMITED refusal.
