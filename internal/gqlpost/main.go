@@ -521,28 +521,13 @@ func mayBlock(oc *graphql.OperationContext, sel ast.SelectionSet, typ string, de
 	sort.Strings(types)
 	b.WriteString("// objectImplementors are the implementors of each object type.\nvar objectImplementors = map[string][]string{\n")
 	for _, t := range types {
-		fmt.Fprintf(&b, "\t%q: {", t)
-		for i, impl := range s.implementors[t] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "%q", impl)
-		}
-		b.WriteString("},\n")
+		writeStrings(&b, t, s.implementors[t])
 	}
 	b.WriteString("}\n\n// concurrentFields are the fields gqlgen resolves concurrently, per object type.\nvar concurrentFields = map[string][]string{\n")
 	for _, t := range types {
-		if len(s.concurrent[t]) == 0 {
-			continue
+		if len(s.concurrent[t]) > 0 {
+			writeStrings(&b, t, s.concurrent[t])
 		}
-		fmt.Fprintf(&b, "\t%q: {", t)
-		for i, f := range s.concurrent[t] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "%q", f)
-		}
-		b.WriteString("},\n")
 	}
 	b.WriteString("}\n\n// childTypes gives the object type of each field's value (\"\" for scalars\n// and enums, \"?\" for interfaces and unions), per object type.\nvar childTypes = map[string]map[string]string{\n")
 	for _, t := range types {
@@ -566,4 +551,16 @@ func mayBlock(oc *graphql.OperationContext, sel ast.SelectionSet, typ string, de
 	}
 	b.WriteString("}\n")
 	return b.Bytes()
+}
+
+// writeStrings writes one entry of a generated map[string][]string.
+func writeStrings(b *bytes.Buffer, key string, values []string) {
+	fmt.Fprintf(b, "\t%q: {", key)
+	for i, v := range values {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "%q", v)
+	}
+	b.WriteString("},\n")
 }
