@@ -46,7 +46,7 @@ lint:
 ## then rewrite the executor's per-object and per-field overheads (internal/gqlpost)
 generate:
 	cd ent && $(GO) run -mod=mod entc.go
-	$(GO) tool gqlgen generate
+	$(GO) run ./internal/gqlgenerate
 	$(GO) run ./internal/gqlpost graph/generated
 
 ## check-generated: fail when generated code does not match its sources

@@ -78,6 +78,18 @@ func (g ID) MarshalGQL(w io.Writer) {
 	_, _ = io.WriteString(w, `"`+g.String()+`"`)
 }
 
+// AppendGQL appends what MarshalGQL writes to b, without allocating when b
+// has room (the direct writer of internal/fastexec uses it).
+func (g ID) AppendGQL(b []byte) []byte {
+	var raw [64]byte
+	r := append(raw[:0], g.Type...)
+	r = append(r, ':')
+	r = strconv.AppendInt(r, int64(g.ID), 10)
+	b = append(b, '"')
+	b = base64.RawURLEncoding.AppendEncode(b, r)
+	return append(b, '"')
+}
+
 // UnmarshalGQL reads a GraphQL ID argument.
 func (g *ID) UnmarshalGQL(v any) error {
 	s, ok := v.(string)

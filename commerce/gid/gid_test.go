@@ -1,6 +1,7 @@
 package gid
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -57,4 +58,18 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%q parsed to %v but its encoding does not round-trip", s, g)
 		}
 	})
+}
+
+func TestAppendGQLIsMarshalGQL(t *testing.T) {
+	for _, id := range []ID{New("Product", 1), New("ProductVariant", 1<<40), New("CartLine", 0), New("a-very-long-type-name-that-does-not-fit-in-the-array-on-the-stack", -7)} {
+		var w bytes.Buffer
+		id.MarshalGQL(&w)
+		if got := string(id.AppendGQL([]byte("x"))); got != "x"+w.String() {
+			t.Errorf("%v: AppendGQL %s, MarshalGQL %s", id, got, w.String())
+		}
+	}
+	b := make([]byte, 0, 64)
+	if n := testing.AllocsPerRun(100, func() { b = New("Product", 123).AppendGQL(b[:0]) }); n != 0 {
+		t.Errorf("AppendGQL allocates %v times", n)
+	}
 }

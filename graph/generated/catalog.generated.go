@@ -1086,6 +1086,9 @@ var categoryPayloadImplementors = []string{"CategoryPayload"}
 
 func (ec *executionContext) _CategoryPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CategoryPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryPayloadImplementors)
+	if m := ec.fastEntry_CategoryPayload(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -1124,6 +1127,9 @@ var productPayloadImplementors = []string{"ProductPayload"}
 
 func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProductPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productPayloadImplementors)
+	if m := ec.fastEntry_ProductPayload(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -1162,6 +1168,9 @@ var productPriceRangeImplementors = []string{"ProductPriceRange"}
 
 func (ec *executionContext) _ProductPriceRange(ctx context.Context, sel ast.SelectionSet, obj *catalog.PriceRange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productPriceRangeImplementors)
+	if m := ec.fastEntry_ProductPriceRange(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -1200,6 +1209,9 @@ var productVariantPayloadImplementors = []string{"ProductVariantPayload"}
 
 func (ec *executionContext) _ProductVariantPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProductVariantPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productVariantPayloadImplementors)
+	if m := ec.fastEntry_ProductVariantPayload(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -1238,6 +1250,9 @@ var selectedOptionImplementors = []string{"SelectedOption"}
 
 func (ec *executionContext) _SelectedOption(ctx context.Context, sel ast.SelectionSet, obj *schematype.SelectedOption) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, selectedOptionImplementors)
+	if m := ec.fastEntry_SelectedOption(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)

@@ -215,6 +215,9 @@ var imageImplementors = []string{"Image"}
 
 func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, obj *schematype.Image) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, imageImplementors)
+	if m := ec.fastEntry_Image(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -263,6 +266,9 @@ var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
+	if m := ec.fastEntry_Money(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)

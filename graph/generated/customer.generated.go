@@ -2836,6 +2836,9 @@ var customerAddressDeletePayloadImplementors = []string{"CustomerAddressDeletePa
 
 func (ec *executionContext) _CustomerAddressDeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAddressDeletePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerAddressDeletePayloadImplementors)
+	if m := ec.fastEntry_CustomerAddressDeletePayload(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -2874,6 +2877,9 @@ var customerAddressPayloadImplementors = []string{"CustomerAddressPayload"}
 
 func (ec *executionContext) _CustomerAddressPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAddressPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerAddressPayloadImplementors)
+	if m := ec.fastEntry_CustomerAddressPayload(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -2917,6 +2923,9 @@ var customerCreatePayloadImplementors = []string{"CustomerCreatePayload"}
 
 func (ec *executionContext) _CustomerCreatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerCreatePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerCreatePayloadImplementors)
+	if m := ec.fastEntry_CustomerCreatePayload(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -2955,6 +2964,9 @@ var customerPayloadImplementors = []string{"CustomerPayload"}
 
 func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerPayloadImplementors)
+	if m := ec.fastEntry_CustomerPayload(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -2993,6 +3005,9 @@ var customerSignOutPayloadImplementors = []string{"CustomerSignOutPayload"}
 
 func (ec *executionContext) _CustomerSignOutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerSignOutPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerSignOutPayloadImplementors)
+	if m := ec.fastEntry_CustomerSignOutPayload(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -3031,6 +3046,9 @@ var customerTokenPayloadImplementors = []string{"CustomerTokenPayload"}
 
 func (ec *executionContext) _CustomerTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerTokenPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerTokenPayloadImplementors)
+	if m := ec.fastEntry_CustomerTokenPayload(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -3340,6 +3358,9 @@ var userErrorImplementors = []string{"UserError"}
 
 func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
+	if m := ec.fastEntry_UserError(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)

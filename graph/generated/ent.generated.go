@@ -4354,6 +4354,9 @@ var addressImplementors = []string{"Address", "Node"}
 
 func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *ent.Address) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
+	if m := ec.fastEntry_Address(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -4442,6 +4445,9 @@ var cartImplementors = []string{"Cart", "Node"}
 
 func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj *ent.Cart) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartImplementors)
+	if m := ec.fastEntry_Cart(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -4514,6 +4520,9 @@ var categoryImplementors = []string{"Category", "Node"}
 
 func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet, obj *ent.Category) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryImplementors)
+	if m := ec.fastEntry_Category(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -4580,6 +4589,9 @@ var categoryConnectionImplementors = []string{"CategoryConnection"}
 
 func (ec *executionContext) _CategoryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CategoryConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryConnectionImplementors)
+	if m := ec.fastEntry_CategoryConnection(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -4623,6 +4635,9 @@ var categoryEdgeImplementors = []string{"CategoryEdge"}
 
 func (ec *executionContext) _CategoryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CategoryEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryEdgeImplementors)
+	if m := ec.fastEntry_CategoryEdge(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -4661,6 +4676,9 @@ var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *ent.Customer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
+	if m := ec.fastEntry_Customer(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -4743,6 +4761,9 @@ var customerConnectionImplementors = []string{"CustomerConnection"}
 
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
+	if m := ec.fastEntry_CustomerConnection(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -4786,6 +4807,9 @@ var customerEdgeImplementors = []string{"CustomerEdge"}
 
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
+	if m := ec.fastEntry_CustomerEdge(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -4824,6 +4848,9 @@ var orderImplementors = []string{"Order", "Node"}
 
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *ent.Order) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
+	if m := ec.fastEntry_Order(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -4868,35 +4895,70 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Order_lines(ctx, field, obj)
 				})
 		case "subtotalPrice":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_subtotalPrice(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_subtotalPrice(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._Order_subtotalPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "totalDiscount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_totalDiscount(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_totalDiscount(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._Order_totalDiscount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "totalShipping":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_totalShipping(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_totalShipping(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._Order_totalShipping(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "totalTax":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_totalTax(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_totalTax(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._Order_totalTax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "totalPrice":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_totalPrice(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_totalPrice(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._Order_totalPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "discountCode":
 			out.Values[i] = ec._Order_discountCode(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -4934,6 +4996,9 @@ var orderConnectionImplementors = []string{"OrderConnection"}
 
 func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
+	if m := ec.fastEntry_OrderConnection(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -4977,6 +5042,9 @@ var orderEdgeImplementors = []string{"OrderEdge"}
 
 func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
+	if m := ec.fastEntry_OrderEdge(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -5015,6 +5083,9 @@ var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	if m := ec.fastEntry_PageInfo(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -5063,6 +5134,9 @@ var productImplementors = []string{"Product", "Node"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *ent.Product) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productImplementors)
+	if m := ec.fastEntry_Product(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -5189,6 +5263,9 @@ var productConnectionImplementors = []string{"ProductConnection"}
 
 func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ProductConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productConnectionImplementors)
+	if m := ec.fastEntry_ProductConnection(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -5232,6 +5309,9 @@ var productEdgeImplementors = []string{"ProductEdge"}
 
 func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ProductEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productEdgeImplementors)
+	if m := ec.fastEntry_ProductEdge(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -5270,6 +5350,9 @@ var productVariantImplementors = []string{"ProductVariant", "Node"}
 
 func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.SelectionSet, obj *ent.ProductVariant) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productVariantImplementors)
+	if m := ec.fastEntry_ProductVariant(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -5303,11 +5386,18 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "product":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductVariant_product(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._ProductVariant_product(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._ProductVariant_product(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "price":
 			if field.IsDeferred() {
 				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -5520,6 +5610,9 @@ var warehouseImplementors = []string{"Warehouse", "Node"}
 
 func (ec *executionContext) _Warehouse(ctx context.Context, sel ast.SelectionSet, obj *ent.Warehouse) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, warehouseImplementors)
+	if m := ec.fastEntry_Warehouse(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -5568,6 +5661,9 @@ var warehouseConnectionImplementors = []string{"WarehouseConnection"}
 
 func (ec *executionContext) _WarehouseConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WarehouseConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, warehouseConnectionImplementors)
+	if m := ec.fastEntry_WarehouseConnection(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -5611,6 +5707,9 @@ var warehouseEdgeImplementors = []string{"WarehouseEdge"}
 
 func (ec *executionContext) _WarehouseEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WarehouseEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, warehouseEdgeImplementors)
+	if m := ec.fastEntry_WarehouseEdge(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)

@@ -226,18 +226,14 @@ var objectImplementors = map[string][]string{
 
 // concurrentFields are the fields gqlgen resolves concurrently, per object type.
 var concurrentFields = map[string][]string{
-	"Cart":             {"lines", "cost", "discountCode", "totalQuantity"},
-	"CartCost":         {"subtotal", "discount", "shipping", "tax", "total"},
-	"CartLine":         {"id", "quantity", "cost"},
-	"Category":         {"parent", "children", "products"},
-	"Customer":         {"addresses", "defaultAddress", "cart", "orders"},
-	"InventoryEvent":   {"variantId", "productId"},
-	"Order":            {"lines", "subtotalPrice", "totalDiscount", "totalShipping", "totalTax", "totalPrice", "statusHistory"},
-	"OrderLine":        {"unitPrice", "total", "variant"},
-	"OrderStatusEvent": {"status"},
-	"Product":          {"category", "variants"},
-	"ProductVariant":   {"product", "stockLevels"},
-	"StockLevel":       {"warehouse", "available"},
+	"Cart":           {"lines", "cost", "discountCode", "totalQuantity"},
+	"Category":       {"parent", "children", "products"},
+	"Customer":       {"addresses", "defaultAddress", "cart", "orders"},
+	"Order":          {"lines", "statusHistory"},
+	"OrderLine":      {"unitPrice", "total", "variant"},
+	"Product":        {"category", "variants"},
+	"ProductVariant": {"product", "stockLevels"},
+	"StockLevel":     {"warehouse"},
 }
 
 // childTypes gives the object type of each field's value ("" for scalars

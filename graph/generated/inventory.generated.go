@@ -474,6 +474,9 @@ var stockLevelImplementors = []string{"StockLevel"}
 
 func (ec *executionContext) _StockLevel(ctx context.Context, sel ast.SelectionSet, obj *ent.StockLevel) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockLevelImplementors)
+	if m := ec.fastEntry_StockLevel(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -482,11 +485,18 @@ func (ec *executionContext) _StockLevel(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("StockLevel")
 		case "warehouse":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StockLevel_warehouse(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._StockLevel_warehouse(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._StockLevel_warehouse(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "onHand":
 			out.Values[i] = ec._StockLevel_onHand(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -498,11 +508,18 @@ func (ec *executionContext) _StockLevel(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "available":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StockLevel_available(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._StockLevel_available(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._StockLevel_available(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -524,6 +541,9 @@ var stockLevelSetPayloadImplementors = []string{"StockLevelSetPayload"}
 
 func (ec *executionContext) _StockLevelSetPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StockLevelSetPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockLevelSetPayloadImplementors)
+	if m := ec.fastEntry_StockLevelSetPayload(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -567,6 +587,9 @@ var warehousePayloadImplementors = []string{"WarehousePayload"}
 
 func (ec *executionContext) _WarehousePayload(ctx context.Context, sel ast.SelectionSet, obj *model.WarehousePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, warehousePayloadImplementors)
+	if m := ec.fastEntry_WarehousePayload(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)

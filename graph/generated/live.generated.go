@@ -298,6 +298,9 @@ var inventoryEventImplementors = []string{"InventoryEvent"}
 
 func (ec *executionContext) _InventoryEvent(ctx context.Context, sel ast.SelectionSet, obj *inventory.Event) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, inventoryEventImplementors)
+	if m := ec.fastEntry_InventoryEvent(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := newDeferredGroup(ctx, fields)
@@ -306,17 +309,31 @@ func (ec *executionContext) _InventoryEvent(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("InventoryEvent")
 		case "variantId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._InventoryEvent_variantId(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._InventoryEvent_variantId(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._InventoryEvent_variantId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "productId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._InventoryEvent_productId(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._InventoryEvent_productId(ctx, field, obj)
+					})
+				break
+			}
+			out.Values[i] = ec._InventoryEvent_productId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "quantityAvailable":
 			out.Values[i] = ec._InventoryEvent_quantityAvailable(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

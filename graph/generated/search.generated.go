@@ -104,6 +104,9 @@ var predictiveSearchResultImplementors = []string{"PredictiveSearchResult"}
 
 func (ec *executionContext) _PredictiveSearchResult(ctx context.Context, sel ast.SelectionSet, obj *catalog.Suggestions) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, predictiveSearchResultImplementors)
+	if m := ec.fastEntry_PredictiveSearchResult(ctx, fields, obj); m != nil {
+		return m
+	}
 
 	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)

@@ -66,6 +66,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"storefront/internal/purefields"
 )
 
 func main() {
@@ -87,19 +89,13 @@ func main() {
 	}
 }
 
-// defaultInline are storefront's resolvers that compute from their parent
-// alone: the price range from the product's columns, the featured image from
-// its images, a variant's prices from its own columns, and availability
-// from the columns commerce/inventory stores (in_stock, available).
-const defaultInline = "Product.priceRange,Product.featuredImage,Product.availableForSale," +
-	"ProductVariant.price,ProductVariant.compareAtPrice,ProductVariant.quantityAvailable,ProductVariant.availableForSale"
-
-// defaultInlineWait are storefront's resolvers that read an edge loaded
-// with the parent (ent's field collection): they seldom wait, and when
-// they do, the other elements of the list wait alongside in their own
-// goroutines, so a loader still gets the keys of the whole list in one
-// batch.
-const defaultInlineWait = "Product.category"
+// defaultInline and defaultInlineWait are storefront's lists (see
+// internal/purefields): resolvers that compute from their parent alone, and
+// fields that read an edge loaded with the parent.
+const (
+	defaultInline     = purefields.Pure
+	defaultInlineWait = purefields.Edge
+)
 
 // inlineResolvers are the Type.field resolvers named by -inline (true) and
 // -inline-wait (false).
@@ -122,17 +118,35 @@ func setInline(inline, wait string) {
 // helperFile is written by gqlpost next to gqlgen's files.
 const helperFile = "gqlpost.generated.go"
 
+// fastFile is the direct writer internal/gqlgenerate writes next to
+// gqlgen's files; gqlpost hooks its entry points (fastEntry_T) into the
+// object marshallers.
+const fastFile = "fastexec.generated.go"
+
+var fastEntryRE = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) fastEntry_(\w+)\(`)
+
 func run(dir string) error {
 	names, err := filepath.Glob(filepath.Join(dir, "*.generated.go"))
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
+	clear(fastEntries)
 	files := map[string][]byte{}
 	var all bytes.Buffer
 	pkg := ""
 	for _, name := range names {
 		if filepath.Base(name) == helperFile {
+			continue
+		}
+		if filepath.Base(name) == fastFile {
+			fast, err := os.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			for _, m := range fastEntryRE.FindAllSubmatch(fast, -1) {
+				fastEntries[string(m[1])] = true
+			}
 			continue
 		}
 		src, err := os.ReadFile(name)
@@ -295,6 +309,12 @@ func (s *schema) resolvedConcurrently(typ, field string) bool {
 	return strings.Contains(rest, "ResolveConcurrently(")
 }
 
+// fastEntries are the object types that have a direct writer.
+var fastEntries = map[string]bool{}
+
+// collectRE is the first line of an object marshaller.
+var collectRE = regexp.MustCompile(`\tfields := graphql\.CollectFields\(ec\.OperationContext, sel, \w+Implementors\)\n`)
+
 func rewrite(src []byte, s *schema) []byte {
 	out := deferredRE.ReplaceAll(src, []byte("deferred := newDeferredGroup(ctx, fields)"))
 	out = objectFuncRE.ReplaceAllFunc(out, func(fn []byte) []byte {
@@ -325,6 +345,20 @@ func rewrite(src []byte, s *schema) []byte {
 		return append(append([]byte{}, sub[1]...), []byte(fmt.Sprintf("\tret := marshalSlice(ctx, sel, %q, ", typ))...)
 	})
 	out = objectReturnRE.ReplaceAll(out, []byte("${1}\treturn &objectFields{fields: fields, Values: out.Values}\n}\n"))
+	// Last, so that the patterns above see gqlgen's code: the direct
+	// writer's entry point, first thing after the fields are collected.
+	out = objectFuncRE.ReplaceAllFunc(out, func(fn []byte) []byte {
+		typ := string(objectFuncRE.FindSubmatch(fn)[1])
+		if !fastEntries[typ] || bytes.Contains(fn, []byte("ec.fastEntry_")) {
+			return fn
+		}
+		loc := collectRE.FindIndex(fn)
+		if loc == nil {
+			return fn
+		}
+		hook := fmt.Sprintf("\tif m := ec.fastEntry_%s(ctx, fields, obj); m != nil {\n\t\treturn m\n\t}\n", typ)
+		return append(append(append([]byte{}, fn[:loc[1]]...), hook...), fn[loc[1]:]...)
+	})
 	out = scalarFieldRE.ReplaceAllFunc(out, func(m []byte) []byte {
 		sub := scalarFieldRE.FindSubmatch(m)
 		fieldCtx, expr, goType, marshal := string(sub[3]), string(sub[4]), string(sub[5]), string(sub[6])
