@@ -2,11 +2,12 @@ package graph
 
 import (
 	"context"
-	"storefront/commerce/catalog"
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"storefront/commerce/catalog"
 	"storefront/ent"
+	"storefront/ent/product"
 	"storefront/graph/loader"
 )
 
@@ -111,16 +112,41 @@ func primeOrders(ctx context.Context, client *ent.Client, conn *ent.OrderConnect
 	}
 }
 
+// productColumns are the product columns each Product field reads
+// (commerce/catalog.PriceRangeOf, the availability stored by
+// commerce/inventory, the category edge's key). A field not listed makes
+// the list read every column.
+var productColumns = map[string][]string{
+	"__typename":       nil,
+	"id":               nil,
+	"variants":         nil, // loaded by the variants' product_id
+	"createdAt":        {product.FieldCreatedAt},
+	"updatedAt":        {product.FieldUpdatedAt},
+	"title":            {product.FieldTitle},
+	"slug":             {product.FieldSlug},
+	"description":      {product.FieldDescription},
+	"status":           {product.FieldStatus},
+	"category":         {product.FieldCategoryID},
+	"images":           {product.FieldImages},
+	"featuredImage":    {product.FieldImages},
+	"priceRange":       {product.FieldMinPrice, product.FieldMaxPrice, product.FieldCurrencyCode},
+	"availableForSale": {product.FieldInStock},
+}
+
 // listOptions reads only the product columns that the page's selection
 // (under edges.node and nodes) needs.
 func listOptions(ctx context.Context) []catalog.ListOption {
+	var columns []string
 	for _, path := range [][]string{{"edges", "node"}, {"nodes"}} {
 		for _, f := range selected(ctx, path...) {
-			sub := graphql.CollectFields(graphql.GetOperationContext(ctx), f.Selections, satisfies)
-			if hasField(sub, "description", "images", "featuredImage") {
-				return nil
+			for _, sub := range graphql.CollectFields(graphql.GetOperationContext(ctx), f.Selections, satisfies) {
+				cols, ok := productColumns[sub.Name]
+				if !ok {
+					return nil
+				}
+				columns = append(columns, cols...)
 			}
 		}
 	}
-	return []catalog.ListOption{catalog.WithoutLongColumns()}
+	return []catalog.ListOption{catalog.WithColumns(columns...)}
 }

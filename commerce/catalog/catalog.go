@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -91,8 +92,8 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 		return nil, err
 	}
 	q := s.client.Product.Query().Where(preds...)
-	if o.lean {
-		q.Select(leanColumns...)
+	if len(o.columns) > 0 {
+		q.Select(o.columns...) // the order's column is added by Paginate
 	}
 	conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithProductOrder(order))
 	if err != nil {
@@ -106,7 +107,9 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 type ListOption func(*listOptions)
 
 type listOptions struct {
-	lean bool
+	// columns are the product columns to read (all when empty; the ID and
+	// the sort column are always read).
+	columns []string
 	// list names the list for its cursors (paging.List): "products",
 	// "search" or "category:ID".
 	list string
@@ -122,21 +125,23 @@ func InCategoryPage(categoryID int) ListOption {
 // inSearch names the list as search results.
 func inSearch() ListOption { return func(o *listOptions) { o.list = "search" } }
 
-// WithoutLongColumns leaves the description and the images out of the
-// products read: a list page that shows neither need not read (and decode)
-// them for every product.
-func WithoutLongColumns() ListOption { return func(o *listOptions) { o.lean = true } }
-
-// leanColumns are the product columns but the long ones.
-var leanColumns = func() []string {
-	var out []string
-	for _, c := range product.Columns {
-		if c != product.FieldDescription && c != product.FieldImages {
-			out = append(out, c)
+// WithColumns reads only the given product columns (and the ID and the
+// sort column, which paging needs): a list page that shows a few fields
+// need not read (and decode) the others for every product. Unknown
+// columns are ignored.
+func WithColumns(columns ...string) ListOption {
+	return func(o *listOptions) {
+		o.columns = o.columns[:0]
+		for _, c := range columns {
+			if product.ValidColumn(c) && !slices.Contains(o.columns, c) {
+				o.columns = append(o.columns, c)
+			}
+		}
+		if len(o.columns) == 0 {
+			o.columns = append(o.columns, product.FieldID)
 		}
 	}
-	return out
-}()
+}
 
 func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error) {
 	preds := []predicate.Product{product.StatusEQ(product.StatusACTIVE)}

@@ -98,16 +98,18 @@ func (k Kind) holds(v any) bool {
 // tagged too (ent points them at the edges' cursors: nothing is tagged
 // twice).
 func Seal[E any](l List, edges []E, cursor func(E) *ent.Cursor, pageInfo *ent.PageInfo) {
+	tag := l.tag()
+	var boxed any = tag // one string and one interface for the page, not per edge
 	seal := func(c *ent.Cursor) {
 		if c == nil {
 			return
 		}
 		if v, ok := c.Value.([]any); ok && len(v) == 2 {
-			if tag, _ := v[0].(string); tag == l.tag() {
+			if t, _ := v[0].(string); t == tag {
 				return // already sealed
 			}
 		}
-		c.Value = []any{l.tag(), c.Value}
+		c.Value = []any{boxed, c.Value}
 	}
 	for _, e := range edges {
 		seal(cursor(e))

@@ -42,7 +42,7 @@ const wait = 500 * time.Microsecond
 // New returns fresh loaders that read through client.
 func New(client *ent.Client, carts *cart.Service) *Loaders {
 	return &Loaders{
-		PricedCart:  dataloadgen.NewLoader(priceCarts(carts)),
+		PricedCart:  dataloadgen.NewLoader(priceCarts(carts), dataloadgen.WithWait(wait)),
 		OrderLines:  dataloadgen.NewLoader(byKey(client, OrderLinesOf), dataloadgen.WithWait(wait)),
 		OrderEvents: dataloadgen.NewLoader(byKey(client, OrderEventsOf), dataloadgen.WithWait(wait)),
 		Variant:     dataloadgen.NewLoader(byKey(client, VariantsByID), dataloadgen.WithWait(wait)),
