@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"net/http/httptest"
 	"testing"
@@ -27,15 +28,17 @@ func benchmarkLoopback(b *testing.B, body []byte, cacheControl string) {
 		c = c.with("Cache-Control", cacheControl)
 	}
 	url := srv.URL + "/graphql"
-	if err := do(context.Background(), c, url, body, ""); err != nil {
+	var first bytes.Buffer
+	if err := do(context.Background(), c, url, body, "", &first); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.SetParallelism(8) // 16 clients on 2 cores, as make bench
 	b.RunParallel(func(pb *testing.PB) {
+		var buf bytes.Buffer
 		for pb.Next() {
-			if err := do(context.Background(), c, url, body, ""); err != nil {
+			if err := do(context.Background(), c, url, body, "", &buf); err != nil {
 				b.Error(err)
 				return
 			}
