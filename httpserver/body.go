@@ -58,11 +58,18 @@ func readBody(logger *slog.Logger, limit int64, timeout time.Duration, next http
 			_ = rc.SetReadDeadline(time.Time{})
 		}
 		_ = r.Body.Close()
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = wholeBody{bytes.NewBuffer(body)}
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
 }
+
+// wholeBody is a request body read whole. Its Bytes method gives a later
+// handler what is left of it without reading it (the response cache keys
+// stored answers by it); they must not be changed.
+type wholeBody struct{ *bytes.Buffer }
+
+func (wholeBody) Close() error { return nil }
 
 func tooLarge(w http.ResponseWriter, limit int64) {
 	w.Header().Set("Connection", "close")

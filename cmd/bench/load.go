@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"slices"
@@ -71,6 +70,7 @@ func load(ctx context.Context, c *client, url string, bodies [][]byte, token str
 		go func() {
 			defer wg.Done()
 			lat := make([]time.Duration, 0, maxRequests/concurrency+1)
+			var buf bytes.Buffer // this worker's response bodies, one at a time
 			var errs int
 			var first string
 			for ctx.Err() == nil && time.Now().Before(deadline) {
@@ -80,7 +80,7 @@ func load(ctx context.Context, c *client, url string, bodies [][]byte, token str
 				}
 				b := bodies[int(n-1)%len(bodies)]
 				t0 := time.Now()
-				err := do(ctx, c, url, b, token)
+				err := do(ctx, c, url, b, token, &buf)
 				lat = append(lat, time.Since(t0))
 				if err != nil {
 					if ctx.Err() != nil {
@@ -114,10 +114,14 @@ func load(ctx context.Context, c *client, url string, bodies [][]byte, token str
 
 var errorsKey = []byte(`"errors":`)
 
-// do sends one request and reads the whole response. In a JSON document an
-// unescaped `"errors":` can only be a key (a quote inside a string is
-// escaped), so its absence means no GraphQL error anywhere.
-func do(ctx context.Context, c *client, url string, b []byte, token string) error {
+// do sends one request and reads the whole response into buf (reused from
+// one request to the next, as a client reading into its own buffer would:
+// the body is copied once, not once per growth of a fresh slice, which on
+// the cores shared with the server made large answers look dearer than
+// they are). In a JSON document an unescaped `"errors":` can only be a key
+// (a quote inside a string is escaped), so its absence means no GraphQL
+// error anywhere.
+func do(ctx context.Context, c *client, url string, b []byte, token string, buf *bytes.Buffer) error {
 	req, err := c.request(ctx, url, b, token)
 	if err != nil {
 		return err
@@ -127,10 +131,17 @@ func do(ctx context.Context, c *client, url string, b []byte, token string) erro
 		return err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
+	if buf.Cap() > maxKeptBuffer {
+		*buf = bytes.Buffer{}
+	}
+	buf.Reset()
+	if n := resp.ContentLength; n > 0 && n <= maxKeptBuffer {
+		buf.Grow(int(n) + bytes.MinRead) // room for the read that sees EOF
+	}
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
 		return err
 	}
+	raw := buf.Bytes()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, raw)
 	}
@@ -139,6 +150,9 @@ func do(ctx context.Context, c *client, url string, b []byte, token string) erro
 	}
 	return nil
 }
+
+// maxKeptBuffer bounds the body buffer a worker keeps between requests.
+const maxKeptBuffer = 1 << 20
 
 // serverCounters are the counters of the server's /metrics that bench reads.
 type serverCounters struct {

@@ -28,8 +28,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"hash/maphash"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,6 +71,13 @@ var Requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Help: "Cacheable GraphQL requests by result: hit, miss or bypass (Cache-Control: no-cache).",
 }, []string{"result"})
 
+// The counters of Requests, looked up once.
+var (
+	hits     = Requests.WithLabelValues("hit")
+	misses   = Requests.WithLabelValues("miss")
+	bypasses = Requests.WithLabelValues("bypass")
+)
+
 type key [sha256.Size]byte
 
 type entry struct {
@@ -91,17 +100,34 @@ type Cache struct {
 	entries map[key]entry
 	size    int
 	flights map[key]*flight
-	// answers are whole HTTP answers by request (Accept and body), served
-	// by Middleware without GraphQL: see Middleware.
-	answers map[key]answer
+	// answers are whole HTTP answers by request (Accept, Content-Type and
+	// body), served by Middleware without GraphQL: see Middleware. The map
+	// key is a seeded hash of the request; the answer holds the request
+	// itself, compared in full before it is served.
+	answers map[uint64]answer
+	seed    maphash.Seed
 }
 
-// answer is a stored HTTP answer.
+// answer is a stored HTTP answer and the request it answers.
 type answer struct {
-	body        []byte
-	contentType string
-	gen         uint64
-	expires     time.Time
+	accept, reqType string
+	reqBody         []byte
+
+	body          []byte
+	contentType   string
+	contentLength string
+	gen           uint64
+	expires       time.Time
+}
+
+// size is what the answer holds.
+func (a *answer) size() int {
+	return len(a.accept) + len(a.reqType) + len(a.reqBody) + len(a.body)
+}
+
+// answers reports whether a is the stored answer of this request.
+func (a *answer) answers(accept, reqType string, body []byte) bool {
+	return a.accept == accept && a.reqType == reqType && bytes.Equal(a.reqBody, body)
 }
 
 // New returns an empty cache.
@@ -118,7 +144,8 @@ func New(opts Options) *Cache {
 		now:      time.Now,
 		entries:  map[key]entry{},
 		flights:  map[key]*flight{},
-		answers:  map[key]answer{},
+		answers:  map[uint64]answer{},
+		seed:     maphash.MakeSeed(),
 	}
 }
 
@@ -173,7 +200,7 @@ func (c *Cache) InterceptOperation(ctx context.Context, next graphql.OperationHa
 	req := requestFrom(ctx)
 	if req != nil && req.bypass {
 		req.mark("BYPASS")
-		Requests.WithLabelValues("bypass").Inc()
+		bypasses.Inc()
 		return next(ctx)
 	}
 	k, ok := keyOf(oc)
@@ -200,11 +227,11 @@ func (c *Cache) InterceptOperation(ctx context.Context, next graphql.OperationHa
 			return c.hit(req, data, oc)
 		}
 		req.mark("MISS")
-		Requests.WithLabelValues("miss").Inc()
+		misses.Inc()
 		return next(ctx)
 	}
 	req.mark("MISS")
-	Requests.WithLabelValues("miss").Inc()
+	misses.Inc()
 	var rh graphql.ResponseHandler
 	func() {
 		defer func() {
@@ -234,7 +261,7 @@ func (c *Cache) InterceptOperation(ctx context.Context, next graphql.OperationHa
 // computed one would.
 func (c *Cache) hit(req *request, data json.RawMessage, oc *graphql.OperationContext) graphql.ResponseHandler {
 	req.mark("HIT")
-	Requests.WithLabelValues("hit").Inc()
+	hits.Inc()
 	sent := false
 	return func(context.Context) *graphql.Response {
 		if sent {
@@ -405,65 +432,110 @@ func requestFrom(ctx context.Context) *request {
 // body goes through GraphQL as any other, which decides whether its
 // answer may be kept. The body has been read whole by the HTTP surface
 // (at most 1 MiB) before it gets here.
+//
+// A hit allocates next to nothing: the request is looked up by a seeded
+// 64-bit hash and compared in full with the one stored, and the stored
+// bytes go out in one write, with their Content-Length (no chunking).
 func (c *Cache) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		accept := r.Header.Get("Accept")
+		if r.Header.Get("Upgrade") != "" || strings.Contains(accept, "text/event-stream") {
 			next.ServeHTTP(w, r)
 			return
 		}
 		cc := strings.ToLower(r.Header.Get("Cache-Control"))
-		req := &request{w: w, bypass: strings.Contains(cc, "no-cache") || strings.Contains(cc, "no-store")}
-		ctx := context.WithValue(r.Context(), requestKey{}, req)
-		if req.bypass || r.Method != http.MethodPost || r.Header.Get("Authorization") != "" || r.Body == nil {
-			next.ServeHTTP(w, r.WithContext(ctx))
+		bypass := strings.Contains(cc, "no-cache") || strings.Contains(cc, "no-store")
+		if bypass || r.Method != http.MethodPost || r.Header.Get("Authorization") != "" || r.Body == nil {
+			next.ServeHTTP(w, c.withRequest(w, r, bypass))
 			return
 		}
-		body, err := io.ReadAll(r.Body)
+		body, err := bodyOf(r)
 		if err != nil {
-			next.ServeHTTP(w, r.WithContext(ctx)) // the transport reports it
+			next.ServeHTTP(w, c.withRequest(w, r, false)) // the transport reports it
 			return
 		}
-		h := sha256.New()
-		h.Write([]byte(r.Header.Get("Accept")))
-		h.Write([]byte{0})
-		h.Write([]byte(r.Header.Get("Content-Type")))
-		h.Write([]byte{0})
-		h.Write(body)
-		var k key
-		h.Sum(k[:0])
-		if a, ok := c.answer(k); ok {
-			req.mark("HIT")
-			Requests.WithLabelValues("hit").Inc()
-			w.Header().Set("Content-Type", a.contentType)
-			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write(a.body)
+		reqType := r.Header.Get("Content-Type")
+		k := c.answerKey(accept, reqType, body)
+		if c.serve(w, k, accept, reqType, body) {
 			return
 		}
-		r = r.WithContext(ctx)
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r = c.withRequest(w, r, false)
+		req := requestFrom(r.Context())
 		rec := &recorder{ResponseWriter: w, limit: c.maxBytes / 16}
 		next.ServeHTTP(rec, r)
 		if req.kept && rec.status == http.StatusOK && !rec.over {
-			c.putAnswer(k, answer{body: rec.buf.Bytes(), contentType: w.Header().Get("Content-Type"), gen: req.gen})
+			c.putAnswer(k, answer{
+				accept: accept, reqType: reqType, reqBody: body,
+				body: rec.buf.Bytes(), contentType: w.Header().Get("Content-Type"), gen: req.gen,
+			})
 		}
 	})
 }
 
-// answer returns the stored answer of k, if it is of the current
-// generation and not expired.
-func (c *Cache) answer(k key) (answer, bool) {
+// withRequest returns r with what GraphQL tells the cache about it.
+func (c *Cache) withRequest(w http.ResponseWriter, r *http.Request, bypass bool) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), requestKey{}, &request{w: w, bypass: bypass}))
+}
+
+// bodyOf returns the request body, leaving it to be read again. The HTTP
+// surface (httpserver) has read it whole already and hands its bytes over
+// without a copy; any other body is read here.
+func bodyOf(r *http.Request) ([]byte, error) {
+	if b, ok := r.Body.(interface{ Bytes() []byte }); ok {
+		return b.Bytes(), nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
+}
+
+// answerKey hashes a request as the answers map is keyed.
+func (c *Cache) answerKey(accept, reqType string, body []byte) uint64 {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	_, _ = h.WriteString(accept)
+	_ = h.WriteByte(0)
+	_, _ = h.WriteString(reqType)
+	_ = h.WriteByte(0)
+	_, _ = h.Write(body)
+	return h.Sum64()
+}
+
+// serve writes the stored answer of the request, if there is one of the
+// current generation, with one write of its bytes.
+func (c *Cache) serve(w http.ResponseWriter, k uint64, accept, reqType string, body []byte) bool {
+	a, ok := c.answer(k, accept, reqType, body)
+	if !ok {
+		return false
+	}
+	hits.Inc()
+	h := w.Header()
+	h.Set("X-Cache", "HIT")
+	h.Set("Content-Type", a.contentType)
+	h.Set("Content-Length", a.contentLength)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(a.body)
+	return true
+}
+
+// answer returns the stored answer of the request, if it is of the
+// current generation and not expired.
+func (c *Cache) answer(k uint64, accept, reqType string, body []byte) (answer, bool) {
 	if c.suspended.Load() {
 		return answer{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	a, ok := c.answers[k]
-	if !ok {
+	if !ok || !a.answers(accept, reqType, body) {
 		return answer{}, false
 	}
 	if a.gen != c.gen.Load() || c.now().After(a.expires) {
 		delete(c.answers, k)
-		c.size -= len(a.body)
+		c.size -= a.size()
 		return answer{}, false
 	}
 	return a, true
@@ -471,26 +543,27 @@ func (c *Cache) answer(k key) (answer, bool) {
 
 // putAnswer stores a, unless the catalogue changed since its data was
 // computed.
-func (c *Cache) putAnswer(k key, a answer) {
+func (c *Cache) putAnswer(k uint64, a answer) {
+	a.contentLength = strconv.Itoa(len(a.body))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.suspended.Load() || c.gen.Load() != a.gen {
 		return
 	}
 	if old, ok := c.answers[k]; ok {
-		c.size -= len(old.body)
+		c.size -= old.size()
 	}
 	// Full: drop arbitrary answers (map order) until the new one fits.
 	for kk, e := range c.answers {
-		if c.size+len(a.body) <= c.maxBytes {
+		if c.size+a.size() <= c.maxBytes {
 			break
 		}
 		delete(c.answers, kk)
-		c.size -= len(e.body)
+		c.size -= e.size()
 	}
 	a.expires = c.now().Add(c.ttl)
 	c.answers[k] = a
-	c.size += len(a.body)
+	c.size += a.size()
 }
 
 // recorder passes an answer through and keeps a copy of it, up to limit

@@ -3,6 +3,11 @@ package respcache
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,5 +73,45 @@ func TestSizeBound(t *testing.T) {
 	c.put(k(1000), c.gen.Load(), json.RawMessage(make([]byte, 101))) // over a sixteenth: not kept
 	if _, ok := c.get(k(1000), c.gen.Load()); ok {
 		t.Fatal("an entry larger than a sixteenth of the cache was kept")
+	}
+}
+
+// TestMiddlewareStoredAnswer: a kept answer is served to the same request
+// only, as the same bytes with their length, and never to another request
+// whose hash happens to be the same.
+func TestMiddlewareStoredAnswer(t *testing.T) {
+	c := New(Options{})
+	computed := 0
+	h := c.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		computed++
+		b, _ := io.ReadAll(r.Body)
+		requestFrom(r.Context()).keep(c.gen.Load())
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"data":` + string(b) + `}`))
+	}))
+	send := func(body string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	first := send(`{"q":1}`)
+	again := send(`{"q":1}`)
+	if computed != 1 || again.Header().Get("X-Cache") != "HIT" || again.Body.String() != first.Body.String() ||
+		again.Header().Get("Content-Length") != strconv.Itoa(first.Body.Len()) || again.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("computed %d times; again: %v %q", computed, again.Header(), again.Body)
+	}
+	if other := send(`{"q":2}`); computed != 2 || other.Body.String() != `{"data":{"q":2}}` {
+		t.Fatalf("another body: computed %d times, %q", computed, other.Body)
+	}
+	// A request of the same hash is still another request.
+	k := c.answerKey("", "application/json", []byte(`{"q":1}`))
+	if _, ok := c.answer(k, "", "application/json", []byte(`{"q":3}`)); ok {
+		t.Fatal("a stored answer was served to another request of the same hash")
+	}
+	c.Invalidate()
+	if send(`{"q":1}`); computed != 3 || c.size != len(`{"q":1}`)+len("application/json")+len(`{"data":{"q":1}}`) {
+		t.Fatalf("after a change: computed %d times, %d bytes held", computed, c.size)
 	}
 }
