@@ -206,7 +206,7 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(optionsTransport{})
 	srv.AddTransport(getTransport{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.AddTransport(unsupported{}) // last: coded errors for the rest (httptransport.go)
 
 	docs := lru.New[*ast.QueryDocument](opts.QueryCacheSize)

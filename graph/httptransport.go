@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -77,6 +79,57 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		w.Header().Set("Allow", http.MethodPost)
 		sendError(w, r, exec, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
 			"GET requests only allow queries: send a "+string(opCtx.Operation.Operation)+" with POST")
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	writeResponse(w, http.StatusOK, responses(ctx))
+}
+
+// postTransport serves POST requests with a JSON body, as gqlgen's
+// transport.POST does (same statuses and messages), and writes the answer
+// with writeResponse, which does not re-encode the data gqlgen already
+// wrote as JSON.
+type postTransport struct{}
+
+func (postTransport) Supports(r *http.Request) bool {
+	if r.Header.Get("Upgrade") != "" || r.Method != http.MethodPost {
+		return false
+	}
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mediaType == "application/json"
+}
+
+func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	contentType := responseContentType(r)
+	w.Header().Set("Content-Type", contentType)
+	start := graphql.Now()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeResponse(w, http.StatusOK, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("could not read request body: %+v", err)}))
+		return
+	}
+	raw := &graphql.RawParams{Headers: r.Header}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(raw); err != nil {
+		writeResponse(w, http.StatusBadRequest, exec.DispatchError(ctx, gqlerror.List{
+			gqlerror.Errorf("json request body could not be decoded: %+v body:%s", err, string(body))}))
+		return
+	}
+	raw.Headers = r.Header
+	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	opCtx, errs := exec.CreateOperationContext(ctx, raw)
+	if errs != nil {
+		status := http.StatusOK
+		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+			// As gqlgen: 400 for graphql-response+json, 422 for plain JSON.
+			status = http.StatusUnprocessableEntity
+			if contentType == graphqlResponseJSON {
+				status = http.StatusBadRequest
+			}
+		}
+		writeResponse(w, status, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
@@ -168,11 +221,56 @@ func sendError(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecuto
 }
 
 func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
-	b, err := json.Marshal(resp)
+	b, err := encodeResponse(resp)
 	if err != nil {
 		b = []byte(`{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL"}}]}`)
 		status = http.StatusInternalServerError
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// encodeResponse is json.Marshal(resp), byte for byte, without a second
+// pass of encoding/json over resp.Data: the data is JSON that the executor
+// wrote (valid, and compact: every scalar of the schema writes a quoted
+// string, a number or a boolean), so encoding/json's pass (validate,
+// compact, escape <, >, & and U+2028/U+2029 for HTML) reduces to the
+// escapes, which are applied only when one of those characters occurs. A
+// tab, newline or carriage return (which a JSON string holds escaped, so
+// they would be white space to compact) sends it to json.Marshal.
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
+	if resp == nil || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || bytes.ContainsAny(resp.Data, "\t\n\r") {
+		return json.Marshal(resp)
+	}
+	b := make([]byte, 0, len(resp.Data)+128)
+	b = append(b, '{')
+	if len(resp.Errors) > 0 {
+		errs, err := json.Marshal(resp.Errors)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, `"errors":`...)
+		b = append(b, errs...)
+		b = append(b, ',')
+	}
+	b = append(b, `"data":`...)
+	switch {
+	case resp.Data == nil:
+		b = append(b, "null"...)
+	case bytes.ContainsAny(resp.Data, "<>&\u2028\u2029"):
+		var esc bytes.Buffer
+		json.HTMLEscape(&esc, resp.Data)
+		b = append(b, esc.Bytes()...)
+	default:
+		b = append(b, resp.Data...)
+	}
+	if len(resp.Extensions) > 0 {
+		ext, err := json.Marshal(resp.Extensions)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, `,"extensions":`...)
+		b = append(b, ext...)
+	}
+	return append(b, '}'), nil
 }

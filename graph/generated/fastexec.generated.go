@@ -25,16 +25,12 @@ import (
 )
 
 // fastEntry_Address writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_Address(ctx context.Context, fields []graphql.CollectedField, obj *ent.Address) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_Address(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -298,16 +294,12 @@ func (ec *executionContext) fastField_Address_phone(ctx context.Context, s *fast
 }
 
 // fastEntry_Cart writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_Cart(ctx context.Context, fields []graphql.CollectedField, obj *ent.Cart) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_Cart(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -454,16 +446,12 @@ func (ec *executionContext) fastField_Cart_version(ctx context.Context, s *faste
 }
 
 // fastEntry_CartCost writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CartCost(ctx context.Context, fields []graphql.CollectedField, obj *cart.Priced) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CartCost(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -648,16 +636,12 @@ func (ec *executionContext) fastField_CartCost_total(ctx context.Context, s *fas
 }
 
 // fastEntry_CartLine writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CartLine(ctx context.Context, fields []graphql.CollectedField, obj *cart.PricedLine) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CartLine(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -841,16 +825,12 @@ func (ec *executionContext) fastField_CartLine_cost(ctx context.Context, s *fast
 }
 
 // fastEntry_CartLineCost writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CartLineCost(ctx context.Context, fields []graphql.CollectedField, obj *model.CartLineCost) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CartLineCost(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -940,16 +920,12 @@ func (ec *executionContext) fastField_CartLineCost_total(ctx context.Context, s 
 }
 
 // fastEntry_CartPayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CartPayload(ctx context.Context, fields []graphql.CollectedField, obj *model.CartPayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CartPayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -1190,16 +1166,12 @@ func (ec *executionContext) fastField_CartPayload_warnings(ctx context.Context, 
 }
 
 // fastEntry_CartWarning writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CartWarning(ctx context.Context, fields []graphql.CollectedField, obj *model.CartWarning) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CartWarning(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -1337,16 +1309,12 @@ func (ec *executionContext) fastField_CartWarning_availableQuantity(ctx context.
 }
 
 // fastEntry_Category writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_Category(ctx context.Context, fields []graphql.CollectedField, obj *ent.Category) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_Category(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -1482,16 +1450,12 @@ func (ec *executionContext) fastField_Category_description(ctx context.Context, 
 }
 
 // fastEntry_CategoryConnection writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CategoryConnection(ctx context.Context, fields []graphql.CollectedField, obj *ent.CategoryConnection) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CategoryConnection(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -1670,16 +1634,12 @@ func (ec *executionContext) fastField_CategoryConnection_totalCount(ctx context.
 }
 
 // fastEntry_CategoryEdge writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CategoryEdge(ctx context.Context, fields []graphql.CollectedField, obj *ent.CategoryEdge) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CategoryEdge(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -1790,16 +1750,12 @@ func (ec *executionContext) fastField_CategoryEdge_cursor(ctx context.Context, s
 }
 
 // fastEntry_CategoryPayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CategoryPayload(ctx context.Context, fields []graphql.CollectedField, obj *model.CategoryPayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CategoryPayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -1892,16 +1848,12 @@ func (ec *executionContext) fastField_CategoryPayload_userErrors(ctx context.Con
 }
 
 // fastEntry_CheckoutCompletePayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CheckoutCompletePayload(ctx context.Context, fields []graphql.CollectedField, obj *model.CheckoutCompletePayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CheckoutCompletePayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -2012,16 +1964,12 @@ func (ec *executionContext) fastField_CheckoutCompletePayload_userErrors(ctx con
 }
 
 // fastEntry_Customer writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_Customer(ctx context.Context, fields []graphql.CollectedField, obj *ent.Customer) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_Customer(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -2200,16 +2148,12 @@ func (ec *executionContext) fastField_Customer_role(ctx context.Context, s *fast
 }
 
 // fastEntry_CustomerAddressDeletePayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CustomerAddressDeletePayload(ctx context.Context, fields []graphql.CollectedField, obj *model.CustomerAddressDeletePayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CustomerAddressDeletePayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -2300,16 +2244,12 @@ func (ec *executionContext) fastField_CustomerAddressDeletePayload_userErrors(ct
 }
 
 // fastEntry_CustomerAddressPayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CustomerAddressPayload(ctx context.Context, fields []graphql.CollectedField, obj *model.CustomerAddressPayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CustomerAddressPayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -2457,16 +2397,12 @@ func (ec *executionContext) fastField_CustomerAddressPayload_userErrors(ctx cont
 }
 
 // fastEntry_CustomerConnection writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CustomerConnection(ctx context.Context, fields []graphql.CollectedField, obj *ent.CustomerConnection) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CustomerConnection(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -2631,16 +2567,12 @@ func (ec *executionContext) fastField_CustomerConnection_totalCount(ctx context.
 }
 
 // fastEntry_CustomerCreatePayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CustomerCreatePayload(ctx context.Context, fields []graphql.CollectedField, obj *model.CustomerCreatePayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CustomerCreatePayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -2733,16 +2665,12 @@ func (ec *executionContext) fastField_CustomerCreatePayload_userErrors(ctx conte
 }
 
 // fastEntry_CustomerEdge writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CustomerEdge(ctx context.Context, fields []graphql.CollectedField, obj *ent.CustomerEdge) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CustomerEdge(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -2831,16 +2759,12 @@ func (ec *executionContext) fastField_CustomerEdge_cursor(ctx context.Context, s
 }
 
 // fastEntry_CustomerPayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CustomerPayload(ctx context.Context, fields []graphql.CollectedField, obj *model.CustomerPayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CustomerPayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -2933,16 +2857,12 @@ func (ec *executionContext) fastField_CustomerPayload_userErrors(ctx context.Con
 }
 
 // fastEntry_CustomerSignOutPayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CustomerSignOutPayload(ctx context.Context, fields []graphql.CollectedField, obj *model.CustomerSignOutPayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CustomerSignOutPayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -3037,16 +2957,12 @@ func (ec *executionContext) fastField_CustomerSignOutPayload_userErrors(ctx cont
 }
 
 // fastEntry_CustomerTokenPayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_CustomerTokenPayload(ctx context.Context, fields []graphql.CollectedField, obj *model.CustomerTokenPayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_CustomerTokenPayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -3248,16 +3164,12 @@ func (ec *executionContext) fastField_CustomerTokenPayload_userErrors(ctx contex
 }
 
 // fastEntry_Image writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_Image(ctx context.Context, fields []graphql.CollectedField, obj *schematype.Image) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_Image(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -3382,16 +3294,12 @@ func (ec *executionContext) fastField_Image_height(ctx context.Context, s *faste
 }
 
 // fastEntry_InventoryEvent writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_InventoryEvent(ctx context.Context, fields []graphql.CollectedField, obj *inventory.Event) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_InventoryEvent(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -3545,16 +3453,12 @@ func (ec *executionContext) fastField_InventoryEvent_version(ctx context.Context
 }
 
 // fastEntry_MailingAddress writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_MailingAddress(ctx context.Context, fields []graphql.CollectedField, obj *schematype.MailingAddress) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_MailingAddress(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -3761,16 +3665,12 @@ func (ec *executionContext) fastField_MailingAddress_phone(ctx context.Context, 
 }
 
 // fastEntry_Money writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_Money(ctx context.Context, fields []graphql.CollectedField, obj *money.Money) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_Money(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -3876,16 +3776,12 @@ func (ec *executionContext) fastField_Money_minorUnits(ctx context.Context, s *f
 }
 
 // fastEntry_Order writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_Order(ctx context.Context, fields []graphql.CollectedField, obj *ent.Order) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_Order(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -4215,16 +4111,12 @@ func (ec *executionContext) fastField_Order_shippingAddress(ctx context.Context,
 }
 
 // fastEntry_OrderConnection writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_OrderConnection(ctx context.Context, fields []graphql.CollectedField, obj *ent.OrderConnection) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_OrderConnection(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -4389,16 +4281,12 @@ func (ec *executionContext) fastField_OrderConnection_totalCount(ctx context.Con
 }
 
 // fastEntry_OrderEdge writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_OrderEdge(ctx context.Context, fields []graphql.CollectedField, obj *ent.OrderEdge) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_OrderEdge(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -4487,16 +4375,12 @@ func (ec *executionContext) fastField_OrderEdge_cursor(ctx context.Context, s *f
 }
 
 // fastEntry_OrderLine writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_OrderLine(ctx context.Context, fields []graphql.CollectedField, obj *ent.OrderLine) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_OrderLine(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -4671,16 +4555,12 @@ func (ec *executionContext) fastField_OrderLine_total(ctx context.Context, s *fa
 }
 
 // fastEntry_OrderPayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_OrderPayload(ctx context.Context, fields []graphql.CollectedField, obj *model.OrderPayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_OrderPayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -4773,16 +4653,12 @@ func (ec *executionContext) fastField_OrderPayload_userErrors(ctx context.Contex
 }
 
 // fastEntry_OrderStatusEvent writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_OrderStatusEvent(ctx context.Context, fields []graphql.CollectedField, obj *ent.OrderEvent) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_OrderStatusEvent(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -4896,16 +4772,12 @@ func (ec *executionContext) fastField_OrderStatusEvent_at(ctx context.Context, s
 }
 
 // fastEntry_PageInfo writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_PageInfo(ctx context.Context, fields []graphql.CollectedField, obj *entgql.PageInfo[int]) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_PageInfo(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -5033,16 +4905,12 @@ func (ec *executionContext) fastField_PageInfo_endCursor(ctx context.Context, s 
 }
 
 // fastEntry_PredictiveSearchResult writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_PredictiveSearchResult(ctx context.Context, fields []graphql.CollectedField, obj *catalog.Suggestions) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_PredictiveSearchResult(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -5246,16 +5114,12 @@ func (ec *executionContext) fastField_PredictiveSearchResult_categories(ctx cont
 }
 
 // fastEntry_Product writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_Product(ctx context.Context, fields []graphql.CollectedField, obj *ent.Product) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_Product(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -5632,16 +5496,12 @@ func (ec *executionContext) fastField_Product_availableForSale(ctx context.Conte
 }
 
 // fastEntry_ProductConnection writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_ProductConnection(ctx context.Context, fields []graphql.CollectedField, obj *ent.ProductConnection) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_ProductConnection(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -5806,16 +5666,12 @@ func (ec *executionContext) fastField_ProductConnection_totalCount(ctx context.C
 }
 
 // fastEntry_ProductEdge writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_ProductEdge(ctx context.Context, fields []graphql.CollectedField, obj *ent.ProductEdge) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_ProductEdge(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -5922,16 +5778,12 @@ func (ec *executionContext) fastField_ProductEdge_cursor(ctx context.Context, s 
 }
 
 // fastEntry_ProductPayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_ProductPayload(ctx context.Context, fields []graphql.CollectedField, obj *model.ProductPayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_ProductPayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -6024,16 +5876,12 @@ func (ec *executionContext) fastField_ProductPayload_userErrors(ctx context.Cont
 }
 
 // fastEntry_ProductPriceRange writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_ProductPriceRange(ctx context.Context, fields []graphql.CollectedField, obj *catalog.PriceRange) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_ProductPriceRange(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -6137,16 +5985,12 @@ func (ec *executionContext) fastField_ProductPriceRange_maxVariantPrice(ctx cont
 }
 
 // fastEntry_ProductVariant writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_ProductVariant(ctx context.Context, fields []graphql.CollectedField, obj *ent.ProductVariant) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_ProductVariant(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -6487,16 +6331,12 @@ func (ec *executionContext) fastField_ProductVariant_selectedOptions(ctx context
 }
 
 // fastEntry_ProductVariantPayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_ProductVariantPayload(ctx context.Context, fields []graphql.CollectedField, obj *model.ProductVariantPayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_ProductVariantPayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -6589,16 +6429,12 @@ func (ec *executionContext) fastField_ProductVariantPayload_userErrors(ctx conte
 }
 
 // fastEntry_SelectedOption writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_SelectedOption(ctx context.Context, fields []graphql.CollectedField, obj *schematype.SelectedOption) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_SelectedOption(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -6684,16 +6520,12 @@ func (ec *executionContext) fastField_SelectedOption_value(ctx context.Context, 
 }
 
 // fastEntry_StockLevel writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_StockLevel(ctx context.Context, fields []graphql.CollectedField, obj *ent.StockLevel) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_StockLevel(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -6845,16 +6677,12 @@ func (ec *executionContext) fastField_StockLevel_available(ctx context.Context, 
 }
 
 // fastEntry_StockLevelSetPayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_StockLevelSetPayload(ctx context.Context, fields []graphql.CollectedField, obj *model.StockLevelSetPayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_StockLevelSetPayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -6984,16 +6812,12 @@ func (ec *executionContext) fastField_StockLevelSetPayload_userErrors(ctx contex
 }
 
 // fastEntry_UserError writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_UserError(ctx context.Context, fields []graphql.CollectedField, obj *model.UserError) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_UserError(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -7132,16 +6956,12 @@ func (ec *executionContext) fastField_UserError_code(ctx context.Context, s *fas
 }
 
 // fastEntry_Warehouse writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_Warehouse(ctx context.Context, fields []graphql.CollectedField, obj *ent.Warehouse) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_Warehouse(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -7259,16 +7079,12 @@ func (ec *executionContext) fastField_Warehouse_priority(ctx context.Context, s 
 }
 
 // fastEntry_WarehouseConnection writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_WarehouseConnection(ctx context.Context, fields []graphql.CollectedField, obj *ent.WarehouseConnection) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_WarehouseConnection(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -7433,16 +7249,12 @@ func (ec *executionContext) fastField_WarehouseConnection_totalCount(ctx context
 }
 
 // fastEntry_WarehouseEdge writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_WarehouseEdge(ctx context.Context, fields []graphql.CollectedField, obj *ent.WarehouseEdge) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_WarehouseEdge(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
@@ -7549,16 +7361,12 @@ func (ec *executionContext) fastField_WarehouseEdge_cursor(ctx context.Context, 
 }
 
 // fastEntry_WarehousePayload writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_WarehousePayload(ctx context.Context, fields []graphql.CollectedField, obj *model.WarehousePayload) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_WarehousePayload(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {

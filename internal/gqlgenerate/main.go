@@ -204,16 +204,12 @@ func (g *gen) object(o *codegen.Object) {
 	// The entry point, called by gqlgen's marshaller of the object.
 	g.printf(`
 // fastEntry_%[1]s writes obj's selection directly; nil leaves it to gqlgen's
-// code (something is deferred, more than one field may wait, or a panic).
+// code (something is deferred, or a panic).
 func (ec *executionContext) fastEntry_%[1]s(ctx context.Context, fields []graphql.CollectedField, obj %[2]s) (m graphql.Marshaler) {
 	if !fastexec.Enabled() || fastexec.Deferred(fields) {
 		return nil
 	}
 	s := fastexec.Begin(ctx, ec.OperationContext)
-	if ec.fastWaits_%[1]s(s, fields, 2) > 1 {
-		s.Release()
-		return nil
-	}
 	done := false
 	defer func() {
 		if !done {
