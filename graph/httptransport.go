@@ -239,7 +239,7 @@ func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
 // tab, newline or carriage return (which a JSON string holds escaped, so
 // they would be white space to compact) sends it to json.Marshal.
 func encodeResponse(resp *graphql.Response) ([]byte, error) {
-	if resp == nil || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || bytes.ContainsAny(resp.Data, "\t\n\r") {
+	if resp == nil || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || containsAnyByte(resp.Data, "\t\n\r") {
 		return json.Marshal(resp)
 	}
 	b := make([]byte, 0, len(resp.Data)+128)
@@ -257,7 +257,7 @@ func encodeResponse(resp *graphql.Response) ([]byte, error) {
 	switch {
 	case resp.Data == nil:
 		b = append(b, "null"...)
-	case bytes.ContainsAny(resp.Data, "<>&\u2028\u2029"):
+	case containsAnyByte(resp.Data, "<>&\xe2"): // U+2028 and U+2029 start with 0xE2
 		var esc bytes.Buffer
 		json.HTMLEscape(&esc, resp.Data)
 		b = append(b, esc.Bytes()...)
@@ -273,4 +273,15 @@ func encodeResponse(resp *graphql.Response) ([]byte, error) {
 		b = append(b, ext...)
 	}
 	return append(b, '}'), nil
+}
+
+// containsAnyByte reports whether b holds one of the bytes of set (one
+// vectorised scan per byte: faster than bytes.ContainsAny's loop).
+func containsAnyByte(b []byte, set string) bool {
+	for i := 0; i < len(set); i++ {
+		if bytes.IndexByte(b, set[i]) >= 0 {
+			return true
+		}
+	}
+	return false
 }
