@@ -33,22 +33,31 @@ func count(ctx context.Context, m prometheus.Counter) {
 }
 
 // countingDriver counts the statements of a driver and its transactions.
+// Outside transactions its statements with arguments run prepared (see
+// stmtCache).
 type countingDriver struct {
 	dialect.Driver
-	m prometheus.Counter
+	m     prometheus.Counter
+	stmts *stmtCache
 }
 
-func newCountingDriver(d dialect.Driver) dialect.Driver {
-	return &countingDriver{Driver: d, m: Statements.WithLabelValues(d.Dialect())}
+func newCountingDriver(d dialect.Driver, stmts *stmtCache) dialect.Driver {
+	return &countingDriver{Driver: d, m: Statements.WithLabelValues(d.Dialect()), stmts: stmts}
 }
 
 func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) error {
 	count(ctx, d.m)
+	if done, err := d.stmts.exec(ctx, query, args, v); done {
+		return err
+	}
 	return d.Driver.Exec(ctx, query, args, v)
 }
 
 func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
 	count(ctx, d.m)
+	if done, err := d.stmts.query(ctx, query, args, v); done {
+		return err
+	}
 	return d.Driver.Query(ctx, query, args, v)
 }
 

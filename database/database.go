@@ -60,7 +60,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("database: connect to %s: %w", Redact(rawURL), err)
 	}
 	plain := entsql.OpenDB(dia, db)
-	client := ent.NewClient(ent.Driver(newCountingDriver(plain)))
+	client := ent.NewClient(ent.Driver(newCountingDriver(plain, newStmtCache(db))))
 	// Stock written outside the stock function (fixtures, imports) keeps
 	// the stored availability right too (commerce/inventory).
 	levels, variants := inventory.Hooks()
@@ -101,8 +101,11 @@ func postgresDSN(rawURL string) string {
 	q := u.Query()
 	if !q.Has("jit") {
 		q.Set("jit", "off")
-		u.RawQuery = q.Encode()
 	}
+	if !q.Has("plan_cache_mode") { // prepared statements keep custom plans (stmtCache)
+		q.Set("plan_cache_mode", "force_custom_plan")
+	}
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 

@@ -362,7 +362,7 @@ func TestBruteForce(t *testing.T) {
 	})
 }
 
-func claimsOf(t *testing.T, token string) (customerID, sessionID int) {
+func claimsOf(t testing.TB, token string) (customerID, sessionID int) {
 	t.Helper()
 	parts := strings.Split(token, ".")
 	raw, err := base64.RawURLEncoding.DecodeString(parts[1])

@@ -22,13 +22,22 @@ func benchmarkQuery(b *testing.B, query string, vars func(*catalogue) apitest.Va
 	api := apitest.New(b, db)
 	cat := seedCatalogue(b, db.Client)
 	addProducts(b, db.Client, cat, 40)
-	body := `{"query":` + quote(query) + `,"variables":` + toJSON(vars(cat)) + `}`
+	benchmarkOn(b, api, query, vars(cat))
+}
+
+// benchmarkOn measures query through api's handler; token, when set, is
+// the bearer token of the requests.
+func benchmarkOn(b *testing.B, api *apitest.API, query string, vars apitest.Vars, token ...string) {
+	body := `{"query":` + quote(query) + `,"variables":` + toJSON(vars) + `}`
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		req := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/graphql", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Cache-Control", "no-cache") // the resolvers, not the response cache
+		for _, t := range token {
+			req.Header.Set("Authorization", "Bearer "+t)
+		}
 		w := httptest.NewRecorder()
 		api.Handler.ServeHTTP(w, req)
 		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
@@ -71,4 +80,27 @@ func BenchmarkProducts50(b *testing.B) {
 // BenchmarkTypename is a trivial request: the fixed cost of the handler.
 func BenchmarkTypename(b *testing.B) {
 	benchmarkQuery(b, `{ __typename }`, func(*catalogue) apitest.Vars { return apitest.Vars{} })
+}
+
+// BenchmarkCart is the cart of statements_test.go with 20 lines.
+func BenchmarkCart(b *testing.B) {
+	db := dbtest.Open(b, "sqlite")
+	api := apitest.New(b, db)
+	cat := seedCatalogue(b, db.Client)
+	addProducts(b, db.Client, cat, 40)
+	id := cartWithLines(b, db.Client, sysCtx(), 20)
+	benchmarkOn(b, api, statementBudget[3].query, apitest.Vars{"id": id})
+}
+
+// BenchmarkOrderHistory is the order history of statements_test.go: 10
+// orders of two lines.
+func BenchmarkOrderHistory(b *testing.B) {
+	db := dbtest.Open(b, "sqlite")
+	api := apitest.New(b, db)
+	cat := seedCatalogue(b, db.Client)
+	addProducts(b, db.Client, cat, 40)
+	acc := api.SignUp(b, "bench@example.com", "a long enough password")
+	customerID, _ := claimsOf(b, acc.AccessToken)
+	ordersFor(b, db.Client, sysCtx(), customerID, 10)
+	benchmarkOn(b, api, statementBudget[4].query, apitest.Vars{"n": 10}, acc.AccessToken)
 }

@@ -100,7 +100,7 @@ func addProducts(t testing.TB, c *ent.Client, cat *catalogue, n int) {
 }
 
 // cartWithLines makes a guest cart with n lines of distinct variants.
-func cartWithLines(t *testing.T, c *ent.Client, ctx context.Context, n int) string {
+func cartWithLines(t testing.TB, c *ent.Client, ctx context.Context, n int) string {
 	vs := c.ProductVariant.Query().Limit(n).AllX(ctx)
 	if len(vs) < n {
 		t.Fatalf("only %d variants", len(vs))
@@ -113,7 +113,7 @@ func cartWithLines(t *testing.T, c *ent.Client, ctx context.Context, n int) stri
 }
 
 // ordersFor gives the customer exactly n orders of two lines each.
-func ordersFor(t *testing.T, c *ent.Client, ctx context.Context, customerID, n int) {
+func ordersFor(t testing.TB, c *ent.Client, ctx context.Context, customerID, n int) {
 	c.Order.Delete().Where(order.CustomerID(customerID)).ExecX(ctx)
 	vs := c.ProductVariant.Query().Limit(2).AllX(ctx)
 	for i := range n {

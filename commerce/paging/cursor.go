@@ -100,6 +100,10 @@ func (k Kind) holds(v any) bool {
 func Seal[E any](l List, edges []E, cursor func(E) *ent.Cursor, pageInfo *ent.PageInfo) {
 	tag := l.tag()
 	var boxed any = tag // one string and one interface for the page, not per edge
+	// The sealed values of the whole page share one backing array (two
+	// slots per cursor; a cursor's slice is capped, so nothing appends
+	// into its neighbour's).
+	slots := make([]any, 0, 2*(len(edges)+2))
 	seal := func(c *ent.Cursor) {
 		if c == nil {
 			return
@@ -109,7 +113,9 @@ func Seal[E any](l List, edges []E, cursor func(E) *ent.Cursor, pageInfo *ent.Pa
 				return // already sealed
 			}
 		}
-		c.Value = []any{boxed, c.Value}
+		n := len(slots)
+		slots = append(slots, boxed, c.Value)
+		c.Value = slots[n : n+2 : n+2]
 	}
 	for _, e := range edges {
 		seal(cursor(e))
