@@ -271,6 +271,12 @@ func init() {
 	categoryDescPosition := categoryFields[3].Descriptor()
 	// category.DefaultPosition holds the default value on creation for the position field.
 	category.DefaultPosition = categoryDescPosition.Default.(int)
+	// categoryDescPath is the schema descriptor for path field.
+	categoryDescPath := categoryFields[5].Descriptor()
+	// category.DefaultPath holds the default value on creation for the path field.
+	category.DefaultPath = categoryDescPath.Default.(string)
+	// category.PathValidator is a validator for the "path" field. It is called by the builders before save.
+	category.PathValidator = categoryDescPath.Validators[0].(func(string) error)
 	customerMixin := schema.Customer{}.Mixin()
 	customer.Policy = privacy.NewPolicies(schema.Customer{})
 	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {
