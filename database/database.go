@@ -221,9 +221,17 @@ func (db *DB) lacksStoredAvailability(ctx context.Context) (bool, error) {
 }
 
 // Analyze refreshes the query planner's statistics, after a bulk load such
-// as the demo catalogue.
+// as the demo catalogue. On PostgreSQL it vacuums too: a freshly loaded
+// table has no visibility map until a vacuum, and without it a count over
+// an index (a category page's totalCount) visits every matching row in the
+// table instead of reading the index alone (measured at 100,000 products:
+// 17-170 ms against 1-4 ms). Autovacuum does the same in time when it is on.
 func (db *DB) Analyze(ctx context.Context) error {
-	if _, err := db.SQL.ExecContext(ctx, "ANALYZE"); err != nil {
+	stmt := "ANALYZE"
+	if db.Dialect == dialect.Postgres {
+		stmt = "VACUUM (ANALYZE)"
+	}
+	if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("database: analyze: %w", err)
 	}
 	return nil
