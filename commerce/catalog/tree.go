@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"storefront/commerce/access"
+	"storefront/commerce/txn"
 	"storefront/ent"
 	"storefront/ent/category"
 )
@@ -24,6 +25,12 @@ import (
 // category is created, moved (parent_id set or cleared) or deleted, it
 // recomputes the paths of the subtrees that changed, in the next statement
 // of the same transaction. database.Open installs it on every client.
+//
+// Writes of the tree's shape take lockTree first, so that on PostgreSQL
+// (READ COMMITTED) a move and a write below the moved subtree cannot each
+// compute paths from the other's stale rows. Outside a transaction the
+// write and its path update are two statements, and the lock holds for
+// neither: the staff writes of this package always run in one.
 func Hooks() ent.Hook { return pathHook }
 
 func pathHook(next ent.Mutator) ent.Mutator {
@@ -31,6 +38,12 @@ func pathHook(next ent.Mutator) ent.Mutator {
 		cm, ok := m.(*ent.CategoryMutation)
 		if !ok {
 			return next.Mutate(ctx, m)
+		}
+		_, moved := cm.ParentID()
+		if moved || cm.ParentIDCleared() || cm.Op().Is(ent.OpCreate|ent.OpDelete|ent.OpDeleteOne) {
+			if err := lockTree(ctx, cm.Client()); err != nil {
+				return nil, err
+			}
 		}
 		switch {
 		case cm.Op().Is(ent.OpCreate):
@@ -46,8 +59,7 @@ func pathHook(next ent.Mutator) ent.Mutator {
 			// batch below it is placed too.
 			return v, refreshPaths(ctx, cm.Client(), []int{c.ID})
 		case cm.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
-			_, set := cm.ParentID()
-			if !set && !cm.ParentIDCleared() {
+			if !moved && !cm.ParentIDCleared() {
 				return next.Mutate(ctx, m)
 			}
 			ids, err := cm.IDs(access.System(ctx))
@@ -71,6 +83,22 @@ func pathHook(next ent.Mutator) ent.Mutator {
 		}
 		return next.Mutate(ctx, m)
 	})
+}
+
+// lockTree locks every category row until the transaction ends, in ID
+// order (on PostgreSQL; SQLite's write transactions hold the database's
+// write lock already): category writes that change the tree's shape run
+// one at a time. They are rare staff writes. CreateCategory and
+// UpdateCategory take it before any other lock (the parent's, in
+// checkRoomBelow), so that two of them cannot wait for each other; taking
+// it again in the same transaction waits for nothing.
+func lockTree(ctx context.Context, client *ent.Client) error {
+	q := client.Category.Query().Order(category.ByID())
+	q.Modify(txn.LockRows)
+	if _, err := q.IDs(access.System(ctx)); err != nil {
+		return fmt.Errorf("catalog: lock the category tree: %w", err)
+	}
+	return nil
 }
 
 // RefreshPaths recomputes the path of every category from the parent

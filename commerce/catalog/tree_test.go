@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"storefront/commerce/access"
@@ -139,6 +140,57 @@ func TestCategoryPathsFollowTheTree(t *testing.T) {
 		}
 		if err := catalog.RefreshPaths(ctx, db.Client); err != nil {
 			t.Fatal(err)
+		}
+		checkPaths(t, ctx, db.Client)
+	})
+}
+
+// TestCategoryPathsUnderConcurrentMoves: staff moving and creating
+// categories at the same time leave every path equal to its parent chain
+// (on PostgreSQL a move and a create below the moved subtree would
+// otherwise each compute paths from rows the other has not committed).
+func TestCategoryPathsUnderConcurrentMoves(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := access.System(context.Background())
+		svc := catalog.New(db.Client, "EUR")
+		var ids []int
+		for i := range 8 {
+			name := fmt.Sprint("seed ", i)
+			in := catalog.CategoryInput{Name: &name}
+			if i > 0 {
+				in.ParentID = &ids[i/2]
+			}
+			c, err := svc.CreateCategory(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		const workers, ops = 4, 15
+		errs := make(chan error, workers)
+		for w := range workers {
+			go func() {
+				for i := range ops {
+					a, b := ids[(w*7+i*3)%len(ids)], ids[(w*5+i*11+1)%len(ids)]
+					var err error
+					if i%3 == 0 {
+						name := fmt.Sprintf("new %d %d", w, i)
+						_, err = svc.CreateCategory(ctx, catalog.CategoryInput{Name: &name, ParentID: &b})
+					} else {
+						_, err = svc.UpdateCategory(ctx, a, catalog.CategoryInput{ParentID: &b})
+					}
+					if err != nil && !strings.Contains(err.Error(), "below itself") {
+						errs <- fmt.Errorf("worker %d op %d: %w", w, i, err)
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range workers {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
 		}
 		checkPaths(t, ctx, db.Client)
 	})
