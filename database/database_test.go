@@ -172,7 +172,7 @@ func TestMigrateBackfillsStoredAvailability(t *testing.T) {
 		// Back to the schema before: no columns, no indexes on them.
 		drop := []string{
 			"DROP INDEX product_status_in_stock_category_id_min_price_id",
-			"DROP INDEX product_status_in_stock_min_price",
+			"DROP INDEX product_status_in_stock_min_price_id",
 			"ALTER TABLE products DROP COLUMN in_stock",
 			"ALTER TABLE product_variants DROP COLUMN available",
 		}

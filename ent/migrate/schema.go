@@ -354,9 +354,9 @@ var (
 				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[12], ProductsColumns[8], ProductsColumns[0]},
 			},
 			{
-				Name:    "product_status_in_stock_min_price",
+				Name:    "product_status_in_stock_min_price_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[8]},
+				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[8], ProductsColumns[0]},
 			},
 			{
 				Name:    "product_status",
