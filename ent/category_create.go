@@ -204,11 +204,6 @@ func (_c *CategoryCreate) check() error {
 	if _, ok := _c.mutation.Path(); !ok {
 		return &ValidationError{Name: "path", err: errors.New(`ent: missing required field "Category.path"`)}
 	}
-	if v, ok := _c.mutation.Path(); ok {
-		if err := category.PathValidator(v); err != nil {
-			return &ValidationError{Name: "path", err: fmt.Errorf(`ent: validator failed for field "Category.path": %w`, err)}
-		}
-	}
 	return nil
 }
 

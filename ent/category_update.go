@@ -253,11 +253,6 @@ func (_u *CategoryUpdate) check() error {
 			return &ValidationError{Name: "slug", err: fmt.Errorf(`ent: validator failed for field "Category.slug": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.Path(); ok {
-		if err := category.PathValidator(v); err != nil {
-			return &ValidationError{Name: "path", err: fmt.Errorf(`ent: validator failed for field "Category.path": %w`, err)}
-		}
-	}
 	return nil
 }
 
@@ -673,11 +668,6 @@ func (_u *CategoryUpdateOne) check() error {
 	if v, ok := _u.mutation.Slug(); ok {
 		if err := category.SlugValidator(v); err != nil {
 			return &ValidationError{Name: "slug", err: fmt.Errorf(`ent: validator failed for field "Category.slug": %w`, err)}
-		}
-	}
-	if v, ok := _u.mutation.Path(); ok {
-		if err := category.PathValidator(v); err != nil {
-			return &ValidationError{Name: "path", err: fmt.Errorf(`ent: validator failed for field "Category.path": %w`, err)}
 		}
 	}
 	return nil

@@ -89,8 +89,6 @@ var (
 	DefaultPosition int
 	// DefaultPath holds the default value on creation for the "path" field.
 	DefaultPath string
-	// PathValidator is a validator for the "path" field. It is called by the builders before save.
-	PathValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the Category queries.

@@ -112,7 +112,7 @@ var (
 		{Name: "slug", Type: field.TypeString, Unique: true, Size: 200},
 		{Name: "description", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "position", Type: field.TypeInt, Default: 0},
-		{Name: "path", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "path", Type: field.TypeString, Default: ""},
 		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
 	}
 	// CategoriesTable holds the schema information for the "categories" table.

@@ -275,8 +275,6 @@ func init() {
 	categoryDescPath := categoryFields[5].Descriptor()
 	// category.DefaultPath holds the default value on creation for the path field.
 	category.DefaultPath = categoryDescPath.Default.(string)
-	// category.PathValidator is a validator for the "path" field. It is called by the builders before save.
-	category.PathValidator = categoryDescPath.Validators[0].(func(string) error)
 	customerMixin := schema.Customer{}.Mixin()
 	customer.Policy = privacy.NewPolicies(schema.Customer{})
 	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {
