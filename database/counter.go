@@ -2,6 +2,8 @@ package database
 
 import (
 	"context"
+	stdsql "database/sql"
+	"errors"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
@@ -82,4 +84,32 @@ func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
 	count(ctx, t.m)
 	return t.Tx.Query(ctx, query, args, v)
+}
+
+// execer is what ent's generated ExecContext (feature sql/execquery) needs
+// of a driver or transaction; entsql's both have it.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
+}
+
+var errNoExecContext = errors.New("database: the driver has no ExecContext")
+
+// ExecContext runs a hand-written statement (client.ExecContext), counted.
+func (d *countingDriver) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	ex, ok := d.Driver.(execer)
+	if !ok {
+		return nil, errNoExecContext
+	}
+	count(ctx, d.m)
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// ExecContext runs a hand-written statement in the transaction, counted.
+func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	ex, ok := t.Tx.(execer)
+	if !ok {
+		return nil, errNoExecContext
+	}
+	count(ctx, t.m)
+	return ex.ExecContext(ctx, query, args...)
 }

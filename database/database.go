@@ -18,6 +18,7 @@ import (
 	_ "github.com/lib/pq"           // PostgreSQL driver
 	_ "github.com/mattn/go-sqlite3" // SQLite driver (cgo)
 
+	"storefront/commerce/catalog"
 	"storefront/commerce/inventory"
 	"storefront/ent"
 	"storefront/ent/migrate"
@@ -66,6 +67,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	levels, variants := inventory.Hooks()
 	client.StockLevel.Use(levels)
 	client.ProductVariant.Use(variants)
+	// Category writes keep the materialised paths (commerce/catalog).
+	client.Category.Use(catalog.Hooks())
 	return &DB{Client: client, SQL: db, Dialect: dia, migrator: ent.NewClient(ent.Driver(plain))}, nil
 }
 
@@ -151,7 +154,10 @@ func configurePool(db *stdsql.DB, dia string, opts Options) {
 // Migrate creates or updates the tables to match the ent schema. When it
 // adds the stored availability to an existing catalogue (the columns
 // product_variants.available and products.in_stock), it fills them from the
-// stock levels before it returns.
+// stock levels before it returns. It sets every category's materialised
+// path from the parent chains (catalog.RefreshPaths: one statement over the
+// categories, writing only the paths that differ), which fills the column
+// when the migration added it and repairs rows written without the hook.
 func (db *DB) Migrate(ctx context.Context) error {
 	backfill, err := db.lacksStoredAvailability(ctx)
 	if err != nil {
@@ -164,6 +170,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if err := inventory.RefreshAll(ctx, db.migrator); err != nil {
 			return fmt.Errorf("database: migrate: %w", err)
 		}
+	}
+	if err := catalog.RefreshPaths(ctx, db.migrator); err != nil {
+		return fmt.Errorf("database: migrate: %w", err)
 	}
 	if db.Dialect == dialect.SQLite {
 		// SQLite plans without statistics until ANALYZE has run once: then a
@@ -215,9 +224,17 @@ func (db *DB) lacksStoredAvailability(ctx context.Context) (bool, error) {
 }
 
 // Analyze refreshes the query planner's statistics, after a bulk load such
-// as the demo catalogue.
+// as the demo catalogue. On PostgreSQL it vacuums too: a freshly loaded
+// table has no visibility map until a vacuum, and without it a count over
+// an index (a category page's totalCount) visits every matching row in the
+// table instead of reading the index alone (measured at 100,000 products:
+// 17-170 ms against 1-4 ms). Autovacuum does the same in time when it is on.
 func (db *DB) Analyze(ctx context.Context) error {
-	if _, err := db.SQL.ExecContext(ctx, "ANALYZE"); err != nil {
+	stmt := "ANALYZE"
+	if db.Dialect == dialect.Postgres {
+		stmt = "VACUUM (ANALYZE)"
+	}
+	if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
 		return fmt.Errorf("database: analyze: %w", err)
 	}
 	return nil

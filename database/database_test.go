@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"context"
+	"fmt"
 	"storefront/commerce/access"
 	"strconv"
 	"strings"
@@ -170,8 +171,8 @@ func TestMigrateBackfillsStoredAvailability(t *testing.T) {
 
 		// Back to the schema before: no columns, no indexes on them.
 		drop := []string{
-			"DROP INDEX product_status_in_stock_category_id_min_price",
-			"DROP INDEX product_status_in_stock_min_price",
+			"DROP INDEX product_status_in_stock_category_id_min_price_id",
+			"DROP INDEX product_status_in_stock_min_price_id",
 			"ALTER TABLE products DROP COLUMN in_stock",
 			"ALTER TABLE product_variants DROP COLUMN available",
 		}
@@ -203,6 +204,35 @@ func TestMigrateBackfillsStoredAvailability(t *testing.T) {
 		}
 		if got := c.ProductVariant.GetX(ctx, v2.ID).Available; got != 99 {
 			t.Errorf("a migration of an up-to-date database rewrote available: %d", got)
+		}
+	})
+}
+
+// TestMigrateBackfillsCategoryPaths: a database from before the
+// materialised category paths gets them from the parent chains when it
+// migrates.
+func TestMigrateBackfillsCategoryPaths(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := access.System(context.Background())
+		c := db.Client
+		top := c.Category.Create().SetName("Top").SetSlug("top").SaveX(ctx)
+		mid := c.Category.Create().SetName("Mid").SetSlug("mid").SetParent(top).SaveX(ctx)
+		low := c.Category.Create().SetName("Low").SetSlug("low").SetParent(mid).SaveX(ctx)
+		if _, err := db.SQL.ExecContext(ctx, "ALTER TABLE categories DROP COLUMN path"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want := map[int]string{
+			top.ID: fmt.Sprintf("/%d/", top.ID),
+			mid.ID: fmt.Sprintf("/%d/%d/", top.ID, mid.ID),
+			low.ID: fmt.Sprintf("/%d/%d/%d/", top.ID, mid.ID, low.ID),
+		}
+		for id, path := range want {
+			if got := c.Category.GetX(ctx, id).Path; got != path {
+				t.Errorf("category %d: path %q after the migration, want %q", id, got, path)
+			}
 		}
 	})
 }

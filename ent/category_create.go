@@ -76,6 +76,20 @@ func (_c *CategoryCreate) SetNillableParentID(v *int) *CategoryCreate {
 	return _c
 }
 
+// SetPath sets the "path" field.
+func (_c *CategoryCreate) SetPath(v string) *CategoryCreate {
+	_c.mutation.SetPath(v)
+	return _c
+}
+
+// SetNillablePath sets the "path" field if the given value is not nil.
+func (_c *CategoryCreate) SetNillablePath(v *string) *CategoryCreate {
+	if v != nil {
+		_c.SetPath(*v)
+	}
+	return _c
+}
+
 // SetParent sets the "parent" edge to the Category entity.
 func (_c *CategoryCreate) SetParent(v *Category) *CategoryCreate {
 	return _c.SetParentID(v.ID)
@@ -156,6 +170,10 @@ func (_c *CategoryCreate) defaults() error {
 		v := category.DefaultPosition
 		_c.mutation.SetPosition(v)
 	}
+	if _, ok := _c.mutation.Path(); !ok {
+		v := category.DefaultPath
+		_c.mutation.SetPath(v)
+	}
 	return nil
 }
 
@@ -182,6 +200,9 @@ func (_c *CategoryCreate) check() error {
 	}
 	if _, ok := _c.mutation.Position(); !ok {
 		return &ValidationError{Name: "position", err: errors.New(`ent: missing required field "Category.position"`)}
+	}
+	if _, ok := _c.mutation.Path(); !ok {
+		return &ValidationError{Name: "path", err: errors.New(`ent: missing required field "Category.path"`)}
 	}
 	return nil
 }
@@ -225,6 +246,10 @@ func (_c *CategoryCreate) createSpec() (*Category, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Position(); ok {
 		_spec.SetField(category.FieldPosition, field.TypeInt, value)
 		_node.Position = value
+	}
+	if value, ok := _c.mutation.Path(); ok {
+		_spec.SetField(category.FieldPath, field.TypeString, value)
+		_node.Path = value
 	}
 	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -399,6 +424,18 @@ func (u *CategoryUpsert) ClearParentID() *CategoryUpsert {
 	return u
 }
 
+// SetPath sets the "path" field.
+func (u *CategoryUpsert) SetPath(v string) *CategoryUpsert {
+	u.Set(category.FieldPath, v)
+	return u
+}
+
+// UpdatePath sets the "path" field to the value that was provided on create.
+func (u *CategoryUpsert) UpdatePath() *CategoryUpsert {
+	u.SetExcluded(category.FieldPath)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -520,6 +557,20 @@ func (u *CategoryUpsertOne) UpdateParentID() *CategoryUpsertOne {
 func (u *CategoryUpsertOne) ClearParentID() *CategoryUpsertOne {
 	return u.Update(func(s *CategoryUpsert) {
 		s.ClearParentID()
+	})
+}
+
+// SetPath sets the "path" field.
+func (u *CategoryUpsertOne) SetPath(v string) *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetPath(v)
+	})
+}
+
+// UpdatePath sets the "path" field to the value that was provided on create.
+func (u *CategoryUpsertOne) UpdatePath() *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdatePath()
 	})
 }
 
@@ -808,6 +859,20 @@ func (u *CategoryUpsertBulk) UpdateParentID() *CategoryUpsertBulk {
 func (u *CategoryUpsertBulk) ClearParentID() *CategoryUpsertBulk {
 	return u.Update(func(s *CategoryUpsert) {
 		s.ClearParentID()
+	})
+}
+
+// SetPath sets the "path" field.
+func (u *CategoryUpsertBulk) SetPath(v string) *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetPath(v)
+	})
+}
+
+// UpdatePath sets the "path" field to the value that was provided on create.
+func (u *CategoryUpsertBulk) UpdatePath() *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdatePath()
 	})
 }
 

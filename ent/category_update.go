@@ -112,6 +112,20 @@ func (_u *CategoryUpdate) ClearParentID() *CategoryUpdate {
 	return _u
 }
 
+// SetPath sets the "path" field.
+func (_u *CategoryUpdate) SetPath(v string) *CategoryUpdate {
+	_u.mutation.SetPath(v)
+	return _u
+}
+
+// SetNillablePath sets the "path" field if the given value is not nil.
+func (_u *CategoryUpdate) SetNillablePath(v *string) *CategoryUpdate {
+	if v != nil {
+		_u.SetPath(*v)
+	}
+	return _u
+}
+
 // SetParent sets the "parent" edge to the Category entity.
 func (_u *CategoryUpdate) SetParent(v *Category) *CategoryUpdate {
 	return _u.SetParentID(v.ID)
@@ -274,6 +288,9 @@ func (_u *CategoryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedPosition(); ok {
 		_spec.AddField(category.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Path(); ok {
+		_spec.SetField(category.FieldPath, field.TypeString, value)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -499,6 +516,20 @@ func (_u *CategoryUpdateOne) ClearParentID() *CategoryUpdateOne {
 	return _u
 }
 
+// SetPath sets the "path" field.
+func (_u *CategoryUpdateOne) SetPath(v string) *CategoryUpdateOne {
+	_u.mutation.SetPath(v)
+	return _u
+}
+
+// SetNillablePath sets the "path" field if the given value is not nil.
+func (_u *CategoryUpdateOne) SetNillablePath(v *string) *CategoryUpdateOne {
+	if v != nil {
+		_u.SetPath(*v)
+	}
+	return _u
+}
+
 // SetParent sets the "parent" edge to the Category entity.
 func (_u *CategoryUpdateOne) SetParent(v *Category) *CategoryUpdateOne {
 	return _u.SetParentID(v.ID)
@@ -691,6 +722,9 @@ func (_u *CategoryUpdateOne) sqlSave(ctx context.Context) (_node *Category, err 
 	}
 	if value, ok := _u.mutation.AddedPosition(); ok {
 		_spec.AddField(category.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Path(); ok {
+		_spec.SetField(category.FieldPath, field.TypeString, value)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -2486,6 +2486,7 @@ type CategoryMutation struct {
 	description     *string
 	position        *int
 	addposition     *int
+	_path           *string
 	clearedFields   map[string]struct{}
 	parent          *int
 	clearedparent   bool
@@ -2811,6 +2812,42 @@ func (m *CategoryMutation) ResetParentID() {
 	delete(m.clearedFields, category.FieldParentID)
 }
 
+// SetPath sets the "path" field.
+func (m *CategoryMutation) SetPath(s string) {
+	m._path = &s
+}
+
+// Path returns the value of the "path" field in the mutation.
+func (m *CategoryMutation) Path() (r string, exists bool) {
+	v := m._path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPath returns the old "path" field's value of the Category entity.
+// If the Category object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CategoryMutation) OldPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPath: %w", err)
+	}
+	return oldValue.Path, nil
+}
+
+// ResetPath resets all changes to the "path" field.
+func (m *CategoryMutation) ResetPath() {
+	m._path = nil
+}
+
 // ClearParent clears the "parent" edge to the Category entity.
 func (m *CategoryMutation) ClearParent() {
 	m.clearedparent = true
@@ -2980,7 +3017,7 @@ func (m *CategoryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CategoryMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.name != nil {
 		fields = append(fields, category.FieldName)
 	}
@@ -2995,6 +3032,9 @@ func (m *CategoryMutation) Fields() []string {
 	}
 	if m.parent != nil {
 		fields = append(fields, category.FieldParentID)
+	}
+	if m._path != nil {
+		fields = append(fields, category.FieldPath)
 	}
 	return fields
 }
@@ -3014,6 +3054,8 @@ func (m *CategoryMutation) Field(name string) (ent.Value, bool) {
 		return m.Position()
 	case category.FieldParentID:
 		return m.ParentID()
+	case category.FieldPath:
+		return m.Path()
 	}
 	return nil, false
 }
@@ -3033,6 +3075,8 @@ func (m *CategoryMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldPosition(ctx)
 	case category.FieldParentID:
 		return m.OldParentID(ctx)
+	case category.FieldPath:
+		return m.OldPath(ctx)
 	}
 	return nil, fmt.Errorf("unknown Category field %s", name)
 }
@@ -3076,6 +3120,13 @@ func (m *CategoryMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetParentID(v)
+		return nil
+	case category.FieldPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPath(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Category field %s", name)
@@ -3164,6 +3215,9 @@ func (m *CategoryMutation) ResetField(name string) error {
 		return nil
 	case category.FieldParentID:
 		m.ResetParentID()
+		return nil
+	case category.FieldPath:
+		m.ResetPath()
 		return nil
 	}
 	return fmt.Errorf("unknown Category field %s", name)

@@ -34,7 +34,7 @@ var statementBudget = []struct {
 		2, "products (availableForSale is their stored in_stock); their categories"},
 	{"category page", `query($n: Int, $c: ID) { products(first: $n, sortKey: PRICE, filter: {categoryId: $c, inStock: true}) {
 	    totalCount edges { node { title priceRange { minVariantPrice { amount } } availableForSale } } pageInfo { hasNextPage endCursor } } }`,
-		2, "products (category subtree as a subquery, the stored in_stock flag); count"},
+		2, "products (category subtree from the stored paths, the stored in_stock flag); count"},
 	{"product pages with variants and stock", `query($n: Int) { products(first: $n) { edges { node { title
 	    variants { sku price { amount } compareAtPrice { amount } quantityAvailable availableForSale selectedOptions { name value } } } } } }`,
 		2, "products; variants (quantityAvailable is their stored available)"},

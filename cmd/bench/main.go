@@ -231,7 +231,7 @@ func benchDatabase(ctx context.Context, opts options, binary, dbURL string, db *
 	}
 	if prep.autovacuum != "" {
 		db.Autovacuum, db.Analyzed = prep.autovacuum, true
-		fmt.Printf("ANALYZE in %s (autovacuum is %s on this server)\n", prep.analyzeTime.Round(10*time.Millisecond), prep.autovacuum)
+		fmt.Printf("VACUUM (ANALYZE) in %s (autovacuum is %s on this server)\n", prep.analyzeTime.Round(10*time.Millisecond), prep.autovacuum)
 	}
 
 	srv, err := startServer(ctx, binary, dbURL)

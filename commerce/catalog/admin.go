@@ -423,6 +423,9 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*ent.Ca
 	}
 	var c *ent.Category
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		if err := lockTree(ctx, tx); err != nil {
+			return err
+		}
 		cr := tx.Category.Create()
 		if err := applyCategory(ctx, tx, cr.Mutation(), 0, in); err != nil {
 			return err
@@ -439,6 +442,11 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*ent.Ca
 func (s *Service) UpdateCategory(ctx context.Context, id int, in CategoryInput) (*ent.Category, error) {
 	var c *ent.Category
 	err := txn.Run(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		if in.ParentID != nil {
+			if err := lockTree(ctx, tx); err != nil {
+				return err
+			}
+		}
 		u := tx.Category.UpdateOneID(id)
 		if err := applyCategory(ctx, tx, u.Mutation(), id, in); err != nil {
 			return err

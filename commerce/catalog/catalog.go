@@ -222,20 +222,19 @@ func variantPricedWithin(lo, hi int64) predicate.Product {
 }
 
 // inCategoryTree holds for products whose category is root or one of its
-// descendants, resolved by the database in the same statement.
+// descendants: the categories whose materialised path (tree.go) starts
+// with root's, a plain subquery that both planners estimate from their
+// statistics, where a recursive one per request left PostgreSQL guessing.
 func inCategoryTree(root int) predicate.Product {
 	return func(s *sql.Selector) {
-		s.Where(sql.P(func(b *sql.Builder) {
-			b.WriteString(s.C(product.FieldCategoryID)).
-				WriteString(" IN (WITH RECURSIVE tree(id) AS (SELECT id FROM ").
-				Ident(category.Table).
-				WriteString(" WHERE id = ").Arg(root).
-				WriteString(" UNION ALL SELECT c.id FROM ").
-				Ident(category.Table).
-				WriteString(" c JOIN tree ON c.").
-				Ident(category.FieldParentID).
-				WriteString(" = tree.id) SELECT id FROM tree)")
-		}))
+		c, r := sql.Table(category.Table).As("sub"), sql.Table(category.Table).As("root")
+		subtree := sql.Dialect(s.Dialect()).Select(c.C(category.FieldID)).From(c).
+			Join(r).OnP(sql.P(func(b *sql.Builder) {
+			b.WriteString(c.C(category.FieldPath)).WriteString(" LIKE ").
+				WriteString(r.C(category.FieldPath)).WriteString(" || '%'")
+		})).
+			Where(sql.EQ(r.C(category.FieldID), root))
+		s.Where(sql.In(s.C(product.FieldCategoryID), subtree))
 	}
 }
 

@@ -112,6 +112,7 @@ var (
 		{Name: "slug", Type: field.TypeString, Unique: true, Size: 200},
 		{Name: "description", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "position", Type: field.TypeInt, Default: 0},
+		{Name: "path", Type: field.TypeString, Default: ""},
 		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
 	}
 	// CategoriesTable holds the schema information for the "categories" table.
@@ -122,7 +123,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "categories_categories_children",
-				Columns:    []*schema.Column{CategoriesColumns[5]},
+				Columns:    []*schema.Column{CategoriesColumns[6]},
 				RefColumns: []*schema.Column{CategoriesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -131,7 +132,7 @@ var (
 			{
 				Name:    "category_parent_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{CategoriesColumns[5], CategoriesColumns[4]},
+				Columns: []*schema.Column{CategoriesColumns[6], CategoriesColumns[4]},
 			},
 		},
 	}
@@ -348,14 +349,14 @@ var (
 				Columns: []*schema.Column{ProductsColumns[12], ProductsColumns[7]},
 			},
 			{
-				Name:    "product_status_in_stock_category_id_min_price",
+				Name:    "product_status_in_stock_category_id_min_price_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[12], ProductsColumns[8]},
+				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[12], ProductsColumns[8], ProductsColumns[0]},
 			},
 			{
-				Name:    "product_status_in_stock_min_price",
+				Name:    "product_status_in_stock_min_price_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[8]},
+				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[8], ProductsColumns[0]},
 			},
 			{
 				Name:    "product_status",

@@ -271,6 +271,10 @@ func init() {
 	categoryDescPosition := categoryFields[3].Descriptor()
 	// category.DefaultPosition holds the default value on creation for the position field.
 	category.DefaultPosition = categoryDescPosition.Default.(int)
+	// categoryDescPath is the schema descriptor for path field.
+	categoryDescPath := categoryFields[5].Descriptor()
+	// category.DefaultPath holds the default value on creation for the path field.
+	category.DefaultPath = categoryDescPath.Default.(string)
 	customerMixin := schema.Customer{}.Mixin()
 	customer.Policy = privacy.NewPolicies(schema.Customer{})
 	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -29,6 +29,11 @@ func (Category) Fields() []ent.Field {
 			Annotations(entgql.Skip()),
 		field.Int("parent_id").Optional().Nillable().
 			Annotations(entgql.Skip()),
+		// Kept by the hook of commerce/catalog (catalog.Hooks) on every
+		// category write, in its transaction; filled by database.Migrate.
+		field.String("path").Default("").
+			Comment(`The IDs from the top of the tree down to this category, as "/1/7/29/": a category's subtree is the categories whose path starts with its own.`).
+			Annotations(entgql.Skip()),
 	}
 }
 

@@ -76,9 +76,17 @@ func (Product) Indexes() []ent.Index {
 		index.Fields("category_id", "status"),
 		// Listings of in-stock products: a category page (category_id IN
 		// the subtree) counts and pages within a price range on the first;
-		// a page across categories walks the second in price order.
-		index.Fields("status", "in_stock", "category_id", "min_price"),
-		index.Fields("status", "in_stock", "min_price"),
+		// a page across categories (or a category page, filtering by the
+		// subtree) walks the second in price order. Both end with id
+		// (SQLite's indexes hold the rowid anyway): ent counts COUNT(id),
+		// so the count of a category page is an index-only scan on
+		// PostgreSQL, and a page in price order is in the order of the
+		// second, ties by id included, so PostgreSQL reads about as many
+		// entries as it returns instead of whole groups of equal prices
+		// for an incremental sort (33 entries for 25 at 100,000 products,
+		// against 625).
+		index.Fields("status", "in_stock", "category_id", "min_price", "id"),
+		index.Fields("status", "in_stock", "min_price", "id"),
 		// A list in ID order: on SQLite an index on status alone is in
 		// rowid order, so products(first: 50) reads 50 entries instead of
 		// sorting every active product (the planner chose (status, title)
