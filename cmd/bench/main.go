@@ -9,7 +9,7 @@
 //
 // For each database it seeds a 100,000-product demo catalogue once (reused by
 // later runs: .cache/bench/*.db, and the PostgreSQL database
-// storefront_bench, created if missing), runs ANALYZE on PostgreSQL (what
+// storefront_bench, created if missing), runs VACUUM (ANALYZE) on PostgreSQL (what
 // autovacuum would have done), builds the server into .cache/bench/storefront,
 // starts it as a child process on a free loopback port, creates the fixtures
 // through the API (a 20-line cart, 10 orders of the demo customer), then
