@@ -57,6 +57,7 @@ type config struct {
 	clientCost      int
 	trustedDocs     string
 	memoryLimitMB   int
+	gcPercent       int
 	dbMaxConns      int
 	jwtKeys         string
 	accessTTL       time.Duration
@@ -98,6 +99,7 @@ func loadConfig(args []string) (config, error) {
 	fs.DurationVar(&c.opTimeout, "operation-timeout", envDuration("OPERATION_TIMEOUT", 5*time.Second), "longest a query or mutation may run; its database work is cancelled then (OPERATION_TIMEOUT)")
 	fs.IntVar(&c.maxResponseMB, "max-response-mb", envInt("MAX_RESPONSE_MB", 8), "largest answer of one operation, in MiB (MAX_RESPONSE_MB)")
 	fs.IntVar(&c.clientCost, "client-cost-per-minute", envInt("CLIENT_COST_PER_MINUTE", 300000), "operation cost one client (customer, else address) may spend per minute, 0 for no budget (CLIENT_COST_PER_MINUTE)")
+	fs.IntVar(&c.gcPercent, "gc-percent", envInt("GC_PERCENT", 400), "heap growth between collections, as GOGC (GOGC, when set, wins): the server's live heap is small, so the default 100 collects every few requests; the memory limit still bounds the heap (GC_PERCENT)")
 	fs.IntVar(&c.memoryLimitMB, "memory-limit-mb", envInt("MEMORY_LIMIT_MB", 256), "soft limit of the Go heap in MiB: the collector works harder near it (0: none; GOMEMLIMIT, when set, wins) (MEMORY_LIMIT_MB)")
 	fs.StringVar(&c.trustedDocs, "trusted-documents", env("TRUSTED_DOCUMENTS", ""), "run only the operations of this persisted query manifest (TRUSTED_DOCUMENTS)")
 	fs.IntVar(&c.dbMaxConns, "db-max-conns", envInt("DB_MAX_CONNS", 0), "database pool size, 0 for the per-database default (DB_MAX_CONNS)")
@@ -172,6 +174,9 @@ func main() {
 func run(cfg config, logger *slog.Logger) error {
 	if cfg.memoryLimitMB > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(cfg.memoryLimitMB) << 20)
+	}
+	if cfg.gcPercent > 0 && os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(cfg.gcPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
