@@ -12,6 +12,7 @@ import (
 	"storefront/commerce/authtoken"
 	"storefront/commerce/identity"
 	"storefront/commerce/viewer"
+	"storefront/ent"
 	"storefront/internal/requestid"
 )
 
@@ -23,9 +24,14 @@ import (
 func authenticate(ids *identity.Service, logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := viewer.Viewer{ClientIP: clientIP(r), UserAgent: r.UserAgent()}
+		ctx := r.Context()
 		if h := r.Header.Get("Authorization"); h != "" {
-			var err error
-			v, err = viewerFromToken(r.Context(), ids, h, v)
+			var (
+				err error
+				c   *ent.Customer
+			)
+			v, c, err = viewerFromToken(r.Context(), ids, h, v)
+			ctx = identity.WithSignedIn(ctx, c)
 			if err != nil {
 				logger.ErrorContext(r.Context(), "auth: checking a token failed", "request_id", requestid.From(r.Context()), "err", err)
 				w.Header().Set("Content-Type", "application/json")
@@ -34,29 +40,30 @@ func authenticate(ids *identity.Service, logger *slog.Logger, next http.Handler)
 				return
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), v)))
+		next.ServeHTTP(w, r.WithContext(viewer.NewContext(ctx, v)))
 	})
 }
 
-// viewerFromToken checks an Authorization value ("Bearer <token>"). A refused
-// token yields base with TokenError set; only an infrastructure failure is
-// returned as an error.
-func viewerFromToken(ctx context.Context, ids *identity.Service, header string, base viewer.Viewer) (viewer.Viewer, error) {
+// viewerFromToken checks an Authorization value ("Bearer <token>"), and
+// returns the account it reads with the session. A refused token yields
+// base with TokenError set; only an infrastructure failure is returned as
+// an error.
+func viewerFromToken(ctx context.Context, ids *identity.Service, header string, base viewer.Viewer) (viewer.Viewer, *ent.Customer, error) {
 	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		base.TokenError = authtoken.ErrInvalid
-		return base, nil
+		return base, nil, nil
 	}
-	v, err := ids.Authenticate(ctx, strings.TrimSpace(token))
+	v, c, err := ids.AuthenticateCustomer(ctx, strings.TrimSpace(token))
 	if identity.IsTokenError(err) {
 		base.TokenError = err
-		return base, nil
+		return base, nil, nil
 	}
 	if err != nil {
-		return base, err
+		return base, nil, err
 	}
 	v.ClientIP, v.UserAgent = base.ClientIP, base.UserAgent
-	return v, nil
+	return v, c, nil
 }
 
 // websocketInit authenticates a websocket connection from the
@@ -69,7 +76,7 @@ func websocketInit(ids *identity.Service) transport.WebsocketInitFunc {
 		if h == "" {
 			return ctx, nil, nil
 		}
-		v, err := viewerFromToken(ctx, ids, h, viewer.FromContext(ctx))
+		v, _, err := viewerFromToken(ctx, ids, h, viewer.FromContext(ctx))
 		if err != nil {
 			return ctx, nil, err
 		}

@@ -20,7 +20,7 @@ import (
 
 // Lines is the resolver for the lines field.
 func (r *cartResolver) Lines(ctx context.Context, obj *ent.Cart) ([]*cart.PricedLine, error) {
-	p, err := loader.For(ctx).PricedCart.Load(ctx, obj.ID)
+	p, err := loader.For(ctx).PricedCart.Price(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -33,12 +33,12 @@ func (r *cartResolver) Lines(ctx context.Context, obj *ent.Cart) ([]*cart.Priced
 
 // Cost is the resolver for the cost field.
 func (r *cartResolver) Cost(ctx context.Context, obj *ent.Cart) (*cart.Priced, error) {
-	return loader.For(ctx).PricedCart.Load(ctx, obj.ID)
+	return loader.For(ctx).PricedCart.Price(ctx, obj)
 }
 
 // DiscountCode is the resolver for the discountCode field.
 func (r *cartResolver) DiscountCode(ctx context.Context, obj *ent.Cart) (*string, error) {
-	p, err := loader.For(ctx).PricedCart.Load(ctx, obj.ID)
+	p, err := loader.For(ctx).PricedCart.Price(ctx, obj)
 	if err != nil || p.Discount == nil || !p.Cost.DiscountApplied {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (r *cartResolver) DiscountCode(ctx context.Context, obj *ent.Cart) (*string
 
 // TotalQuantity is the resolver for the totalQuantity field.
 func (r *cartResolver) TotalQuantity(ctx context.Context, obj *ent.Cart) (int, error) {
-	p, err := loader.For(ctx).PricedCart.Load(ctx, obj.ID)
+	p, err := loader.For(ctx).PricedCart.Price(ctx, obj)
 	if err != nil {
 		return 0, err
 	}

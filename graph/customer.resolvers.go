@@ -129,7 +129,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*ent.Customer, error) {
 	if v := viewer.FromContext(ctx); !v.SignedIn() && v.TokenError == nil {
 		return nil, nil
 	}
-	return r.Identity.Me(ctx)
+	return r.Identity.Viewer(ctx)
 }
 
 // Mutation returns generated.MutationResolver implementation.

@@ -68,7 +68,7 @@ func hasField(fields []graphql.CollectedField, names ...string) bool {
 
 // primeOrders loads, in one statement each, what the selection under
 // "edges.node" of an order connection asks: the orders' lines, the lines'
-// variants (with their products) and the status histories.
+// variants (and their products, when asked for) and the status histories.
 func primeOrders(ctx context.Context, client *ent.Client, conn *ent.OrderConnection) {
 	if conn == nil || len(conn.Edges) == 0 {
 		return
@@ -96,7 +96,8 @@ func primeOrders(ctx context.Context, client *ent.Client, conn *ent.OrderConnect
 			l.OrderLines.Prime(id, lines[id])
 		}
 		if len(variantIDs) > 0 && selects(ctx, "edges", "node", "lines", "variant") {
-			if vs, err := loader.VariantsByID(ctx, client, variantIDs); err == nil {
+			withProduct := selects(ctx, "edges", "node", "lines", "variant", "product")
+			if vs, err := loader.Variants(ctx, client, variantIDs, withProduct); err == nil {
 				for _, id := range variantIDs {
 					l.Variant.Prime(id, vs[id])
 				}

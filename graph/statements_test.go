@@ -41,10 +41,10 @@ var statementBudget = []struct {
 	{"cart", `query($id: ID!) { cart(id: $id) { id version totalQuantity
 	    lines { id quantity variant { sku product { title } } cost { unitPrice { amount } total { amount } } }
 	    cost { subtotal { amount } shipping { amount } total { amount } } } }`,
-		5, "cart; cart again for pricing; lines; their variants; their products"},
+		4, "cart; its lines; their variants; their products (the cart is priced from the row the cart field read)"},
 	{"order history", `query($n: Int) { viewer { email orders(first: $n) { edges { node { number status createdAt
 	    totalPrice { amount } lines { sku quantity unitPrice { amount } variant { title } } statusHistory { status } } } } } }`,
-		7, "session check; viewer; orders; lines; variants; their products; status histories"},
+		5, "session check (which reads the viewer too); orders; lines; variants (their products are not asked for); status histories"},
 }
 
 // maxItems caps the page size of operations whose lists of lists would

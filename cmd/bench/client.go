@@ -89,8 +89,8 @@ func mix(fx *fixtures) []operation {
 		{name: opCached, bodies: [][]byte{homeBody()}, cached: true},
 		{name: opProduct, bodies: products, budget: 2},
 		{name: opCategory, bodies: [][]byte{body(categoryQuery, map[string]any{"n": categorySize, "c": fx.categoryID})}, budget: 2},
-		{name: opCart, bodies: [][]byte{body(cartQuery, map[string]any{"id": fx.cartID})}, budget: 5},
-		{name: opHistory, bodies: [][]byte{body(orderHistoryQuery, map[string]any{"n": historyOrders})}, token: fx.token, budget: 7},
+		{name: opCart, bodies: [][]byte{body(cartQuery, map[string]any{"id": fx.cartID})}, budget: 4},
+		{name: opHistory, bodies: [][]byte{body(orderHistoryQuery, map[string]any{"n": historyOrders})}, token: fx.token, budget: 5},
 		{name: opStockSet, bodies: writes, token: fx.staffToken},
 	}
 }

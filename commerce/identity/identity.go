@@ -355,23 +355,53 @@ func (s *Service) revoke(ctx context.Context, sessionID int) error {
 // demotion applies at once. It returns authtoken.ErrExpired or
 // authtoken.ErrInvalid (Unauthenticated) otherwise.
 func (s *Service) Authenticate(ctx context.Context, bearer string) (viewer.Viewer, error) {
+	v, _, err := s.AuthenticateCustomer(ctx, bearer)
+	return v, err
+}
+
+// AuthenticateCustomer is Authenticate that also returns the account, read
+// by the same statement that checks the session (see WithSignedIn).
+func (s *Service) AuthenticateCustomer(ctx context.Context, bearer string) (viewer.Viewer, *ent.Customer, error) {
 	now := s.cfg.Now()
 	claims, err := s.cfg.Keys.Verify(bearer, now)
 	if err != nil {
-		return viewer.Viewer{}, err
+		return viewer.Viewer{}, nil, err
 	}
 	c, err := s.client.Customer.Query().
 		Where(customer.ID(claims.CustomerID), customer.HasSessionsWith(
 			session.ID(claims.SessionID), session.RevokedAtIsNil(), session.ExpiresAtGT(now))).
-		Select(customer.FieldRole).
 		Only(access.System(ctx))
 	if ent.IsNotFound(err) {
-		return viewer.Viewer{}, errSessionEnded
+		return viewer.Viewer{}, nil, errSessionEnded
 	}
 	if err != nil {
-		return viewer.Viewer{}, fmt.Errorf("identity: check session: %w", err)
+		return viewer.Viewer{}, nil, fmt.Errorf("identity: check session: %w", err)
 	}
-	return viewer.Viewer{CustomerID: claims.CustomerID, SessionID: claims.SessionID, Role: viewer.Role(c.Role)}, nil
+	return viewer.Viewer{CustomerID: claims.CustomerID, SessionID: claims.SessionID, Role: viewer.Role(c.Role)}, c, nil
+}
+
+type signedInKey struct{}
+
+// WithSignedIn keeps the account that AuthenticateCustomer read for the
+// request's token, for Viewer: a query's viewer then costs no statement of
+// its own. Only for one HTTP request (a websocket connection lives longer
+// than its account's state).
+func WithSignedIn(ctx context.Context, c *ent.Customer) context.Context {
+	if c == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, signedInKey{}, c)
+}
+
+// Viewer returns the signed-in customer as read when the request's token
+// was checked (WithSignedIn), else as Me does. For the viewer field of a
+// query: a mutation that changes the account reads it again with Me.
+func (s *Service) Viewer(ctx context.Context) (*ent.Customer, error) {
+	v := viewer.FromContext(ctx)
+	if c, ok := ctx.Value(signedInKey{}).(*ent.Customer); ok && v.SignedIn() && c.ID == v.CustomerID {
+		return c, nil
+	}
+	return s.Me(ctx)
 }
 
 var errSessionEnded = &commerce.Error{Code: commerce.Unauthenticated, Message: "this session has ended; sign in again"}

@@ -10,6 +10,8 @@ package loader
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -24,7 +26,7 @@ import (
 // Loaders holds the batch loaders of one operation.
 type Loaders struct {
 	// PricedCart prices a cart once per operation, for its lines and cost.
-	PricedCart *dataloadgen.Loader[int, *cart.Priced]
+	PricedCart *PricedCarts
 	// OrderLines loads the lines of orders, by order ID.
 	OrderLines *dataloadgen.Loader[int, []*ent.OrderLine]
 	// OrderEvents loads the status history of orders, by order ID.
@@ -42,7 +44,7 @@ const wait = 500 * time.Microsecond
 // New returns fresh loaders that read through client.
 func New(client *ent.Client, carts *cart.Service) *Loaders {
 	return &Loaders{
-		PricedCart:  dataloadgen.NewLoader(priceCarts(carts), dataloadgen.WithWait(wait)),
+		PricedCart:  &PricedCarts{carts: carts},
 		OrderLines:  dataloadgen.NewLoader(byKey(client, OrderLinesOf), dataloadgen.WithWait(wait)),
 		OrderEvents: dataloadgen.NewLoader(byKey(client, OrderEventsOf), dataloadgen.WithWait(wait)),
 		Variant:     dataloadgen.NewLoader(byKey(client, VariantsByID), dataloadgen.WithWait(wait)),
@@ -79,7 +81,18 @@ func OrderEventsOf(ctx context.Context, client *ent.Client, orderIDs []int) (map
 
 // VariantsByID loads variants with their products in two statements.
 func VariantsByID(ctx context.Context, client *ent.Client, ids []int) (map[int]*ent.ProductVariant, error) {
-	vs, err := client.ProductVariant.Query().Where(productvariant.IDIn(ids...)).WithProduct().All(ctx)
+	return Variants(ctx, client, ids, true)
+}
+
+// Variants loads variants in one statement, and their products in a second
+// one when withProduct is set (a variant's product is otherwise read when
+// asked for, see ProductVariant.product).
+func Variants(ctx context.Context, client *ent.Client, ids []int, withProduct bool) (map[int]*ent.ProductVariant, error) {
+	q := client.ProductVariant.Query().Where(productvariant.IDIn(ids...))
+	if withProduct {
+		q.WithProduct()
+	}
+	vs, err := q.All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -90,22 +103,58 @@ func VariantsByID(ctx context.Context, client *ent.Client, ids []int) (map[int]*
 	return out, nil
 }
 
-// priceCarts prices each cart of the batch (an operation rarely shows more
-// than one cart; the loader's point is that lines and cost share one
-// pricing).
-func priceCarts(carts *cart.Service) func(context.Context, []int) ([]*cart.Priced, []error) {
-	return func(ctx context.Context, ids []int) ([]*cart.Priced, []error) {
-		out := make([]*cart.Priced, len(ids))
-		errs := make([]error, len(ids))
-		for i, id := range ids {
-			c, err := carts.Get(ctx, id)
-			if err == nil {
-				out[i], err = carts.Price(ctx, c)
-			}
-			errs[i] = err
+// PricedCarts prices each cart once per operation, for its lines, cost,
+// discount code and quantity: the first field that asks prices the cart
+// it was given (the cart is not read again), the others wait for that
+// pricing. An operation shows one or two carts: there is nothing to batch.
+type PricedCarts struct {
+	carts *cart.Service
+	mu    sync.Mutex
+	m     map[int]*pricedCall
+}
+
+type pricedCall struct {
+	done chan struct{}
+	p    *cart.Priced
+	err  error
+}
+
+// Price returns c priced, pricing it on the first call of the operation.
+func (pc *PricedCarts) Price(ctx context.Context, c *ent.Cart) (*cart.Priced, error) {
+	pc.mu.Lock()
+	if call, ok := pc.m[c.ID]; ok {
+		pc.mu.Unlock()
+		select {
+		case <-call.done:
+			return call.p, call.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		return out, errs
 	}
+	call := &pricedCall{done: make(chan struct{})}
+	if pc.m == nil {
+		pc.m = map[int]*pricedCall{}
+	}
+	pc.m[c.ID] = call
+	pc.mu.Unlock()
+	defer close(call.done) // also when pricing panics: waiters get errPricingFailed
+	call.err = errPricingFailed
+	call.p, call.err = pc.carts.Price(ctx, c)
+	return call.p, call.err
+}
+
+var errPricingFailed = errors.New("loader: pricing the cart failed")
+
+// Prime records p as cart id's pricing for the operation.
+func (pc *PricedCarts) Prime(id int, p *cart.Priced) {
+	call := &pricedCall{done: make(chan struct{}), p: p}
+	close(call.done)
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.m == nil {
+		pc.m = map[int]*pricedCall{}
+	}
+	pc.m[id] = call
 }
 
 // byKey adapts a batch query that returns a map into a loader fetch that
