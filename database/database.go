@@ -32,6 +32,8 @@ type DB struct {
 	Dialect string // dialect.SQLite or dialect.Postgres
 	// migrator runs migrations on the plain driver (Client counts statements).
 	migrator *ent.Client
+	// stmts are Client's prepared statements.
+	stmts *stmtCache
 }
 
 // Options tune the connection pool. Zero values pick per-database defaults.
@@ -61,7 +63,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("database: connect to %s: %w", Redact(rawURL), err)
 	}
 	plain := entsql.OpenDB(dia, db)
-	client := ent.NewClient(ent.Driver(newCountingDriver(plain, newStmtCache(db))))
+	stmts := newStmtCache(db)
+	client := ent.NewClient(ent.Driver(newCountingDriver(plain, stmts)))
 	// Stock written outside the stock function (fixtures, imports) keeps
 	// the stored availability right too (commerce/inventory).
 	levels, variants := inventory.Hooks()
@@ -69,7 +72,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	client.ProductVariant.Use(variants)
 	// Category writes keep the materialised paths (commerce/catalog).
 	client.Category.Use(catalog.Hooks())
-	return &DB{Client: client, SQL: db, Dialect: dia, migrator: ent.NewClient(ent.Driver(plain))}, nil
+	return &DB{Client: client, SQL: db, Dialect: dia, migrator: ent.NewClient(ent.Driver(plain)), stmts: stmts}, nil
 }
 
 func parseURL(rawURL string) (driver, dsn, dia string, err error) {

@@ -142,6 +142,46 @@ func TestPostgresSessionsRunWithoutJIT(t *testing.T) {
 	if jit != "off" {
 		t.Fatalf("jit is %q in the server's sessions, want off", jit)
 	}
+	var mode string
+	if err := db.SQL.QueryRowContext(t.Context(), "SHOW plan_cache_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "force_custom_plan" {
+		t.Fatalf("plan_cache_mode is %q, want force_custom_plan (prepared statements keep the plans of unprepared ones)", mode)
+	}
+}
+
+// TestPreparedStatements: outside transactions a statement with arguments
+// is prepared once and reused (the same answers, counted as before); the
+// cache is bounded, and a statement past the bound still runs.
+func TestPreparedStatements(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := access.System(t.Context())
+		for i := range 3 {
+			db.Client.Warehouse.Create().SetName(fmt.Sprintf("W%d", i)).SetCode(fmt.Sprintf("W%d", i)).ExecX(ctx)
+		}
+		for range 3 {
+			if n := db.Client.Warehouse.Query().Where(warehouse.NameIn("W0", "W2")).CountX(ctx); n != 2 {
+				t.Fatalf("counted %d warehouses, want 2", n)
+			}
+		}
+		if got := database.PreparedStatements(db); got == 0 {
+			t.Fatal("no statement was prepared")
+		}
+		// Past the bound, statements still run (unprepared).
+		for i := range database.MaxPreparedStatements + 10 {
+			names := make([]string, i%600+1)
+			for j := range names {
+				names[j] = fmt.Sprintf("W%d", j)
+			}
+			if n := db.Client.Warehouse.Query().Where(warehouse.NameIn(names...)).CountX(ctx); n != min(len(names), 3) {
+				t.Fatalf("%d names: counted %d", len(names), n)
+			}
+		}
+		if got := database.PreparedStatements(db); got > database.MaxPreparedStatements {
+			t.Fatalf("%d prepared statements kept, bound %d", got, database.MaxPreparedStatements)
+		}
+	})
 }
 
 // TestMigrateBackfillsStoredAvailability: a database from before the
