@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"storefront/demo"
@@ -56,7 +57,14 @@ type operation struct {
 	// cached sends the requests as a browser would, so that the response
 	// cache answers them; the rest of the mix sends Cache-Control: no-cache.
 	cached bool
+	// send, when set, makes each request of the operation itself (bodies
+	// and token are then unused).
+	send sender
 }
+
+// sender makes one request of an operation that is more than one POST;
+// buf is the load worker's body buffer.
+type sender func(ctx context.Context, c *client, url string, buf *bytes.Buffer) error
 
 // The names of the operations the targets compare.
 const (
@@ -69,6 +77,7 @@ const (
 	opCart     = "cart (20 lines)"
 	opHistory  = "order history"
 	opStockSet = "stockLevelSet"
+	opCheckout = "checkout"
 )
 
 func mix(fx *fixtures) []operation {
@@ -92,8 +101,67 @@ func mix(fx *fixtures) []operation {
 		{name: opCart, bodies: [][]byte{body(cartQuery, map[string]any{"id": fx.cartID})}, budget: 4},
 		{name: opHistory, bodies: [][]byte{body(orderHistoryQuery, map[string]any{"n": historyOrders})}, token: fx.token, budget: 5},
 		{name: opStockSet, bodies: writes, token: fx.staffToken},
+		{name: opCheckout, send: checkoutSender(fx)},
 	}
 }
+
+// checkoutSender places one guest order per request, as a shopper does:
+// cartCreate with two lines of the fixture's checkout variants, then
+// checkoutComplete with a fresh idempotency key (the simulated provider
+// pays it in the same call). Each order comes from its own client address
+// (X-Forwarded-For, believed from loopback: see startServer), so that the
+// per-client cart and checkout budgets see many shoppers with one order
+// each, not one address with thousands.
+func checkoutSender(fx *fixtures) sender {
+	var seq atomic.Int64
+	run := time.Now().UTC().Format("20060102T150405.000")
+	return func(ctx context.Context, c *client, url string, buf *bytes.Buffer) error {
+		k := seq.Add(1)
+		shopper := c.with("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", k>>16&255, k>>8&255, k&255))
+		v := fx.checkoutVariants
+		err := do(ctx, shopper, url, body(checkoutCartMutation, map[string]any{"a": v[k%2], "b": v[(k+1)%2]}), "", buf)
+		if err != nil {
+			return fmt.Errorf("cartCreate: %w", err)
+		}
+		var created struct {
+			Data struct {
+				CartCreate struct {
+					Cart *struct {
+						ID string `json:"id"`
+					} `json:"cart"`
+				} `json:"cartCreate"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(buf.Bytes(), &created); err != nil || created.Data.CartCreate.Cart == nil {
+			return fmt.Errorf("cartCreate: %v: %.300s", err, buf.Bytes())
+		}
+		err = do(ctx, shopper, url, body(checkoutOrderMutation, map[string]any{
+			"cart": created.Data.CartCreate.Cart.ID, "key": fmt.Sprintf("bench-%s-%d", run, k),
+		}), "", buf)
+		if err != nil {
+			return fmt.Errorf("checkoutComplete: %w", err)
+		}
+		if raw := buf.Bytes(); !bytes.Contains(raw, []byte(`"status":"PAID"`)) {
+			return fmt.Errorf("checkoutComplete: %.300s", raw)
+		}
+		return nil
+	}
+}
+
+const (
+	checkoutCartMutation = `mutation($a: ID!, $b: ID!) { cartCreate(input: {lines: [{variantId: $a, quantity: 1}, {variantId: $b, quantity: 2}]}) {
+	    cart { id totalQuantity cost { total { amount } } } userErrors { code } } }`
+	checkoutOrderMutation = `mutation($cart: ID!, $key: String!) { checkoutComplete(input: {
+	    cartId: $cart, email: "shopper@example.com", idempotencyKey: $key,
+	    shippingAddress: {firstName: "Bench", lastName: "Shopper", address1: "1 Bench Street", city: "London", zip: "SW1Y 4JH", countryCode: "GB"}
+	  }) { order { number status totalPrice { amount } } userErrors { code message } } }`
+)
+
+// checkoutStock is what bench sets the checkout variants' stock to in
+// every warehouse before each run, so that the checkouts of one run (or of
+// many) never sell them out; three warehouses' worth stays below 2^31,
+// which quantityAvailable answers in.
+const checkoutStock = 100_000_000
 
 const stockSetMutation = `mutation($v: ID!, $w: ID!, $n: Int!) { stockLevelSet(input: {variantId: $v, warehouseId: $w, onHand: $n}) { userErrors { code } } }`
 
@@ -235,13 +303,16 @@ type fixtures struct {
 	staffToken   string // the bench's staff account's, for stock writes
 	stockVariant string // a variant whose stock the writer changes
 	warehouse    string // and the warehouse it changes it in
-	slugs        []string
-	categoryID   string
-	categoryName string
-	cartID       string
-	cartLines    int
-	orders       int // in the customer's history (first 10)
-	ordersPlaced int // by this run
+	// checkoutVariants are the two variants the checkout operation buys,
+	// restocked to checkoutStock in every warehouse at setup.
+	checkoutVariants [2]string
+	slugs            []string
+	categoryID       string
+	categoryName     string
+	cartID           string
+	cartLines        int
+	orders           int // in the customer's history (first 10)
+	ordersPlaced     int // by this run
 }
 
 type userError struct {
@@ -315,10 +386,12 @@ func makeFixtures(ctx context.Context, c *client) (*fixtures, error) {
 			}
 		}
 	}
-	if len(fx.slugs) == 0 || len(plenty) < cartLines+1 {
+	if len(fx.slugs) == 0 || len(plenty) < cartLines+3 {
 		return nil, fmt.Errorf("the catalogue has %d products and %d well-stocked variants among the newest 100: too few", len(fx.slugs), len(plenty))
 	}
 	fx.stockVariant = plenty[len(plenty)-1]
+	// Not in the cart fixture, the orders or the stock writes.
+	fx.checkoutVariants = [2]string{plenty[cartLines], plenty[cartLines+1]}
 
 	var staff struct {
 		CustomerSignIn struct {
@@ -339,10 +412,17 @@ func makeFixtures(ctx context.Context, c *client) (*fixtures, error) {
 			} `json:"edges"`
 		} `json:"warehouses"`
 	}
-	if err := c.graphql(ctx, `{ warehouses(first: 1) { edges { node { id } } } }`, nil, fx.staffToken, &whs); err != nil || len(whs.Warehouses.Edges) == 0 {
+	if err := c.graphql(ctx, `{ warehouses(first: 100) { edges { node { id } } } }`, nil, fx.staffToken, &whs); err != nil || len(whs.Warehouses.Edges) == 0 {
 		return nil, fmt.Errorf("warehouses: %v", err)
 	}
 	fx.warehouse = whs.Warehouses.Edges[0].Node.ID
+	for _, w := range whs.Warehouses.Edges {
+		for _, v := range fx.checkoutVariants {
+			if err := c.graphql(ctx, stockSetMutation, map[string]any{"v": v, "w": w.Node.ID, "n": checkoutStock}, fx.staffToken, nil); err != nil {
+				return nil, fmt.Errorf("restock the checkout variants: %w", err)
+			}
+		}
+	}
 
 	var cats struct {
 		Categories struct {

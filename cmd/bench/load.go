@@ -55,7 +55,9 @@ func (s loadStats) percentileMs(p float64) float64 {
 // workers until duration has passed or maxRequests were sent, whichever
 // comes first. Requests in flight at the deadline are completed and
 // counted. A response is an error unless it is a 200 without "errors".
-func load(ctx context.Context, c *client, url string, bodies [][]byte, token string, duration time.Duration, maxRequests, concurrency int) loadStats {
+// When send is set, it makes each request instead (bodies and token are
+// not used), and a request is whatever it sends.
+func load(ctx context.Context, c *client, url string, bodies [][]byte, token string, send sender, duration time.Duration, maxRequests, concurrency int) loadStats {
 	var (
 		issued   atomic.Int64
 		mu       sync.Mutex
@@ -78,9 +80,13 @@ func load(ctx context.Context, c *client, url string, bodies [][]byte, token str
 				if n > int64(maxRequests) {
 					break
 				}
-				b := bodies[int(n-1)%len(bodies)]
 				t0 := time.Now()
-				err := do(ctx, c, url, b, token, &buf)
+				var err error
+				if send != nil {
+					err = send(ctx, c, url, &buf)
+				} else {
+					err = do(ctx, c, url, bodies[int(n-1)%len(bodies)], token, &buf)
+				}
 				lat = append(lat, time.Since(t0))
 				if err != nil {
 					if ctx.Err() != nil {
@@ -226,7 +232,7 @@ func scrape(ctx context.Context, c *client, base string) (serverCounters, error)
 func measureOperation(ctx context.Context, c *client, base string, op operation, o options) (*OpResult, error) {
 	url := base + "/graphql"
 	if o.warmup > 0 {
-		w := load(ctx, c, url, op.bodies, op.token, o.warmup, max(o.maxRequests/10, o.concurrency), o.concurrency)
+		w := load(ctx, c, url, op.bodies, op.token, op.send, o.warmup, max(o.maxRequests/10, o.concurrency), o.concurrency)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -238,7 +244,7 @@ func measureOperation(ctx context.Context, c *client, base string, op operation,
 	if err != nil {
 		return nil, err
 	}
-	s := load(ctx, c, url, op.bodies, op.token, o.duration, o.maxRequests, o.concurrency)
+	s := load(ctx, c, url, op.bodies, op.token, op.send, o.duration, o.maxRequests, o.concurrency)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}

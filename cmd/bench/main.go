@@ -12,7 +12,9 @@
 // storefront_bench, created if missing), runs VACUUM (ANALYZE) on PostgreSQL (what
 // autovacuum would have done), builds the server into .cache/bench/storefront,
 // starts it as a child process on a free loopback port, creates the fixtures
-// through the API (a 20-line cart, 10 orders of the demo customer), then
+// through the API (a 20-line cart, 10 orders of the demo customer, two
+// variants restocked for the checkout operation, which places a guest order
+// per request: cartCreate then checkoutComplete, counted as one), then
 // loads each operation for -duration or -max-requests, whichever comes first
 // (requests in flight then finish, within -timeout). The server is stopped
 // with SIGTERM at the end, on error and on Ctrl-C.
@@ -400,6 +402,9 @@ func printTargets(w io.Writer, db *DBResult) {
 	}
 	if s := ops[opStockSet]; s != nil {
 		fmt.Fprintf(tw, "stockLevelSet req/s (writes may not slow by more than 15%%: compare runs)\t%.1f\t\t\t\n", s.RPS)
+	}
+	if s := ops[opCheckout]; s != nil {
+		fmt.Fprintf(tw, "checkout req/s (cartCreate + checkoutComplete; the same: compare runs)\t%.1f\t\t\t\n", s.RPS)
 	}
 	_ = tw.Flush()
 }

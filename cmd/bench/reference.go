@@ -228,7 +228,7 @@ func compareWithReference(ctx context.Context, c *client, fx *fixtures, base, db
 	// Warm the reference up like every operation of the mix (the server's
 	// home page was warmed and loaded already).
 	if o.warmup > 0 {
-		load(ctx, c, refURL, [][]byte{home}, "", o.warmup, max(o.maxRequests/10, o.concurrency), o.concurrency)
+		load(ctx, c, refURL, [][]byte{home}, "", nil, o.warmup, max(o.maxRequests/10, o.concurrency), o.concurrency)
 	}
 	roundDur := o.duration / time.Duration(o.rounds)
 	roundMax := max(o.maxRequests/o.rounds, 1)
@@ -242,7 +242,7 @@ func compareWithReference(ctx context.Context, c *client, fx *fixtures, base, db
 				if err != nil {
 					return err
 				}
-				s := load(ctx, cl, gqlURL, [][]byte{home}, "", roundDur, roundMax, o.concurrency)
+				s := load(ctx, cl, gqlURL, [][]byte{home}, "", nil, roundDur, roundMax, o.concurrency)
 				after, err := scrape(ctx, cl, base)
 				if err != nil {
 					return err
@@ -268,7 +268,7 @@ func compareWithReference(ctx context.Context, c *client, fx *fixtures, base, db
 			return err
 		}
 		reference := func() error {
-			r.Reference = resultOf("reference", load(ctx, c, refURL, [][]byte{home}, "", roundDur, roundMax, o.concurrency))
+			r.Reference = resultOf("reference", load(ctx, c, refURL, [][]byte{home}, "", nil, roundDur, roundMax, o.concurrency))
 			r.Reference.StatementsPerReq = 1
 			return nil
 		}

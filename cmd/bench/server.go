@@ -187,6 +187,10 @@ func startServer(ctx context.Context, binary, dbURL string) (*server, error) {
 		"PLAYGROUND=false",
 		"ACCESS_TOKEN_TTL=2h", // outlives any run
 		"STAFF_EMAIL="+benchStaffEmail, "STAFF_PASSWORD="+benchStaffPassword,
+		// The checkout operation's shoppers each come from their own
+		// address (X-Forwarded-For), so that the per-client budgets of
+		// carts and checkouts hold as for real shoppers.
+		"TRUSTED_PROXIES=127.0.0.1",
 	)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	setProcAttr(cmd)
