@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
@@ -62,17 +63,8 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	raw.ReadTime.End = graphql.Now()
 
 	ctx := r.Context()
-	opCtx, errs := exec.CreateOperationContext(ctx, raw)
-	if errs != nil {
-		status := http.StatusOK
-		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
-			// As gqlgen: 400 for graphql-response+json, 422 for plain JSON.
-			status = http.StatusUnprocessableEntity
-			if contentType == graphqlResponseJSON {
-				status = http.StatusBadRequest
-			}
-		}
-		writeResponse(w, status, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+	opCtx, ok := createOperation(ctx, w, exec, raw, contentType)
+	if !ok {
 		return
 	}
 	if opCtx.Operation.Operation != ast.Query {
@@ -119,21 +111,32 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	raw.Headers = r.Header
 	raw.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	opCtx, errs := exec.CreateOperationContext(ctx, raw)
-	if errs != nil {
-		status := http.StatusOK
-		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
-			// As gqlgen: 400 for graphql-response+json, 422 for plain JSON.
-			status = http.StatusUnprocessableEntity
-			if contentType == graphqlResponseJSON {
-				status = http.StatusBadRequest
-			}
-		}
-		writeResponse(w, status, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+	opCtx, ok := createOperation(ctx, w, exec, raw, contentType)
+	if !ok {
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	writeResponse(w, http.StatusOK, responses(ctx))
+}
+
+// createOperation parses and validates the request's operation; when it
+// fails, it answers with the errors, with gqlgen's statuses: 400 for
+// graphql-response+json and 422 for plain JSON when the request is
+// malformed, 200 otherwise.
+func createOperation(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, raw *graphql.RawParams, contentType string) (*graphql.OperationContext, bool) {
+	opCtx, errs := exec.CreateOperationContext(ctx, raw)
+	if errs == nil {
+		return opCtx, true
+	}
+	status := http.StatusOK
+	if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+		status = http.StatusUnprocessableEntity
+		if contentType == graphqlResponseJSON {
+			status = http.StatusBadRequest
+		}
+	}
+	writeResponse(w, status, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+	return nil, false
 }
 
 // optionsTransport answers OPTIONS with the methods of the endpoint (CORS
