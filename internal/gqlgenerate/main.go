@@ -292,7 +292,7 @@ func (ec *executionContext) fast_%[1]s(ctx context.Context, s *fastexec.State, f
 			check = "fastexec.CheckRequired"
 		}
 		delegate := fmt.Sprintf("if !s.Written(ec._%s_%s(s.Ctx(), *f, obj), %s) {\n\t\t\t\treturn false\n\t\t\t}", name, f.Name, check)
-		expr, withErr, fast := g.read(o, f)
+		_, _, fast := g.read(o, f)
 		if !fast {
 			g.printf("\t\tcase %q:\n\t\t\t%s\n", f.Name, delegate)
 			continue
@@ -303,8 +303,6 @@ func (ec *executionContext) fast_%[1]s(ctx context.Context, s *fastexec.State, f
 		}
 		g.printf("\t\tcase %q:\n\t\t\tmark := s.Mark()\n\t\t\tswitch ec.fastField_%s_%s(ctx, s, f, obj) {\n\t\t\tcase fastexec.Invalid:\n\t\t\t\t%s\n\t\t\tcase fastexec.Delegate:\n\t\t\t\ts.Truncate(mark)\n\t\t\t\t%s\n\t\t\t}\n",
 			f.Name, name, f.Name, invalid, delegate)
-		_ = expr
-		_ = withErr
 	}
 	g.printf("\t\tdefault:\n\t\t\tpanic(\"unknown field \" + strconv.Quote(f.Name))\n\t\t}\n\t}\n\ts.Byte('}')\n\treturn true\n}\n")
 
