@@ -43,6 +43,7 @@ var directWriterCorpus = []struct {
 	{"nested connection", `query($c: ID) { category(id: $c) { name products(first: 3, sortKey: PRICE) { totalCount edges { node { title availableForSale } } } } }`,
 		func(c *catalogue) apitest.Vars { return apitest.Vars{"c": c.electronics.GlobalID().String()} }},
 	{"predictive search", `{ predictiveSearch(query: "wa", limit: 5) { products { title } categories { name } } }`, nil},
+	{"deferred fragment", `{ products(first: 3) { edges { node { id ... @defer { title } priceRange { ... @defer { minVariantPrice { amount } } } } } } }`, nil},
 	{"introspection", `{ __schema { queryType { name } types { name kind fields { name type { name kind ofType { name } } } } } }`, nil},
 	{"type introspection", `{ __type(name: "Product") { name fields { name args { name } } interfaces { name } } }`, nil},
 }

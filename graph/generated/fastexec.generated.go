@@ -582,10 +582,14 @@ func (ec *executionContext) fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐ
 	if v == nil {
 		return fastexec.Delegate
 	}
+	sub := s.Fields(f, moneyImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Money(ctx, s, s.Fields(f, moneyImplementors), v)
+	ok := ec.fast_Money(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -781,10 +785,14 @@ func (ec *executionContext) fastValue_OProductVariant2ᚖstorefrontᚋentᚐProd
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, productVariantImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_ProductVariant(ctx, s, s.Fields(f, productVariantImplementors), v)
+	ok := ec.fast_ProductVariant(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -803,10 +811,14 @@ func (ec *executionContext) fastValue_NCartLineCost2ᚖstorefrontᚋgraphᚋmode
 	if v == nil {
 		return fastexec.Delegate
 	}
+	sub := s.Fields(f, cartLineCostImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_CartLineCost(ctx, s, s.Fields(f, cartLineCostImplementors), v)
+	ok := ec.fast_CartLineCost(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -1027,10 +1039,14 @@ func (ec *executionContext) fastValue_OCart2ᚖstorefrontᚋentᚐCart(ctx conte
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, cartImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Cart(ctx, s, s.Fields(f, cartImplementors), v)
+	ok := ec.fast_Cart(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -1049,10 +1065,14 @@ func (ec *executionContext) fastValue_NUserError2ᚖstorefrontᚋgraphᚋmodel�
 	if v == nil {
 		return fastexec.Delegate
 	}
+	sub := s.Fields(f, userErrorImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_UserError(ctx, s, s.Fields(f, userErrorImplementors), v)
+	ok := ec.fast_UserError(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -1109,10 +1129,14 @@ func (ec *executionContext) fastValue_NCartWarning2ᚖstorefrontᚋgraphᚋmodel
 	if v == nil {
 		return fastexec.Delegate
 	}
+	sub := s.Fields(f, cartWarningImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_CartWarning(ctx, s, s.Fields(f, cartWarningImplementors), v)
+	ok := ec.fast_CartWarning(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -1553,10 +1577,14 @@ func (ec *executionContext) fastValue_OCategoryEdge2ᚖstorefrontᚋentᚐCatego
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, categoryEdgeImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_CategoryEdge(ctx, s, s.Fields(f, categoryEdgeImplementors), v)
+	ok := ec.fast_CategoryEdge(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -1610,10 +1638,14 @@ func (ec *executionContext) fastField_CategoryConnection_edges(ctx context.Conte
 }
 
 func (ec *executionContext) fastValue_NPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v entgql.PageInfo[int]) int8 {
+	sub := s.Fields(f, pageInfoImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_PageInfo(ctx, s, s.Fields(f, pageInfoImplementors), &v)
+	ok := ec.fast_PageInfo(ctx, s, sub, &v)
 	if object != "" {
 		s.Pop()
 	}
@@ -1722,10 +1754,14 @@ func (ec *executionContext) fastValue_OCategory2ᚖstorefrontᚋentᚐCategory(c
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, categoryImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Category(ctx, s, s.Fields(f, categoryImplementors), v)
+	ok := ec.fast_Category(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -1940,10 +1976,14 @@ func (ec *executionContext) fastValue_OOrder2ᚖstorefrontᚋentᚐOrder(ctx con
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, orderImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Order(ctx, s, s.Fields(f, orderImplementors), v)
+	ok := ec.fast_Order(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -2350,10 +2390,14 @@ func (ec *executionContext) fastValue_OAddress2ᚖstorefrontᚋentᚐAddress(ctx
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, addressImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Address(ctx, s, s.Fields(f, addressImplementors), v)
+	ok := ec.fast_Address(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -2373,10 +2417,14 @@ func (ec *executionContext) fastValue_OCustomer2ᚖstorefrontᚋentᚐCustomer(c
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, customerImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Customer(ctx, s, s.Fields(f, customerImplementors), v)
+	ok := ec.fast_Customer(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -2500,10 +2548,14 @@ func (ec *executionContext) fastValue_OCustomerEdge2ᚖstorefrontᚋentᚐCustom
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, customerEdgeImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_CustomerEdge(ctx, s, s.Fields(f, customerEdgeImplementors), v)
+	ok := ec.fast_CustomerEdge(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -4092,10 +4144,14 @@ func (ec *executionContext) fastField_Order_discountCode(ctx context.Context, s 
 }
 
 func (ec *executionContext) fastValue_NMailingAddress2storefrontᚋentᚋschematypeᚐMailingAddress(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v schematype.MailingAddress) int8 {
+	sub := s.Fields(f, mailingAddressImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_MailingAddress(ctx, s, s.Fields(f, mailingAddressImplementors), &v)
+	ok := ec.fast_MailingAddress(ctx, s, sub, &v)
 	if object != "" {
 		s.Pop()
 	}
@@ -4214,10 +4270,14 @@ func (ec *executionContext) fastValue_OOrderEdge2ᚖstorefrontᚋentᚐOrderEdge
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, orderEdgeImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_OrderEdge(ctx, s, s.Fields(f, orderEdgeImplementors), v)
+	ok := ec.fast_OrderEdge(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -4997,10 +5057,14 @@ func (ec *executionContext) fastValue_NProduct2ᚖstorefrontᚋentᚐProduct(ctx
 	if v == nil {
 		return fastexec.Delegate
 	}
+	sub := s.Fields(f, productImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Product(ctx, s, s.Fields(f, productImplementors), v)
+	ok := ec.fast_Product(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -5057,10 +5121,14 @@ func (ec *executionContext) fastValue_NCategory2ᚖstorefrontᚋentᚐCategory(c
 	if v == nil {
 		return fastexec.Delegate
 	}
+	sub := s.Fields(f, categoryImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Category(ctx, s, s.Fields(f, categoryImplementors), v)
+	ok := ec.fast_Category(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -5380,10 +5448,14 @@ func (ec *executionContext) fastField_Product_category(ctx context.Context, s *f
 }
 
 func (ec *executionContext) fastValue_NImage2storefrontᚋentᚋschematypeᚐImage(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v schematype.Image) int8 {
+	sub := s.Fields(f, imageImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Image(ctx, s, s.Fields(f, imageImplementors), &v)
+	ok := ec.fast_Image(ctx, s, sub, &v)
 	if object != "" {
 		s.Pop()
 	}
@@ -5441,10 +5513,14 @@ func (ec *executionContext) fastValue_OImage2ᚖstorefrontᚋentᚋschematypeᚐ
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, imageImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Image(ctx, s, s.Fields(f, imageImplementors), v)
+	ok := ec.fast_Image(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -5466,10 +5542,14 @@ func (ec *executionContext) fastValue_NProductPriceRange2ᚖstorefrontᚋcommerc
 	if v == nil {
 		return fastexec.Delegate
 	}
+	sub := s.Fields(f, productPriceRangeImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_ProductPriceRange(ctx, s, s.Fields(f, productPriceRangeImplementors), v)
+	ok := ec.fast_ProductPriceRange(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -5599,10 +5679,14 @@ func (ec *executionContext) fastValue_OProductEdge2ᚖstorefrontᚋentᚐProduct
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, productEdgeImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_ProductEdge(ctx, s, s.Fields(f, productEdgeImplementors), v)
+	ok := ec.fast_ProductEdge(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -5754,10 +5838,14 @@ func (ec *executionContext) fastValue_OProduct2ᚖstorefrontᚋentᚐProduct(ctx
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, productImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Product(ctx, s, s.Fields(f, productImplementors), v)
+	ok := ec.fast_Product(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -5961,10 +6049,14 @@ func (ec *executionContext) fast_ProductPriceRange(ctx context.Context, s *faste
 }
 
 func (ec *executionContext) fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v money.Money) int8 {
+	sub := s.Fields(f, moneyImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Money(ctx, s, s.Fields(f, moneyImplementors), &v)
+	ok := ec.fast_Money(ctx, s, sub, &v)
 	if object != "" {
 		s.Pop()
 	}
@@ -6236,10 +6328,14 @@ func (ec *executionContext) fastValue_OMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐ
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, moneyImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Money(ctx, s, s.Fields(f, moneyImplementors), v)
+	ok := ec.fast_Money(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -6274,10 +6370,14 @@ func (ec *executionContext) fastField_ProductVariant_availableForSale(ctx contex
 }
 
 func (ec *executionContext) fastValue_NSelectedOption2storefrontᚋentᚋschematypeᚐSelectedOption(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v schematype.SelectedOption) int8 {
+	sub := s.Fields(f, selectedOptionImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_SelectedOption(ctx, s, s.Fields(f, selectedOptionImplementors), &v)
+	ok := ec.fast_SelectedOption(ctx, s, sub, &v)
 	if object != "" {
 		s.Pop()
 	}
@@ -6637,10 +6737,14 @@ func (ec *executionContext) fastValue_NWarehouse2ᚖstorefrontᚋentᚐWarehouse
 	if v == nil {
 		return fastexec.Delegate
 	}
+	sub := s.Fields(f, warehouseImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Warehouse(ctx, s, s.Fields(f, warehouseImplementors), v)
+	ok := ec.fast_Warehouse(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -6783,10 +6887,14 @@ func (ec *executionContext) fastValue_OStockLevel2ᚖstorefrontᚋentᚐStockLev
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, stockLevelImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_StockLevel(ctx, s, s.Fields(f, stockLevelImplementors), v)
+	ok := ec.fast_StockLevel(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -7182,10 +7290,14 @@ func (ec *executionContext) fastValue_OWarehouseEdge2ᚖstorefrontᚋentᚐWareh
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, warehouseEdgeImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_WarehouseEdge(ctx, s, s.Fields(f, warehouseEdgeImplementors), v)
+	ok := ec.fast_WarehouseEdge(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}
@@ -7337,10 +7449,14 @@ func (ec *executionContext) fastValue_OWarehouse2ᚖstorefrontᚋentᚐWarehouse
 		s.Null()
 		return fastexec.OK
 	}
+	sub := s.Fields(f, warehouseImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Warehouse(ctx, s, s.Fields(f, warehouseImplementors), v)
+	ok := ec.fast_Warehouse(ctx, s, sub, v)
 	if object != "" {
 		s.Pop()
 	}

@@ -432,10 +432,14 @@ func (g *gen) objectValue(b *bytes.Buffer, ref *config.TypeReference, c *codegen
 		b.WriteString("\treturn fastexec.Delegate\n}\n")
 		return
 	}
-	fmt.Fprintf(b, `	if object != "" {
+	fmt.Fprintf(b, `	sub := s.Fields(f, %[2]s)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
+	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_%s(ctx, s, s.Fields(f, %s), %s)
+	ok := ec.fast_%[1]s(ctx, s, sub, %[3]s)
 	if object != "" {
 		s.Pop()
 	}
