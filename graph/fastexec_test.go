@@ -84,6 +84,8 @@ func TestDirectWriterMatchesGqlgen(t *testing.T) {
 			ops = append(ops, op{b.name, b.query, vars, as})
 		}
 		ops = append(ops, op{"viewer with cart and orders", `{ viewer { email cart { id totalQuantity } orders(first: 5) { totalCount edges { node { number lines { sku } } } } addresses { city } } }`, apitest.Vars{}, me})
+		ops = append(ops, op{"order pages through a fragment (loaders primed, fields marked ready)", `fragment L on Order { number lines { sku quantity total { amount } variant { title sku product { title } } } statusHistory { status } }
+		  { viewer { orders(first: 3) { edges { node { ...L } } } } }`, apitest.Vars{}, me})
 		ops = append(ops, op{"viewer orders with a bad page", `{ viewer { email orders(first: -3) { totalCount } } }`, apitest.Vars{}, me})
 
 		for _, o := range ops {

@@ -36,6 +36,7 @@ import (
 	"storefront/graph/loader"
 	"storefront/graph/oplimit"
 	"storefront/graph/respcache"
+	"storefront/internal/fastexec"
 )
 
 // Options configure the GraphQL handler.
@@ -252,7 +253,7 @@ func NewHandler(client *ent.Client, opts Options) *Handler {
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Fresh loaders per response: cached rows never cross requests, nor
 		// the events of one subscription.
-		return next(loader.With(ctx, loader.New(client, carts)))
+		return next(fastexec.WithReadyFields(loader.With(ctx, loader.New(client, carts))))
 	})
 	var h http.Handler = withRetryAfter(authenticate(ids, opts.Logger, srv))
 	if opts.ResponseCache != nil {

@@ -9,6 +9,7 @@ import (
 	"storefront/ent"
 	"storefront/ent/product"
 	"storefront/graph/loader"
+	"storefront/internal/fastexec"
 )
 
 // Loaders batch by time: they run a batch a moment after its first key, so
@@ -95,12 +96,14 @@ func primeOrders(ctx context.Context, client *ent.Client, conn *ent.OrderConnect
 			}
 			l.OrderLines.Prime(id, lines[id])
 		}
+		markReady(ctx, "edges", "node", "lines")
 		if len(variantIDs) > 0 && selects(ctx, "edges", "node", "lines", "variant") {
 			withProduct := selects(ctx, "edges", "node", "lines", "variant", "product")
 			if vs, err := loader.Variants(ctx, client, variantIDs, withProduct); err == nil {
 				for _, id := range variantIDs {
 					l.Variant.Prime(id, vs[id])
 				}
+				markReady(ctx, "edges", "node", "lines", "variant")
 			}
 		}
 	}
@@ -109,6 +112,7 @@ func primeOrders(ctx context.Context, client *ent.Client, conn *ent.OrderConnect
 			for _, id := range ids {
 				l.OrderEvents.Prime(id, events[id])
 			}
+			markReady(ctx, "edges", "node", "statusHistory")
 		}
 	}
 }
@@ -132,6 +136,15 @@ var productColumns = map[string][]string{
 	"featuredImage":    {product.FieldImages},
 	"priceRange":       {product.FieldMinPrice, product.FieldMaxPrice, product.FieldCurrencyCode},
 	"availableForSale": {product.FieldInStock},
+}
+
+// markReady tells the direct writer that the fields at path, under the
+// current field, read loaders primed for every object they are selected on
+// (fastexec.MarkReady).
+func markReady(ctx context.Context, path ...string) {
+	for _, f := range selected(ctx, path...) {
+		fastexec.MarkReady(ctx, f.Field)
+	}
 }
 
 // listOptions reads only the product columns that the page's selection

@@ -328,13 +328,27 @@ func (ec *executionContext) fastWaits_Cart(s *fastexec.State, fields []graphql.C
 		}
 		switch f.Name {
 		case "lines":
-			n++
+			if !s.Ready(f.Field) {
+				n++
+				break
+			}
+			if ec.fastWaits_CartLine(s, s.Fields(f, cartLineImplementors), 1) > 0 {
+				n++
+			}
 		case "cost":
-			n++
+			if !s.Ready(f.Field) {
+				n++
+				break
+			}
+			n += ec.fastWaits_CartCost(s, s.Fields(f, cartCostImplementors), limit-n)
 		case "discountCode":
-			n++
+			if !s.Ready(f.Field) {
+				n++
+			}
 		case "totalQuantity":
-			n++
+			if !s.Ready(f.Field) {
+				n++
+			}
 		}
 		if n >= limit {
 			return n
@@ -397,20 +411,73 @@ func (ec *executionContext) fast_Cart(ctx context.Context, s *fastexec.State, fi
 				}
 			}
 		case "lines":
-			if !s.Written(ec._Cart_lines(s.Ctx(), *f, obj), fastexec.CheckNull) {
+			if !s.Ready(f.Field) {
+				if !s.Written(ec._Cart_lines(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
+				break
+			}
+			mark := s.Mark()
+			switch ec.fastField_Cart_lines(ctx, s, f, obj) {
+			case fastexec.Invalid:
 				return false
+			case fastexec.Delegate:
+				s.Truncate(mark)
+				if !s.Written(ec._Cart_lines(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
 			}
 		case "cost":
-			if !s.Written(ec._Cart_cost(s.Ctx(), *f, obj), fastexec.CheckNull) {
+			if !s.Ready(f.Field) {
+				if !s.Written(ec._Cart_cost(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
+				break
+			}
+			mark := s.Mark()
+			switch ec.fastField_Cart_cost(ctx, s, f, obj) {
+			case fastexec.Invalid:
 				return false
+			case fastexec.Delegate:
+				s.Truncate(mark)
+				if !s.Written(ec._Cart_cost(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
 			}
 		case "discountCode":
-			if !s.Written(ec._Cart_discountCode(s.Ctx(), *f, obj), fastexec.CheckRequired) {
-				return false
+			if !s.Ready(f.Field) {
+				if !s.Written(ec._Cart_discountCode(s.Ctx(), *f, obj), fastexec.CheckRequired) {
+					return false
+				}
+				break
+			}
+			mark := s.Mark()
+			switch ec.fastField_Cart_discountCode(ctx, s, f, obj) {
+			case fastexec.Invalid:
+				s.Truncate(mark)
+				s.Null()
+			case fastexec.Delegate:
+				s.Truncate(mark)
+				if !s.Written(ec._Cart_discountCode(s.Ctx(), *f, obj), fastexec.CheckRequired) {
+					return false
+				}
 			}
 		case "totalQuantity":
-			if !s.Written(ec._Cart_totalQuantity(s.Ctx(), *f, obj), fastexec.CheckNull) {
+			if !s.Ready(f.Field) {
+				if !s.Written(ec._Cart_totalQuantity(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
+				break
+			}
+			mark := s.Mark()
+			switch ec.fastField_Cart_totalQuantity(ctx, s, f, obj) {
+			case fastexec.Invalid:
 				return false
+			case fastexec.Delegate:
+				s.Truncate(mark)
+				if !s.Written(ec._Cart_totalQuantity(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
 			}
 		default:
 			panic("unknown field " + strconv.Quote(f.Name))
@@ -418,6 +485,15 @@ func (ec *executionContext) fast_Cart(ctx context.Context, s *fastexec.State, fi
 	}
 	s.Byte('}')
 	return true
+}
+
+func (ec *executionContext) fastResolver_Cart(s *fastexec.State) CartResolver {
+	if r, ok := s.Resolver(0).(CartResolver); ok {
+		return r
+	}
+	r := ec.Resolvers.Cart()
+	s.SetResolver(0, r)
+	return r
 }
 
 func (ec *executionContext) fastField_Cart_id(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Cart) int8 {
@@ -442,6 +518,127 @@ func (ec *executionContext) fastValue_NInt2int(ctx context.Context, s *fastexec.
 
 func (ec *executionContext) fastField_Cart_version(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Cart) int8 {
 	v := obj.Version
+	return ec.fastValue_NInt2int(ctx, s, "Cart", f, v)
+}
+
+func (ec *executionContext) fastValue_NCartLine2ᚖstorefrontᚋcommerceᚋcartᚐPricedLine(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *cart.PricedLine) int8 {
+	if v == nil {
+		return fastexec.Delegate
+	}
+	sub := s.Fields(f, cartLineImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
+	if object != "" {
+		s.Push(object, f)
+	}
+	ok := ec.fast_CartLine(ctx, s, sub, v)
+	if object != "" {
+		s.Pop()
+	}
+	if !ok {
+		return fastexec.Invalid
+	}
+	return fastexec.OK
+}
+
+func (ec *executionContext) fastValue_NCartLine2ᚕᚖstorefrontᚋcommerceᚋcartᚐPricedLineᚄ(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v []*cart.PricedLine) int8 {
+	if v == nil {
+		return fastexec.Delegate
+	}
+	if ec.fastWaits_CartLine(s, s.Fields(f, cartLineImplementors), 1) > 0 {
+		return fastexec.Delegate
+	}
+	if object != "" {
+		s.Push(object, f)
+	}
+	s.Byte('[')
+	for i := range v {
+		if i > 0 {
+			s.Byte(',')
+		}
+		s.PushIndex(i)
+		r := ec.fastValue_NCartLine2ᚖstorefrontᚋcommerceᚋcartᚐPricedLine(ctx, s, "", f, v[i])
+		s.Pop()
+		switch r {
+		case fastexec.Delegate:
+			if object != "" {
+				s.Pop()
+			}
+			return fastexec.Delegate
+		case fastexec.Invalid:
+			if object != "" {
+				s.Pop()
+			}
+			return fastexec.Invalid
+		}
+	}
+	s.Byte(']')
+	if object != "" {
+		s.Pop()
+	}
+	return fastexec.OK
+}
+
+func (ec *executionContext) fastField_Cart_lines(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Cart) int8 {
+	v, err := ec.fastResolver_Cart(s).Lines(ctx, obj)
+	if err != nil {
+		return fastexec.Delegate
+	}
+	return ec.fastValue_NCartLine2ᚕᚖstorefrontᚋcommerceᚋcartᚐPricedLineᚄ(ctx, s, "Cart", f, v)
+}
+
+func (ec *executionContext) fastValue_NCartCost2ᚖstorefrontᚋcommerceᚋcartᚐPriced(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *cart.Priced) int8 {
+	if v == nil {
+		return fastexec.Delegate
+	}
+	sub := s.Fields(f, cartCostImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
+	if object != "" {
+		s.Push(object, f)
+	}
+	ok := ec.fast_CartCost(ctx, s, sub, v)
+	if object != "" {
+		s.Pop()
+	}
+	if !ok {
+		return fastexec.Invalid
+	}
+	return fastexec.OK
+}
+
+func (ec *executionContext) fastField_Cart_cost(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Cart) int8 {
+	v, err := ec.fastResolver_Cart(s).Cost(ctx, obj)
+	if err != nil {
+		return fastexec.Delegate
+	}
+	return ec.fastValue_NCartCost2ᚖstorefrontᚋcommerceᚋcartᚐPriced(ctx, s, "Cart", f, v)
+}
+
+func (ec *executionContext) fastValue_OString2ᚖstring(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *string) int8 {
+	if v == nil {
+		s.Null()
+		return fastexec.OK
+	}
+	s.Str(*v)
+	return fastexec.OK
+}
+
+func (ec *executionContext) fastField_Cart_discountCode(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Cart) int8 {
+	v, err := ec.fastResolver_Cart(s).DiscountCode(ctx, obj)
+	if err != nil {
+		return fastexec.Delegate
+	}
+	return ec.fastValue_OString2ᚖstring(ctx, s, "Cart", f, v)
+}
+
+func (ec *executionContext) fastField_Cart_totalQuantity(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Cart) int8 {
+	v, err := ec.fastResolver_Cart(s).TotalQuantity(ctx, obj)
+	if err != nil {
+		return fastexec.Delegate
+	}
 	return ec.fastValue_NInt2int(ctx, s, "Cart", f, v)
 }
 
@@ -570,11 +767,11 @@ func (ec *executionContext) fast_CartCost(ctx context.Context, s *fastexec.State
 }
 
 func (ec *executionContext) fastResolver_CartCost(s *fastexec.State) CartCostResolver {
-	if r, ok := s.Resolver(0).(CartCostResolver); ok {
+	if r, ok := s.Resolver(1).(CartCostResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.CartCost()
-	s.SetResolver(0, r)
+	s.SetResolver(1, r)
 	return r
 }
 
@@ -748,11 +945,11 @@ func (ec *executionContext) fast_CartLine(ctx context.Context, s *fastexec.State
 }
 
 func (ec *executionContext) fastResolver_CartLine(s *fastexec.State) CartLineResolver {
-	if r, ok := s.Resolver(1).(CartLineResolver); ok {
+	if r, ok := s.Resolver(2).(CartLineResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.CartLine()
-	s.SetResolver(1, r)
+	s.SetResolver(2, r)
 	return r
 }
 
@@ -2042,7 +2239,11 @@ func (ec *executionContext) fastWaits_Customer(s *fastexec.State, fields []graph
 		case "defaultAddress":
 			n++
 		case "cart":
-			n++
+			if !s.Ready(f.Field) {
+				n++
+				break
+			}
+			n += ec.fastWaits_Cart(s, s.Fields(f, cartImplementors), limit-n)
 		case "orders":
 			n++
 		}
@@ -2137,8 +2338,22 @@ func (ec *executionContext) fast_Customer(ctx context.Context, s *fastexec.State
 				return false
 			}
 		case "cart":
-			if !s.Written(ec._Customer_cart(s.Ctx(), *f, obj), fastexec.CheckRequired) {
-				return false
+			if !s.Ready(f.Field) {
+				if !s.Written(ec._Customer_cart(s.Ctx(), *f, obj), fastexec.CheckRequired) {
+					return false
+				}
+				break
+			}
+			mark := s.Mark()
+			switch ec.fastField_Customer_cart(ctx, s, f, obj) {
+			case fastexec.Invalid:
+				s.Truncate(mark)
+				s.Null()
+			case fastexec.Delegate:
+				s.Truncate(mark)
+				if !s.Written(ec._Customer_cart(s.Ctx(), *f, obj), fastexec.CheckRequired) {
+					return false
+				}
 			}
 		case "orders":
 			if !s.Written(ec._Customer_orders(s.Ctx(), *f, obj), fastexec.CheckNull) {
@@ -2150,6 +2365,15 @@ func (ec *executionContext) fast_Customer(ctx context.Context, s *fastexec.State
 	}
 	s.Byte('}')
 	return true
+}
+
+func (ec *executionContext) fastResolver_Customer(s *fastexec.State) CustomerResolver {
+	if r, ok := s.Resolver(3).(CustomerResolver); ok {
+		return r
+	}
+	r := ec.Resolvers.Customer()
+	s.SetResolver(3, r)
+	return r
 }
 
 func (ec *executionContext) fastField_Customer_id(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Customer) int8 {
@@ -2185,6 +2409,14 @@ func (ec *executionContext) fastValue_NCustomerRole2storefrontᚋentᚋcustomer�
 func (ec *executionContext) fastField_Customer_role(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Customer) int8 {
 	v := obj.Role
 	return ec.fastValue_NCustomerRole2storefrontᚋentᚋcustomerᚐRole(ctx, s, "Customer", f, v)
+}
+
+func (ec *executionContext) fastField_Customer_cart(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Customer) int8 {
+	v, err := ec.fastResolver_Customer(s).Cart(ctx, obj)
+	if err != nil {
+		return fastexec.Delegate
+	}
+	return ec.fastValue_OCart2ᚖstorefrontᚋentᚐCart(ctx, s, "Customer", f, v)
 }
 
 // fastEntry_CustomerAddressDeletePayload writes obj's selection directly; nil leaves it to gqlgen's
@@ -3158,15 +3390,6 @@ func (ec *executionContext) fast_CustomerTokenPayload(ctx context.Context, s *fa
 	return true
 }
 
-func (ec *executionContext) fastValue_OString2ᚖstring(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *string) int8 {
-	if v == nil {
-		s.Null()
-		return fastexec.OK
-	}
-	s.Str(*v)
-	return fastexec.OK
-}
-
 func (ec *executionContext) fastField_CustomerTokenPayload_accessToken(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *model.CustomerTokenPayload) int8 {
 	v := obj.AccessToken
 	return ec.fastValue_OString2ᚖstring(ctx, s, "CustomerTokenPayload", f, v)
@@ -3460,11 +3683,11 @@ func (ec *executionContext) fast_InventoryEvent(ctx context.Context, s *fastexec
 }
 
 func (ec *executionContext) fastResolver_InventoryEvent(s *fastexec.State) InventoryEventResolver {
-	if r, ok := s.Resolver(2).(InventoryEventResolver); ok {
+	if r, ok := s.Resolver(4).(InventoryEventResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.InventoryEvent()
-	s.SetResolver(2, r)
+	s.SetResolver(4, r)
 	return r
 }
 
@@ -3862,7 +4085,13 @@ func (ec *executionContext) fastWaits_Order(s *fastexec.State, fields []graphql.
 		}
 		switch f.Name {
 		case "lines":
-			n++
+			if !s.Ready(f.Field) {
+				n++
+				break
+			}
+			if ec.fastWaits_OrderLine(s, s.Fields(f, orderLineImplementors), 1) > 0 {
+				n++
+			}
 		case "subtotalPrice":
 			n += ec.fastWaits_Money(s, s.Fields(f, moneyImplementors), limit-n)
 		case "totalDiscount":
@@ -3876,7 +4105,13 @@ func (ec *executionContext) fastWaits_Order(s *fastexec.State, fields []graphql.
 		case "shippingAddress":
 			n += ec.fastWaits_MailingAddress(s, s.Fields(f, mailingAddressImplementors), limit-n)
 		case "statusHistory":
-			n++
+			if !s.Ready(f.Field) {
+				n++
+				break
+			}
+			if ec.fastWaits_OrderStatusEvent(s, s.Fields(f, orderStatusEventImplementors), 1) > 0 {
+				n++
+			}
 		}
 		if n >= limit {
 			return n
@@ -3961,8 +4196,21 @@ func (ec *executionContext) fast_Order(ctx context.Context, s *fastexec.State, f
 				}
 			}
 		case "lines":
-			if !s.Written(ec._Order_lines(s.Ctx(), *f, obj), fastexec.CheckNull) {
+			if !s.Ready(f.Field) {
+				if !s.Written(ec._Order_lines(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
+				break
+			}
+			mark := s.Mark()
+			switch ec.fastField_Order_lines(ctx, s, f, obj) {
+			case fastexec.Invalid:
 				return false
+			case fastexec.Delegate:
+				s.Truncate(mark)
+				if !s.Written(ec._Order_lines(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
 			}
 		case "subtotalPrice":
 			mark := s.Mark()
@@ -4043,8 +4291,21 @@ func (ec *executionContext) fast_Order(ctx context.Context, s *fastexec.State, f
 				}
 			}
 		case "statusHistory":
-			if !s.Written(ec._Order_statusHistory(s.Ctx(), *f, obj), fastexec.CheckNull) {
+			if !s.Ready(f.Field) {
+				if !s.Written(ec._Order_statusHistory(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
+				break
+			}
+			mark := s.Mark()
+			switch ec.fastField_Order_statusHistory(ctx, s, f, obj) {
+			case fastexec.Invalid:
 				return false
+			case fastexec.Delegate:
+				s.Truncate(mark)
+				if !s.Written(ec._Order_statusHistory(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
 			}
 		default:
 			panic("unknown field " + strconv.Quote(f.Name))
@@ -4055,11 +4316,11 @@ func (ec *executionContext) fast_Order(ctx context.Context, s *fastexec.State, f
 }
 
 func (ec *executionContext) fastResolver_Order(s *fastexec.State) OrderResolver {
-	if r, ok := s.Resolver(3).(OrderResolver); ok {
+	if r, ok := s.Resolver(5).(OrderResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.Order()
-	s.SetResolver(3, r)
+	s.SetResolver(5, r)
 	return r
 }
 
@@ -4096,6 +4357,73 @@ func (ec *executionContext) fastValue_NOrderStatus2storefrontᚋentᚋorderᚐSt
 func (ec *executionContext) fastField_Order_status(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
 	v := obj.Status
 	return ec.fastValue_NOrderStatus2storefrontᚋentᚋorderᚐStatus(ctx, s, "Order", f, v)
+}
+
+func (ec *executionContext) fastValue_NOrderLine2ᚖstorefrontᚋentᚐOrderLine(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *ent.OrderLine) int8 {
+	if v == nil {
+		return fastexec.Delegate
+	}
+	sub := s.Fields(f, orderLineImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
+	if object != "" {
+		s.Push(object, f)
+	}
+	ok := ec.fast_OrderLine(ctx, s, sub, v)
+	if object != "" {
+		s.Pop()
+	}
+	if !ok {
+		return fastexec.Invalid
+	}
+	return fastexec.OK
+}
+
+func (ec *executionContext) fastValue_NOrderLine2ᚕᚖstorefrontᚋentᚐOrderLineᚄ(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v []*ent.OrderLine) int8 {
+	if v == nil {
+		return fastexec.Delegate
+	}
+	if ec.fastWaits_OrderLine(s, s.Fields(f, orderLineImplementors), 1) > 0 {
+		return fastexec.Delegate
+	}
+	if object != "" {
+		s.Push(object, f)
+	}
+	s.Byte('[')
+	for i := range v {
+		if i > 0 {
+			s.Byte(',')
+		}
+		s.PushIndex(i)
+		r := ec.fastValue_NOrderLine2ᚖstorefrontᚋentᚐOrderLine(ctx, s, "", f, v[i])
+		s.Pop()
+		switch r {
+		case fastexec.Delegate:
+			if object != "" {
+				s.Pop()
+			}
+			return fastexec.Delegate
+		case fastexec.Invalid:
+			if object != "" {
+				s.Pop()
+			}
+			return fastexec.Invalid
+		}
+	}
+	s.Byte(']')
+	if object != "" {
+		s.Pop()
+	}
+	return fastexec.OK
+}
+
+func (ec *executionContext) fastField_Order_lines(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
+	v, err := ec.fastResolver_Order(s).Lines(ctx, obj)
+	if err != nil {
+		return fastexec.Delegate
+	}
+	return ec.fastValue_NOrderLine2ᚕᚖstorefrontᚋentᚐOrderLineᚄ(ctx, s, "Order", f, v)
 }
 
 func (ec *executionContext) fastField_Order_subtotalPrice(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
@@ -4164,6 +4492,73 @@ func (ec *executionContext) fastValue_NMailingAddress2storefrontᚋentᚋschemat
 func (ec *executionContext) fastField_Order_shippingAddress(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
 	v := obj.ShippingAddress
 	return ec.fastValue_NMailingAddress2storefrontᚋentᚋschematypeᚐMailingAddress(ctx, s, "Order", f, v)
+}
+
+func (ec *executionContext) fastValue_NOrderStatusEvent2ᚖstorefrontᚋentᚐOrderEvent(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *ent.OrderEvent) int8 {
+	if v == nil {
+		return fastexec.Delegate
+	}
+	sub := s.Fields(f, orderStatusEventImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
+	if object != "" {
+		s.Push(object, f)
+	}
+	ok := ec.fast_OrderStatusEvent(ctx, s, sub, v)
+	if object != "" {
+		s.Pop()
+	}
+	if !ok {
+		return fastexec.Invalid
+	}
+	return fastexec.OK
+}
+
+func (ec *executionContext) fastValue_NOrderStatusEvent2ᚕᚖstorefrontᚋentᚐOrderEventᚄ(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v []*ent.OrderEvent) int8 {
+	if v == nil {
+		return fastexec.Delegate
+	}
+	if ec.fastWaits_OrderStatusEvent(s, s.Fields(f, orderStatusEventImplementors), 1) > 0 {
+		return fastexec.Delegate
+	}
+	if object != "" {
+		s.Push(object, f)
+	}
+	s.Byte('[')
+	for i := range v {
+		if i > 0 {
+			s.Byte(',')
+		}
+		s.PushIndex(i)
+		r := ec.fastValue_NOrderStatusEvent2ᚖstorefrontᚋentᚐOrderEvent(ctx, s, "", f, v[i])
+		s.Pop()
+		switch r {
+		case fastexec.Delegate:
+			if object != "" {
+				s.Pop()
+			}
+			return fastexec.Delegate
+		case fastexec.Invalid:
+			if object != "" {
+				s.Pop()
+			}
+			return fastexec.Invalid
+		}
+	}
+	s.Byte(']')
+	if object != "" {
+		s.Pop()
+	}
+	return fastexec.OK
+}
+
+func (ec *executionContext) fastField_Order_statusHistory(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
+	v, err := ec.fastResolver_Order(s).StatusHistory(ctx, obj)
+	if err != nil {
+		return fastexec.Delegate
+	}
+	return ec.fastValue_NOrderStatusEvent2ᚕᚖstorefrontᚋentᚐOrderEventᚄ(ctx, s, "Order", f, v)
 }
 
 // fastEntry_OrderConnection writes obj's selection directly; nil leaves it to gqlgen's
@@ -4473,7 +4868,11 @@ func (ec *executionContext) fastWaits_OrderLine(s *fastexec.State, fields []grap
 		case "total":
 			n += ec.fastWaits_Money(s, s.Fields(f, moneyImplementors), limit-n)
 		case "variant":
-			n++
+			if !s.Ready(f.Field) {
+				n++
+				break
+			}
+			n += ec.fastWaits_ProductVariant(s, s.Fields(f, productVariantImplementors), limit-n)
 		}
 		if n >= limit {
 			return n
@@ -4558,8 +4957,22 @@ func (ec *executionContext) fast_OrderLine(ctx context.Context, s *fastexec.Stat
 				}
 			}
 		case "variant":
-			if !s.Written(ec._OrderLine_variant(s.Ctx(), *f, obj), fastexec.CheckRequired) {
-				return false
+			if !s.Ready(f.Field) {
+				if !s.Written(ec._OrderLine_variant(s.Ctx(), *f, obj), fastexec.CheckRequired) {
+					return false
+				}
+				break
+			}
+			mark := s.Mark()
+			switch ec.fastField_OrderLine_variant(ctx, s, f, obj) {
+			case fastexec.Invalid:
+				s.Truncate(mark)
+				s.Null()
+			case fastexec.Delegate:
+				s.Truncate(mark)
+				if !s.Written(ec._OrderLine_variant(s.Ctx(), *f, obj), fastexec.CheckRequired) {
+					return false
+				}
 			}
 		default:
 			panic("unknown field " + strconv.Quote(f.Name))
@@ -4570,11 +4983,11 @@ func (ec *executionContext) fast_OrderLine(ctx context.Context, s *fastexec.Stat
 }
 
 func (ec *executionContext) fastResolver_OrderLine(s *fastexec.State) OrderLineResolver {
-	if r, ok := s.Resolver(4).(OrderLineResolver); ok {
+	if r, ok := s.Resolver(6).(OrderLineResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.OrderLine()
-	s.SetResolver(4, r)
+	s.SetResolver(6, r)
 	return r
 }
 
@@ -4612,6 +5025,14 @@ func (ec *executionContext) fastField_OrderLine_total(ctx context.Context, s *fa
 		return fastexec.Delegate
 	}
 	return ec.fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "OrderLine", f, v)
+}
+
+func (ec *executionContext) fastField_OrderLine_variant(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.OrderLine) int8 {
+	v, err := ec.fastResolver_OrderLine(s).Variant(ctx, obj)
+	if err != nil {
+		return fastexec.Delegate
+	}
+	return ec.fastValue_OProductVariant2ᚖstorefrontᚋentᚐProductVariant(ctx, s, "OrderLine", f, v)
 }
 
 // fastEntry_OrderPayload writes obj's selection directly; nil leaves it to gqlgen's
@@ -4805,11 +5226,11 @@ func (ec *executionContext) fast_OrderStatusEvent(ctx context.Context, s *fastex
 }
 
 func (ec *executionContext) fastResolver_OrderStatusEvent(s *fastexec.State) OrderStatusEventResolver {
-	if r, ok := s.Resolver(5).(OrderStatusEventResolver); ok {
+	if r, ok := s.Resolver(7).(OrderStatusEventResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.OrderStatusEvent()
-	s.SetResolver(5, r)
+	s.SetResolver(7, r)
 	return r
 }
 
@@ -5391,11 +5812,11 @@ func (ec *executionContext) fast_Product(ctx context.Context, s *fastexec.State,
 }
 
 func (ec *executionContext) fastResolver_Product(s *fastexec.State) ProductResolver {
-	if r, ok := s.Resolver(6).(ProductResolver); ok {
+	if r, ok := s.Resolver(8).(ProductResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.Product()
-	s.SetResolver(6, r)
+	s.SetResolver(8, r)
 	return r
 }
 
@@ -6121,7 +6542,13 @@ func (ec *executionContext) fastWaits_ProductVariant(s *fastexec.State, fields [
 				n++
 			}
 		case "stockLevels":
-			n++
+			if !s.Ready(f.Field) {
+				n++
+				break
+			}
+			if ec.fastWaits_StockLevel(s, s.Fields(f, stockLevelImplementors), 1) > 0 {
+				n++
+			}
 		}
 		if n >= limit {
 			return n
@@ -6262,8 +6689,21 @@ func (ec *executionContext) fast_ProductVariant(ctx context.Context, s *fastexec
 				}
 			}
 		case "stockLevels":
-			if !s.Written(ec._ProductVariant_stockLevels(s.Ctx(), *f, obj), fastexec.CheckNull) {
+			if !s.Ready(f.Field) {
+				if !s.Written(ec._ProductVariant_stockLevels(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
+				break
+			}
+			mark := s.Mark()
+			switch ec.fastField_ProductVariant_stockLevels(ctx, s, f, obj) {
+			case fastexec.Invalid:
 				return false
+			case fastexec.Delegate:
+				s.Truncate(mark)
+				if !s.Written(ec._ProductVariant_stockLevels(s.Ctx(), *f, obj), fastexec.CheckNull) {
+					return false
+				}
 			}
 		default:
 			panic("unknown field " + strconv.Quote(f.Name))
@@ -6274,11 +6714,11 @@ func (ec *executionContext) fast_ProductVariant(ctx context.Context, s *fastexec
 }
 
 func (ec *executionContext) fastResolver_ProductVariant(s *fastexec.State) ProductVariantResolver {
-	if r, ok := s.Resolver(7).(ProductVariantResolver); ok {
+	if r, ok := s.Resolver(9).(ProductVariantResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.ProductVariant()
-	s.SetResolver(7, r)
+	s.SetResolver(9, r)
 	return r
 }
 
@@ -6428,6 +6868,73 @@ func (ec *executionContext) fastValue_NSelectedOption2ᚕstorefrontᚋentᚋsche
 func (ec *executionContext) fastField_ProductVariant_selectedOptions(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.ProductVariant) int8 {
 	v := obj.Options
 	return ec.fastValue_NSelectedOption2ᚕstorefrontᚋentᚋschematypeᚐSelectedOptionᚄ(ctx, s, "ProductVariant", f, v)
+}
+
+func (ec *executionContext) fastValue_NStockLevel2ᚖstorefrontᚋentᚐStockLevel(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *ent.StockLevel) int8 {
+	if v == nil {
+		return fastexec.Delegate
+	}
+	sub := s.Fields(f, stockLevelImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
+	if object != "" {
+		s.Push(object, f)
+	}
+	ok := ec.fast_StockLevel(ctx, s, sub, v)
+	if object != "" {
+		s.Pop()
+	}
+	if !ok {
+		return fastexec.Invalid
+	}
+	return fastexec.OK
+}
+
+func (ec *executionContext) fastValue_NStockLevel2ᚕᚖstorefrontᚋentᚐStockLevelᚄ(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v []*ent.StockLevel) int8 {
+	if v == nil {
+		return fastexec.Delegate
+	}
+	if ec.fastWaits_StockLevel(s, s.Fields(f, stockLevelImplementors), 1) > 0 {
+		return fastexec.Delegate
+	}
+	if object != "" {
+		s.Push(object, f)
+	}
+	s.Byte('[')
+	for i := range v {
+		if i > 0 {
+			s.Byte(',')
+		}
+		s.PushIndex(i)
+		r := ec.fastValue_NStockLevel2ᚖstorefrontᚋentᚐStockLevel(ctx, s, "", f, v[i])
+		s.Pop()
+		switch r {
+		case fastexec.Delegate:
+			if object != "" {
+				s.Pop()
+			}
+			return fastexec.Delegate
+		case fastexec.Invalid:
+			if object != "" {
+				s.Pop()
+			}
+			return fastexec.Invalid
+		}
+	}
+	s.Byte(']')
+	if object != "" {
+		s.Pop()
+	}
+	return fastexec.OK
+}
+
+func (ec *executionContext) fastField_ProductVariant_stockLevels(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.ProductVariant) int8 {
+	v, err := ec.fastResolver_ProductVariant(s).StockLevels(ctx, obj)
+	if err != nil {
+		return fastexec.Delegate
+	}
+	return ec.fastValue_NStockLevel2ᚕᚖstorefrontᚋentᚐStockLevelᚄ(ctx, s, "ProductVariant", f, v)
 }
 
 // fastEntry_ProductVariantPayload writes obj's selection directly; nil leaves it to gqlgen's
@@ -6725,11 +7232,11 @@ func (ec *executionContext) fast_StockLevel(ctx context.Context, s *fastexec.Sta
 }
 
 func (ec *executionContext) fastResolver_StockLevel(s *fastexec.State) StockLevelResolver {
-	if r, ok := s.Resolver(8).(StockLevelResolver); ok {
+	if r, ok := s.Resolver(10).(StockLevelResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.StockLevel()
-	s.SetResolver(8, r)
+	s.SetResolver(10, r)
 	return r
 }
 

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 var disabled atomic.Bool
@@ -61,6 +62,54 @@ type State struct {
 	// resolvers holds the resolver of each object type, by the slot the
 	// generated code gives the type.
 	resolvers []any
+	// ready are the fields the operation marked ready (MarkReady).
+	ready *readyFields
+}
+
+type readyKey struct{}
+
+// readyFields are the fields of an operation's document whose resolvers
+// will not wait (see MarkReady).
+type readyFields struct {
+	mu     sync.RWMutex
+	fields map[*ast.Field]struct{}
+}
+
+// WithReadyFields returns a context in which MarkReady can record fields,
+// for one response.
+func WithReadyFields(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readyKey{}, &readyFields{})
+}
+
+// MarkReady records that field's resolver will not wait for any object it
+// is asked for in this response: the loader it reads was primed for every
+// object the field is selected on (graph/prime.go does it for the order
+// pages). The direct writer then calls the resolver itself, in order,
+// instead of handing the field, and the list around it, to gqlgen's
+// concurrent code. A field marked by mistake still gets a right answer; its
+// loader would only batch per object instead of per list.
+func MarkReady(ctx context.Context, field *ast.Field) {
+	r, ok := ctx.Value(readyKey{}).(*readyFields)
+	if !ok || field == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fields == nil {
+		r.fields = map[*ast.Field]struct{}{}
+	}
+	r.fields[field] = struct{}{}
+}
+
+// Ready reports whether the operation marked field ready.
+func (s *State) Ready(field *ast.Field) bool {
+	if s.ready == nil {
+		return false
+	}
+	s.ready.mu.RLock()
+	defer s.ready.mu.RUnlock()
+	_, ok := s.ready.fields[field]
+	return ok
 }
 
 // elem is one step of the path below the subtree's root: a field of an
@@ -88,12 +137,13 @@ const maxKept = 256 << 10
 func Begin(ctx context.Context, oc *graphql.OperationContext) *State {
 	s := states.Get().(*State)
 	s.oc, s.base = oc, ctx
+	s.ready, _ = ctx.Value(readyKey{}).(*readyFields)
 	return s
 }
 
 // Release returns s to the pool without a result.
 func (s *State) Release() {
-	s.oc, s.base = nil, nil
+	s.oc, s.base, s.ready = nil, nil, nil
 	s.buf = s.buf[:0]
 	if cap(s.buf) > maxKept {
 		s.buf = make([]byte, 0, 4096)

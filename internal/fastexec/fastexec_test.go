@@ -120,3 +120,21 @@ func TestFinishCopies(t *testing.T) {
 		t.Fatalf("answer changed to %s", got)
 	}
 }
+
+// A field is ready only in the response that marked it.
+func TestReadyFields(t *testing.T) {
+	lines, events := &ast.Field{Alias: "lines"}, &ast.Field{Alias: "statusHistory"}
+	ctx := WithReadyFields(context.Background())
+	MarkReady(ctx, lines)
+	MarkReady(context.Background(), events) // no registry: ignored
+	s := Begin(ctx, nil)
+	if !s.Ready(lines) || s.Ready(events) {
+		t.Fatalf("ready: lines %v, statusHistory %v", s.Ready(lines), s.Ready(events))
+	}
+	s.Release()
+	other := Begin(WithReadyFields(context.Background()), nil)
+	defer other.Release()
+	if other.Ready(lines) {
+		t.Fatal("a field marked in one response is ready in another")
+	}
+}

@@ -162,26 +162,26 @@ func implementors(name string) string { return templates.LcFirst(name) + "Implem
 
 // read is how the direct writer reads field f itself: the Go expression, and
 // whether it also returns an error; ok false when the field is delegated.
-func (g *gen) read(o *codegen.Object, f *codegen.Field) (expr string, withErr, ok bool) {
+// gated is set for a resolver that may wait (a loader): the writer calls it
+// only when the operation marked the field ready (fastexec.MarkReady: its
+// loader is primed for the page), and delegates it otherwise.
+func (g *gen) read(o *codegen.Object, f *codegen.Field) (expr string, withErr, ok, gated bool) {
 	if len(f.Args) > 0 || f.HasDirectives() || f.IsBatch() || f.IsMap() || f.Stream || f.HasHaser || f.VOkFunc {
-		return "", false, false
+		return "", false, false, false
 	}
 	inline := g.p.inline[o.Name+"."+f.Name]
 	switch {
 	case f.IsResolver:
-		if !inline {
-			return "", false, false
-		}
-		return "ec.fastResolver_" + o.Name + "(s)." + f.GoFieldName + "(" + f.CallArgs() + ")", true, true
+		return "ec.fastResolver_" + o.Name + "(s)." + f.GoFieldName + "(" + f.CallArgs() + ")", true, true, !inline
 	case f.IsMethod():
 		if f.MethodHasContext && !inline {
-			return "", false, false
+			return "", false, false, false
 		}
-		return f.GoReceiverName + "." + f.GoFieldName + "(" + f.CallArgs() + ")", !f.NoErr, true
+		return f.GoReceiverName + "." + f.GoFieldName + "(" + f.CallArgs() + ")", !f.NoErr, true, false
 	case f.IsVariable():
-		return f.GoReceiverName + "." + f.GoFieldName, false, true
+		return f.GoReceiverName + "." + f.GoFieldName, false, true, false
 	}
-	return "", false, false
+	return "", false, false, false
 }
 
 // child is the object type of ref's values (or of its list's elements)
@@ -243,7 +243,7 @@ func (ec *executionContext) fastWaits_%[1]s(s *fastexec.State, fields []graphql.
 		switch f.Name {
 `, name)
 	for _, f := range o.Fields {
-		_, _, fast := g.read(o, f)
+		_, _, fast, gated := g.read(o, f)
 		ref := f.TypeReference
 		var c *codegen.Object
 		list := false
@@ -257,16 +257,25 @@ func (ec *executionContext) fastWaits_%[1]s(s *fastexec.State, fields []graphql.
 			}
 		}
 		kind := ref.Definition.Kind
+		body := ""
 		switch {
 		case fast && c != nil && !list:
-			g.printf("\t\tcase %q:\n\t\t\tn += ec.fastWaits_%s(s, s.Fields(f, %s), limit-n)\n", f.Name, c.Name, implementors(c.Name))
+			body = fmt.Sprintf("n += ec.fastWaits_%s(s, s.Fields(f, %s), limit-n)", c.Name, implementors(c.Name))
 		case fast && c != nil && list:
-			g.printf("\t\tcase %q:\n\t\t\tif ec.fastWaits_%s(s, s.Fields(f, %s), 1) > 0 {\n\t\t\t\tn++\n\t\t\t}\n", f.Name, c.Name, implementors(c.Name))
+			body = fmt.Sprintf("if ec.fastWaits_%s(s, s.Fields(f, %s), 1) > 0 {\n\t\t\t\tn++\n\t\t\t}", c.Name, implementors(c.Name))
 		case fast && (kind == ast.Scalar || kind == ast.Enum):
 		case fast: // an object the writer delegates, an interface, a union
-			g.printf("\t\tcase %q:\n\t\t\tn++\n", f.Name)
+			body = "n++"
 		case f.IsConcurrent() || kind == ast.Object || kind == ast.Interface || kind == ast.Union:
-			g.printf("\t\tcase %q:\n\t\t\tn++\n", f.Name)
+			body = "n++"
+		}
+		switch {
+		case gated && body == "":
+			g.printf("\t\tcase %q:\n\t\t\tif !s.Ready(f.Field) {\n\t\t\t\tn++\n\t\t\t}\n", f.Name)
+		case gated:
+			g.printf("\t\tcase %q:\n\t\t\tif !s.Ready(f.Field) {\n\t\t\t\tn++\n\t\t\t\tbreak\n\t\t\t}\n\t\t\t%s\n", f.Name, body)
+		case body != "":
+			g.printf("\t\tcase %q:\n\t\t\t%s\n", f.Name, body)
 		}
 	}
 	g.printf("\t\t}\n\t\tif n >= limit {\n\t\t\treturn n\n\t\t}\n\t}\n\treturn n\n}\n")
@@ -292,7 +301,7 @@ func (ec *executionContext) fast_%[1]s(ctx context.Context, s *fastexec.State, f
 			check = "fastexec.CheckRequired"
 		}
 		delegate := fmt.Sprintf("if !s.Written(ec._%s_%s(s.Ctx(), *f, obj), %s) {\n\t\t\t\treturn false\n\t\t\t}", name, f.Name, check)
-		_, _, fast := g.read(o, f)
+		_, _, fast, gated := g.read(o, f)
 		if !fast {
 			g.printf("\t\tcase %q:\n\t\t\t%s\n", f.Name, delegate)
 			continue
@@ -301,15 +310,19 @@ func (ec *executionContext) fast_%[1]s(ctx context.Context, s *fastexec.State, f
 		if f.TypeReference.GQL.NonNull {
 			invalid = "return false"
 		}
-		g.printf("\t\tcase %q:\n\t\t\tmark := s.Mark()\n\t\t\tswitch ec.fastField_%s_%s(ctx, s, f, obj) {\n\t\t\tcase fastexec.Invalid:\n\t\t\t\t%s\n\t\t\tcase fastexec.Delegate:\n\t\t\t\ts.Truncate(mark)\n\t\t\t\t%s\n\t\t\t}\n",
-			f.Name, name, f.Name, invalid, delegate)
+		gate := ""
+		if gated {
+			gate = "if !s.Ready(f.Field) {\n\t\t\t\t" + strings.ReplaceAll(delegate, "\n", "\n\t") + "\n\t\t\t\tbreak\n\t\t\t}\n\t\t\t"
+		}
+		g.printf("\t\tcase %q:\n\t\t\t%smark := s.Mark()\n\t\t\tswitch ec.fastField_%s_%s(ctx, s, f, obj) {\n\t\t\tcase fastexec.Invalid:\n\t\t\t\t%s\n\t\t\tcase fastexec.Delegate:\n\t\t\t\ts.Truncate(mark)\n\t\t\t\t%s\n\t\t\t}\n",
+			f.Name, gate, name, f.Name, invalid, delegate)
 	}
 	g.printf("\t\tdefault:\n\t\t\tpanic(\"unknown field \" + strconv.Quote(f.Name))\n\t\t}\n\t}\n\ts.Byte('}')\n\treturn true\n}\n")
 
 	// The object's resolvers, made once per subtree (gqlgen's accessors
 	// allocate one per call).
 	for _, f := range o.Fields {
-		if _, _, fast := g.read(o, f); fast && f.IsResolver {
+		if _, _, fast, _ := g.read(o, f); fast && f.IsResolver {
 			k := len(g.resolvers)
 			g.resolvers = append(g.resolvers, o.Name)
 			iface := g.typ(o.ResolverInterface)
@@ -329,7 +342,7 @@ func (ec *executionContext) fastResolver_%[1]s(s *fastexec.State) %[2]s {
 
 	// The readers of the fields the writer reads itself.
 	for _, f := range o.Fields {
-		expr, withErr, fast := g.read(o, f)
+		expr, withErr, fast, _ := g.read(o, f)
 		if !fast {
 			continue
 		}
