@@ -9,7 +9,6 @@ import (
 
 	"storefront/commerce/access"
 	"storefront/database/dbtest"
-	"storefront/ent/customer"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/internal/apitest"
@@ -32,10 +31,7 @@ func BenchmarkCheckout(b *testing.B) {
 		b.Run(kind, func(b *testing.B) {
 			db, api := seededBench(b, kind, 2_000)
 			ctx := access.System(context.Background())
-			if _, err := api.Identity.EnsureAccount(ctx, "boss@example.com", "staff password 1", "Boss", customer.RoleSTAFF); err != nil {
-				b.Fatal(err)
-			}
-			staff := api.SignIn(b, "boss@example.com", "staff password 1").AccessToken
+			staff := staffToken(b, ctx, api)
 			// The first variant of each of ten active products.
 			var vs []string
 			for _, p := range db.Client.Product.Query().Where(product.StatusEQ(product.StatusACTIVE)).Order(product.ByID()).Limit(10).AllX(ctx) {

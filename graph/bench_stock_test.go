@@ -95,15 +95,22 @@ func BenchmarkLargeCategoryPage(b *testing.B) {
 	}
 }
 
+// staffToken signs in a staff account (made if missing) and returns its
+// access token.
+func staffToken(b testing.TB, ctx context.Context, api *apitest.API) string {
+	b.Helper()
+	if _, err := api.Identity.EnsureAccount(ctx, "boss@example.com", "staff password 1", "Boss", customer.RoleSTAFF); err != nil {
+		b.Fatal(err)
+	}
+	return api.SignIn(b, "boss@example.com", "staff password 1").AccessToken
+}
+
 func BenchmarkStockLevelSet(b *testing.B) {
 	for _, kind := range dbtest.Kinds {
 		b.Run(kind, func(b *testing.B) {
 			db, api := seededBench(b, kind, 2_000)
 			ctx := access.System(context.Background())
-			if _, err := api.Identity.EnsureAccount(ctx, "boss@example.com", "staff password 1", "Boss", customer.RoleSTAFF); err != nil {
-				b.Fatal(err)
-			}
-			token := api.SignIn(b, "boss@example.com", "staff password 1").AccessToken
+			token := staffToken(b, ctx, api)
 			vs := db.Client.ProductVariant.Query().Limit(100).AllX(ctx)
 			w := db.Client.Warehouse.Query().FirstX(ctx)
 			b.ReportAllocs()
