@@ -391,7 +391,7 @@ func (g *gen) value(ref *config.TypeReference) string {
 		elemInvalid := "s.Truncate(mark)\n\t\t\ts.Null()"
 		markUse := "mark := s.Mark()\n\t\t"
 		if elem.GQL.NonNull {
-			elemInvalid = "s.Pop()\n\t\t\treturn fastexec.Invalid"
+			elemInvalid = "if object != \"\" {\n\t\t\t\ts.Pop()\n\t\t\t}\n\t\t\treturn fastexec.Invalid"
 			markUse = ""
 		}
 		fmt.Fprintf(&b, `	if object != "" {
@@ -421,7 +421,7 @@ func (g *gen) value(ref *config.TypeReference) string {
 	}
 	return fastexec.OK
 }
-`, markUse, g.value(elem), strings.Replace(elemInvalid, "s.Pop()\n", "if object != \"\" {\n\t\t\t\ts.Pop()\n\t\t\t}\n", 1))
+`, markUse, g.value(elem), elemInvalid)
 	case kind == ast.Object && g.child(ref) != nil:
 		g.objectValue(&b, ref, g.child(ref), nilCase)
 	case kind == ast.Scalar || kind == ast.Enum:
