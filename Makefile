@@ -43,9 +43,11 @@ lint:
 	$(GO) vet ./...
 
 ## generate: regenerate ent (and its SDL in schema/ent.graphql) and the gqlgen executable schema,
-## then rewrite the executor's per-object and per-field overheads (internal/gqlpost)
+## then rewrite ent's per-column scan allocations (internal/entpost) and the executor's
+## per-object and per-field overheads (internal/gqlpost)
 generate:
 	cd ent && $(GO) run -mod=mod entc.go
+	$(GO) run ./internal/entpost ent
 	$(GO) run ./internal/gqlgenerate
 	$(GO) run ./internal/gqlpost graph/generated
 

@@ -70,15 +70,58 @@ func (e AddressEdges) CustomerOrErr() (*Customer, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Address) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [13]any
+		f0     sql.NullInt64
+		f1     sql.NullInt64
+		f2     sql.NullString
+		f3     sql.NullString
+		f4     sql.NullString
+		f5     sql.NullString
+		f6     sql.NullString
+		f7     sql.NullString
+		f8     sql.NullString
+		f9     sql.NullString
+		f10    sql.NullString
+		f11    sql.NullTime
+		f12    sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
-		case address.FieldID, address.FieldCustomerID:
-			values[i] = new(sql.NullInt64)
-		case address.FieldFirstName, address.FieldLastName, address.FieldAddress1, address.FieldAddress2, address.FieldCity, address.FieldProvince, address.FieldZip, address.FieldCountryCode, address.FieldPhone:
-			values[i] = new(sql.NullString)
-		case address.FieldCreatedAt, address.FieldUpdatedAt:
-			values[i] = new(sql.NullTime)
+		case address.FieldID:
+			values[i] = &row.f0
+		case address.FieldCustomerID:
+			values[i] = &row.f1
+		case address.FieldFirstName:
+			values[i] = &row.f2
+		case address.FieldLastName:
+			values[i] = &row.f3
+		case address.FieldAddress1:
+			values[i] = &row.f4
+		case address.FieldAddress2:
+			values[i] = &row.f5
+		case address.FieldCity:
+			values[i] = &row.f6
+		case address.FieldProvince:
+			values[i] = &row.f7
+		case address.FieldZip:
+			values[i] = &row.f8
+		case address.FieldCountryCode:
+			values[i] = &row.f9
+		case address.FieldPhone:
+			values[i] = &row.f10
+		case address.FieldCreatedAt:
+			values[i] = &row.f11
+		case address.FieldUpdatedAt:
+			values[i] = &row.f12
 		default:
 			values[i] = new(sql.UnknownType)
 		}

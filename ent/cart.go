@@ -71,15 +71,40 @@ func (e CartEdges) CustomerOrErr() (*Customer, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Cart) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [7]any
+		f0     sql.NullInt64
+		f1     sql.NullInt64
+		f2     sql.NullInt64
+		f3     sql.NullString
+		f4     sql.NullString
+		f5     sql.NullTime
+		f6     sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
-		case cart.FieldID, cart.FieldCustomerID, cart.FieldVersion:
-			values[i] = new(sql.NullInt64)
-		case cart.FieldStatus, cart.FieldDiscountCode:
-			values[i] = new(sql.NullString)
-		case cart.FieldCreatedAt, cart.FieldUpdatedAt:
-			values[i] = new(sql.NullTime)
+		case cart.FieldID:
+			values[i] = &row.f0
+		case cart.FieldCustomerID:
+			values[i] = &row.f1
+		case cart.FieldVersion:
+			values[i] = &row.f2
+		case cart.FieldStatus:
+			values[i] = &row.f3
+		case cart.FieldDiscountCode:
+			values[i] = &row.f4
+		case cart.FieldCreatedAt:
+			values[i] = &row.f5
+		case cart.FieldUpdatedAt:
+			values[i] = &row.f6
 		default:
 			values[i] = new(sql.UnknownType)
 		}

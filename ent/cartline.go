@@ -70,13 +70,34 @@ func (e CartLineEdges) VariantOrErr() (*ProductVariant, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*CartLine) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [5]any
+		f0     sql.NullInt64
+		f1     sql.NullInt64
+		f2     sql.NullInt64
+		f3     sql.NullInt64
+		f4     sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
-		case cartline.FieldID, cartline.FieldCartID, cartline.FieldVariantID, cartline.FieldQuantity:
-			values[i] = new(sql.NullInt64)
+		case cartline.FieldID:
+			values[i] = &row.f0
+		case cartline.FieldCartID:
+			values[i] = &row.f1
+		case cartline.FieldVariantID:
+			values[i] = &row.f2
+		case cartline.FieldQuantity:
+			values[i] = &row.f3
 		case cartline.FieldCreatedAt:
-			values[i] = new(sql.NullTime)
+			values[i] = &row.f4
 		default:
 			values[i] = new(sql.UnknownType)
 		}

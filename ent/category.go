@@ -83,13 +83,40 @@ func (e CategoryEdges) ProductsOrErr() ([]*Product, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Category) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [7]any
+		f0     sql.NullInt64
+		f1     sql.NullInt64
+		f2     sql.NullInt64
+		f3     sql.NullString
+		f4     sql.NullString
+		f5     sql.NullString
+		f6     sql.NullString
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
-		case category.FieldID, category.FieldPosition, category.FieldParentID:
-			values[i] = new(sql.NullInt64)
-		case category.FieldName, category.FieldSlug, category.FieldDescription, category.FieldPath:
-			values[i] = new(sql.NullString)
+		case category.FieldID:
+			values[i] = &row.f0
+		case category.FieldPosition:
+			values[i] = &row.f1
+		case category.FieldParentID:
+			values[i] = &row.f2
+		case category.FieldName:
+			values[i] = &row.f3
+		case category.FieldSlug:
+			values[i] = &row.f4
+		case category.FieldDescription:
+			values[i] = &row.f5
+		case category.FieldPath:
+			values[i] = &row.f6
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -111,15 +111,43 @@ func (e CustomerEdges) OrdersOrErr() ([]*Order, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Customer) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [8]any
+		f0     sql.NullInt64
+		f1     sql.NullInt64
+		f2     sql.NullString
+		f3     sql.NullString
+		f4     sql.NullString
+		f5     sql.NullString
+		f6     sql.NullTime
+		f7     sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
-		case customer.FieldID, customer.FieldDefaultAddressID:
-			values[i] = new(sql.NullInt64)
-		case customer.FieldEmail, customer.FieldName, customer.FieldPasswordHash, customer.FieldRole:
-			values[i] = new(sql.NullString)
-		case customer.FieldCreatedAt, customer.FieldUpdatedAt:
-			values[i] = new(sql.NullTime)
+		case customer.FieldID:
+			values[i] = &row.f0
+		case customer.FieldDefaultAddressID:
+			values[i] = &row.f1
+		case customer.FieldEmail:
+			values[i] = &row.f2
+		case customer.FieldName:
+			values[i] = &row.f3
+		case customer.FieldPasswordHash:
+			values[i] = &row.f4
+		case customer.FieldRole:
+			values[i] = &row.f5
+		case customer.FieldCreatedAt:
+			values[i] = &row.f6
+		case customer.FieldUpdatedAt:
+			values[i] = &row.f7
 		default:
 			values[i] = new(sql.UnknownType)
 		}

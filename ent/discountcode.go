@@ -44,17 +44,55 @@ type DiscountCode struct {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*DiscountCode) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [12]any
+		f0     sql.NullBool
+		f1     sql.NullInt64
+		f2     sql.NullInt64
+		f3     sql.NullInt64
+		f4     sql.NullInt64
+		f5     sql.NullInt64
+		f6     sql.NullString
+		f7     sql.NullString
+		f8     sql.NullTime
+		f9     sql.NullTime
+		f10    sql.NullTime
+		f11    sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
 		case discountcode.FieldActive:
-			values[i] = new(sql.NullBool)
-		case discountcode.FieldID, discountcode.FieldValue, discountcode.FieldMinSubtotal, discountcode.FieldUsageLimit, discountcode.FieldUsedCount:
-			values[i] = new(sql.NullInt64)
-		case discountcode.FieldCode, discountcode.FieldKind:
-			values[i] = new(sql.NullString)
-		case discountcode.FieldCreatedAt, discountcode.FieldUpdatedAt, discountcode.FieldStartsAt, discountcode.FieldEndsAt:
-			values[i] = new(sql.NullTime)
+			values[i] = &row.f0
+		case discountcode.FieldID:
+			values[i] = &row.f1
+		case discountcode.FieldValue:
+			values[i] = &row.f2
+		case discountcode.FieldMinSubtotal:
+			values[i] = &row.f3
+		case discountcode.FieldUsageLimit:
+			values[i] = &row.f4
+		case discountcode.FieldUsedCount:
+			values[i] = &row.f5
+		case discountcode.FieldCode:
+			values[i] = &row.f6
+		case discountcode.FieldKind:
+			values[i] = &row.f7
+		case discountcode.FieldCreatedAt:
+			values[i] = &row.f8
+		case discountcode.FieldUpdatedAt:
+			values[i] = &row.f9
+		case discountcode.FieldStartsAt:
+			values[i] = &row.f10
+		case discountcode.FieldEndsAt:
+			values[i] = &row.f11
 		default:
 			values[i] = new(sql.UnknownType)
 		}

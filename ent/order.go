@@ -107,17 +107,73 @@ func (e OrderEdges) CustomerOrErr() (*Customer, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Order) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [18]any
+		f0     []byte
+		f1     sql.NullInt64
+		f2     sql.NullInt64
+		f3     sql.NullInt64
+		f4     sql.NullInt64
+		f5     sql.NullInt64
+		f6     sql.NullInt64
+		f7     sql.NullInt64
+		f8     sql.NullInt64
+		f9     sql.NullString
+		f10    sql.NullString
+		f11    sql.NullString
+		f12    sql.NullString
+		f13    sql.NullString
+		f14    sql.NullString
+		f15    sql.NullString
+		f16    sql.NullTime
+		f17    sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
 		case order.FieldShippingAddress:
-			values[i] = new([]byte)
-		case order.FieldID, order.FieldCustomerID, order.FieldCartID, order.FieldSubtotal, order.FieldDiscount, order.FieldShipping, order.FieldTax, order.FieldTotal:
-			values[i] = new(sql.NullInt64)
-		case order.FieldNumber, order.FieldEmail, order.FieldStatus, order.FieldCurrencyCode, order.FieldDiscountCode, order.FieldPaymentID, order.FieldIdempotencyKey:
-			values[i] = new(sql.NullString)
-		case order.FieldCreatedAt, order.FieldUpdatedAt:
-			values[i] = new(sql.NullTime)
+			values[i] = &row.f0
+		case order.FieldID:
+			values[i] = &row.f1
+		case order.FieldCustomerID:
+			values[i] = &row.f2
+		case order.FieldCartID:
+			values[i] = &row.f3
+		case order.FieldSubtotal:
+			values[i] = &row.f4
+		case order.FieldDiscount:
+			values[i] = &row.f5
+		case order.FieldShipping:
+			values[i] = &row.f6
+		case order.FieldTax:
+			values[i] = &row.f7
+		case order.FieldTotal:
+			values[i] = &row.f8
+		case order.FieldNumber:
+			values[i] = &row.f9
+		case order.FieldEmail:
+			values[i] = &row.f10
+		case order.FieldStatus:
+			values[i] = &row.f11
+		case order.FieldCurrencyCode:
+			values[i] = &row.f12
+		case order.FieldDiscountCode:
+			values[i] = &row.f13
+		case order.FieldPaymentID:
+			values[i] = &row.f14
+		case order.FieldIdempotencyKey:
+			values[i] = &row.f15
+		case order.FieldCreatedAt:
+			values[i] = &row.f16
+		case order.FieldUpdatedAt:
+			values[i] = &row.f17
 		default:
 			values[i] = new(sql.UnknownType)
 		}

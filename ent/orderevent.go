@@ -56,15 +56,34 @@ func (e OrderEventEdges) OrderOrErr() (*Order, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*OrderEvent) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [5]any
+		f0     sql.NullInt64
+		f1     sql.NullInt64
+		f2     sql.NullString
+		f3     sql.NullString
+		f4     sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
-		case orderevent.FieldID, orderevent.FieldOrderID:
-			values[i] = new(sql.NullInt64)
-		case orderevent.FieldStatus, orderevent.FieldNote:
-			values[i] = new(sql.NullString)
+		case orderevent.FieldID:
+			values[i] = &row.f0
+		case orderevent.FieldOrderID:
+			values[i] = &row.f1
+		case orderevent.FieldStatus:
+			values[i] = &row.f2
+		case orderevent.FieldNote:
+			values[i] = &row.f3
 		case orderevent.FieldCreatedAt:
-			values[i] = new(sql.NullTime)
+			values[i] = &row.f4
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -81,15 +81,49 @@ func (e OrderLineEdges) VariantOrErr() (*ProductVariant, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*OrderLine) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [10]any
+		f0     []byte
+		f1     sql.NullInt64
+		f2     sql.NullInt64
+		f3     sql.NullInt64
+		f4     sql.NullInt64
+		f5     sql.NullInt64
+		f6     sql.NullInt64
+		f7     sql.NullString
+		f8     sql.NullString
+		f9     sql.NullString
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
 		case orderline.FieldAllocations:
-			values[i] = new([]byte)
-		case orderline.FieldID, orderline.FieldOrderID, orderline.FieldVariantID, orderline.FieldUnitPrice, orderline.FieldQuantity, orderline.FieldLineTotal:
-			values[i] = new(sql.NullInt64)
-		case orderline.FieldProductTitle, orderline.FieldVariantTitle, orderline.FieldSku:
-			values[i] = new(sql.NullString)
+			values[i] = &row.f0
+		case orderline.FieldID:
+			values[i] = &row.f1
+		case orderline.FieldOrderID:
+			values[i] = &row.f2
+		case orderline.FieldVariantID:
+			values[i] = &row.f3
+		case orderline.FieldUnitPrice:
+			values[i] = &row.f4
+		case orderline.FieldQuantity:
+			values[i] = &row.f5
+		case orderline.FieldLineTotal:
+			values[i] = &row.f6
+		case orderline.FieldProductTitle:
+			values[i] = &row.f7
+		case orderline.FieldVariantTitle:
+			values[i] = &row.f8
+		case orderline.FieldSku:
+			values[i] = &row.f9
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -87,19 +87,58 @@ func (e ProductEdges) VariantsOrErr() ([]*ProductVariant, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Product) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [13]any
+		f0     []byte
+		f1     sql.NullBool
+		f2     sql.NullInt64
+		f3     sql.NullInt64
+		f4     sql.NullInt64
+		f5     sql.NullInt64
+		f6     sql.NullString
+		f7     sql.NullString
+		f8     sql.NullString
+		f9     sql.NullString
+		f10    sql.NullString
+		f11    sql.NullTime
+		f12    sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
 		case product.FieldImages:
-			values[i] = new([]byte)
+			values[i] = &row.f0
 		case product.FieldInStock:
-			values[i] = new(sql.NullBool)
-		case product.FieldID, product.FieldCategoryID, product.FieldMinPrice, product.FieldMaxPrice:
-			values[i] = new(sql.NullInt64)
-		case product.FieldTitle, product.FieldSlug, product.FieldDescription, product.FieldStatus, product.FieldCurrencyCode:
-			values[i] = new(sql.NullString)
-		case product.FieldCreatedAt, product.FieldUpdatedAt:
-			values[i] = new(sql.NullTime)
+			values[i] = &row.f1
+		case product.FieldID:
+			values[i] = &row.f2
+		case product.FieldCategoryID:
+			values[i] = &row.f3
+		case product.FieldMinPrice:
+			values[i] = &row.f4
+		case product.FieldMaxPrice:
+			values[i] = &row.f5
+		case product.FieldTitle:
+			values[i] = &row.f6
+		case product.FieldSlug:
+			values[i] = &row.f7
+		case product.FieldDescription:
+			values[i] = &row.f8
+		case product.FieldStatus:
+			values[i] = &row.f9
+		case product.FieldCurrencyCode:
+			values[i] = &row.f10
+		case product.FieldCreatedAt:
+			values[i] = &row.f11
+		case product.FieldUpdatedAt:
+			values[i] = &row.f12
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -87,17 +87,58 @@ func (e ProductVariantEdges) StockLevelsOrErr() ([]*StockLevel, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*ProductVariant) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [13]any
+		f0     []byte
+		f1     sql.NullInt64
+		f2     sql.NullInt64
+		f3     sql.NullInt64
+		f4     sql.NullInt64
+		f5     sql.NullInt64
+		f6     sql.NullInt64
+		f7     sql.NullInt64
+		f8     sql.NullString
+		f9     sql.NullString
+		f10    sql.NullString
+		f11    sql.NullTime
+		f12    sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
 		case productvariant.FieldOptions:
-			values[i] = new([]byte)
-		case productvariant.FieldID, productvariant.FieldProductID, productvariant.FieldPrice, productvariant.FieldCompareAtPrice, productvariant.FieldStockVersion, productvariant.FieldAvailable, productvariant.FieldPosition:
-			values[i] = new(sql.NullInt64)
-		case productvariant.FieldSku, productvariant.FieldTitle, productvariant.FieldCurrencyCode:
-			values[i] = new(sql.NullString)
-		case productvariant.FieldCreatedAt, productvariant.FieldUpdatedAt:
-			values[i] = new(sql.NullTime)
+			values[i] = &row.f0
+		case productvariant.FieldID:
+			values[i] = &row.f1
+		case productvariant.FieldProductID:
+			values[i] = &row.f2
+		case productvariant.FieldPrice:
+			values[i] = &row.f3
+		case productvariant.FieldCompareAtPrice:
+			values[i] = &row.f4
+		case productvariant.FieldStockVersion:
+			values[i] = &row.f5
+		case productvariant.FieldAvailable:
+			values[i] = &row.f6
+		case productvariant.FieldPosition:
+			values[i] = &row.f7
+		case productvariant.FieldSku:
+			values[i] = &row.f8
+		case productvariant.FieldTitle:
+			values[i] = &row.f9
+		case productvariant.FieldCurrencyCode:
+			values[i] = &row.f10
+		case productvariant.FieldCreatedAt:
+			values[i] = &row.f11
+		case productvariant.FieldUpdatedAt:
+			values[i] = &row.f12
 		default:
 			values[i] = new(sql.UnknownType)
 		}

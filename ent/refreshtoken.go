@@ -54,15 +54,34 @@ func (e RefreshTokenEdges) SessionOrErr() (*Session, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*RefreshToken) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [5]any
+		f0     []byte
+		f1     sql.NullInt64
+		f2     sql.NullInt64
+		f3     sql.NullTime
+		f4     sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
 		case refreshtoken.FieldTokenHash:
-			values[i] = new([]byte)
-		case refreshtoken.FieldID, refreshtoken.FieldSessionID:
-			values[i] = new(sql.NullInt64)
-		case refreshtoken.FieldCreatedAt, refreshtoken.FieldUsedAt:
-			values[i] = new(sql.NullTime)
+			values[i] = &row.f0
+		case refreshtoken.FieldID:
+			values[i] = &row.f1
+		case refreshtoken.FieldSessionID:
+			values[i] = &row.f2
+		case refreshtoken.FieldCreatedAt:
+			values[i] = &row.f3
+		case refreshtoken.FieldUsedAt:
+			values[i] = &row.f4
 		default:
 			values[i] = new(sql.UnknownType)
 		}

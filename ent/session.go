@@ -71,15 +71,37 @@ func (e SessionEdges) RefreshTokensOrErr() ([]*RefreshToken, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Session) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [6]any
+		f0     sql.NullInt64
+		f1     sql.NullInt64
+		f2     sql.NullString
+		f3     sql.NullTime
+		f4     sql.NullTime
+		f5     sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
-		case session.FieldID, session.FieldCustomerID:
-			values[i] = new(sql.NullInt64)
+		case session.FieldID:
+			values[i] = &row.f0
+		case session.FieldCustomerID:
+			values[i] = &row.f1
 		case session.FieldUserAgent:
-			values[i] = new(sql.NullString)
-		case session.FieldCreatedAt, session.FieldExpiresAt, session.FieldRevokedAt:
-			values[i] = new(sql.NullTime)
+			values[i] = &row.f2
+		case session.FieldCreatedAt:
+			values[i] = &row.f3
+		case session.FieldExpiresAt:
+			values[i] = &row.f4
+		case session.FieldRevokedAt:
+			values[i] = &row.f5
 		default:
 			values[i] = new(sql.UnknownType)
 		}

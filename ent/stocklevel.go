@@ -72,13 +72,37 @@ func (e StockLevelEdges) WarehouseOrErr() (*Warehouse, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*StockLevel) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [6]any
+		f0     sql.NullInt64
+		f1     sql.NullInt64
+		f2     sql.NullInt64
+		f3     sql.NullInt64
+		f4     sql.NullInt64
+		f5     sql.NullTime
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
-		case stocklevel.FieldID, stocklevel.FieldVariantID, stocklevel.FieldWarehouseID, stocklevel.FieldOnHand, stocklevel.FieldReserved:
-			values[i] = new(sql.NullInt64)
+		case stocklevel.FieldID:
+			values[i] = &row.f0
+		case stocklevel.FieldVariantID:
+			values[i] = &row.f1
+		case stocklevel.FieldWarehouseID:
+			values[i] = &row.f2
+		case stocklevel.FieldOnHand:
+			values[i] = &row.f3
+		case stocklevel.FieldReserved:
+			values[i] = &row.f4
 		case stocklevel.FieldUpdatedAt:
-			values[i] = new(sql.NullTime)
+			values[i] = &row.f5
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -50,13 +50,31 @@ func (e WarehouseEdges) StockLevelsOrErr() ([]*StockLevel, error) {
 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Warehouse) scanValues(columns []string) ([]any, error) {
-	values := make([]any, len(columns))
+	// entpost: the destinations of one row in one allocation.
+	// A row of more columns than it holds gets its own slice.
+	row := new(struct {
+		values [4]any
+		f0     sql.NullInt64
+		f1     sql.NullInt64
+		f2     sql.NullString
+		f3     sql.NullString
+	})
+	var values []any
+	if len(columns) <= len(row.values) {
+		values = row.values[:len(columns)]
+	} else {
+		values = make([]any, len(columns))
+	}
 	for i := range columns {
 		switch columns[i] {
-		case warehouse.FieldID, warehouse.FieldPriority:
-			values[i] = new(sql.NullInt64)
-		case warehouse.FieldCode, warehouse.FieldName:
-			values[i] = new(sql.NullString)
+		case warehouse.FieldID:
+			values[i] = &row.f0
+		case warehouse.FieldPriority:
+			values[i] = &row.f1
+		case warehouse.FieldCode:
+			values[i] = &row.f2
+		case warehouse.FieldName:
+			values[i] = &row.f3
 		default:
 			values[i] = new(sql.UnknownType)
 		}
