@@ -72,6 +72,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	client.ProductVariant.Use(variants)
 	// Category writes keep the materialised paths (commerce/catalog).
 	client.Category.Use(catalog.Hooks())
+	// A category page's count reads the stored category counts.
+	client.Product.Intercept(catalog.StoredCounts())
 	return &DB{Client: client, SQL: db, Dialect: dia, migrator: ent.NewClient(ent.Driver(plain)), stmts: stmts}, nil
 }
 
@@ -161,10 +163,20 @@ func configurePool(db *stdsql.DB, dia string, opts Options) {
 // path from the parent chains (catalog.RefreshPaths: one statement over the
 // categories, writing only the paths that differ), which fills the column
 // when the migration added it and repairs rows written without the hook.
+// It installs the triggers that keep each category's product counts
+// (catalog.InstallCounts), filling the counts when it does.
 func (db *DB) Migrate(ctx context.Context) error {
 	backfill, err := db.lacksStoredAvailability(ctx)
 	if err != nil {
 		return err
+	}
+	if db.Dialect == dialect.SQLite {
+		// SQLite alters a table by rebuilding it, which fails while a
+		// trigger names it: the category counts' triggers go, and come
+		// back with a recount below.
+		if err := catalog.DropCounts(ctx, db.migrator, db.Dialect); err != nil {
+			return fmt.Errorf("database: migrate: %w", err)
+		}
 	}
 	if err := db.migrator.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
 		return fmt.Errorf("database: migrate: %w", err)
@@ -175,6 +187,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 	}
 	if err := catalog.RefreshPaths(ctx, db.migrator); err != nil {
+		return fmt.Errorf("database: migrate: %w", err)
+	}
+	if err := catalog.InstallCounts(ctx, db.migrator, db.Dialect); err != nil {
 		return fmt.Errorf("database: migrate: %w", err)
 	}
 	if db.Dialect == dialect.SQLite {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"storefront/commerce/access"
+	"storefront/commerce/catalog"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"storefront/database"
 	"storefront/database/dbtest"
+	"storefront/ent/product"
 	"storefront/ent/warehouse"
 )
 
@@ -209,7 +211,11 @@ func TestMigrateBackfillsStoredAvailability(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// Back to the schema before: no columns, no indexes on them.
+		// Back to the schema before: no columns, no indexes on them, and
+		// no triggers (those of the category counts read in_stock).
+		if err := catalog.DropCounts(ctx, c, db.Dialect); err != nil {
+			t.Fatal(err)
+		}
 		drop := []string{
 			"DROP INDEX product_status_in_stock_category_id_min_price_id",
 			"DROP INDEX product_status_in_stock_min_price_id",
@@ -273,6 +279,37 @@ func TestMigrateBackfillsCategoryPaths(t *testing.T) {
 			if got := c.Category.GetX(ctx, id).Path; got != path {
 				t.Errorf("category %d: path %q after the migration, want %q", id, got, path)
 			}
+		}
+	})
+}
+
+// TestMigrateInstallsCategoryCounts: a database from before the stored
+// category counts (no triggers, the new columns at their default 0) gets
+// the triggers and the counts when it migrates, and the triggers keep them
+// from then on.
+func TestMigrateInstallsCategoryCounts(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := access.System(context.Background())
+		c := db.Client
+		top := c.Category.Create().SetName("Top").SetSlug("top").SaveX(ctx)
+		for i, status := range []product.Status{product.StatusACTIVE, product.StatusACTIVE, product.StatusDRAFT} {
+			c.Product.Create().SetTitle(fmt.Sprint("P", i)).SetSlug(fmt.Sprint("p", i)).SetStatus(status).SetCategory(top).ExecX(ctx)
+		}
+		if err := catalog.DropCounts(ctx, c, db.Dialect); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL.ExecContext(ctx, "UPDATE categories SET active_products = 0, in_stock_products = 0"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Category.GetX(ctx, top.ID).ActiveProducts; got != 2 {
+			t.Errorf("after the migration: %d active products, want 2", got)
+		}
+		c.Product.Create().SetTitle("P3").SetSlug("p3").SetStatus(product.StatusACTIVE).SetCategory(top).ExecX(ctx)
+		if got := c.Category.GetX(ctx, top.ID).ActiveProducts; got != 3 {
+			t.Errorf("after a product was added: %d active products, want 3", got)
 		}
 	})
 }

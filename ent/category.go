@@ -28,6 +28,10 @@ type Category struct {
 	ParentID *int `json:"parent_id,omitempty"`
 	// The IDs from the top of the tree down to this category, as "/1/7/29/": a category's subtree is the categories whose path starts with its own.
 	Path string `json:"path,omitempty"`
+	// ACTIVE products whose category is this one (not its descendants).
+	ActiveProducts int `json:"active_products,omitempty"`
+	// ACTIVE products in stock whose category is this one (not its descendants).
+	InStockProducts int `json:"in_stock_products,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CategoryQuery when eager-loading is set.
 	Edges        CategoryEdges `json:"edges"`
@@ -86,14 +90,16 @@ func (*Category) scanValues(columns []string) ([]any, error) {
 	// entpost: the destinations of one row in one allocation.
 	// A row of more columns than it holds gets its own slice.
 	row := new(struct {
-		values [7]any
+		values [9]any
 		f0     sql.NullInt64
 		f1     sql.NullInt64
 		f2     sql.NullInt64
-		f3     sql.NullString
-		f4     sql.NullString
+		f3     sql.NullInt64
+		f4     sql.NullInt64
 		f5     sql.NullString
 		f6     sql.NullString
+		f7     sql.NullString
+		f8     sql.NullString
 	})
 	var values []any
 	if len(columns) <= len(row.values) {
@@ -109,14 +115,18 @@ func (*Category) scanValues(columns []string) ([]any, error) {
 			values[i] = &row.f1
 		case category.FieldParentID:
 			values[i] = &row.f2
-		case category.FieldName:
+		case category.FieldActiveProducts:
 			values[i] = &row.f3
-		case category.FieldSlug:
+		case category.FieldInStockProducts:
 			values[i] = &row.f4
-		case category.FieldDescription:
+		case category.FieldName:
 			values[i] = &row.f5
-		case category.FieldPath:
+		case category.FieldSlug:
 			values[i] = &row.f6
+		case category.FieldDescription:
+			values[i] = &row.f7
+		case category.FieldPath:
+			values[i] = &row.f8
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -174,6 +184,18 @@ func (_m *Category) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field path", values[i])
 			} else if value.Valid {
 				_m.Path = value.String
+			}
+		case category.FieldActiveProducts:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field active_products", values[i])
+			} else if value.Valid {
+				_m.ActiveProducts = int(value.Int64)
+			}
+		case category.FieldInStockProducts:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field in_stock_products", values[i])
+			} else if value.Valid {
+				_m.InStockProducts = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -245,6 +267,12 @@ func (_m *Category) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("path=")
 	builder.WriteString(_m.Path)
+	builder.WriteString(", ")
+	builder.WriteString("active_products=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ActiveProducts))
+	builder.WriteString(", ")
+	builder.WriteString("in_stock_products=")
+	builder.WriteString(fmt.Sprintf("%v", _m.InStockProducts))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -90,6 +90,34 @@ func (_c *CategoryCreate) SetNillablePath(v *string) *CategoryCreate {
 	return _c
 }
 
+// SetActiveProducts sets the "active_products" field.
+func (_c *CategoryCreate) SetActiveProducts(v int) *CategoryCreate {
+	_c.mutation.SetActiveProducts(v)
+	return _c
+}
+
+// SetNillableActiveProducts sets the "active_products" field if the given value is not nil.
+func (_c *CategoryCreate) SetNillableActiveProducts(v *int) *CategoryCreate {
+	if v != nil {
+		_c.SetActiveProducts(*v)
+	}
+	return _c
+}
+
+// SetInStockProducts sets the "in_stock_products" field.
+func (_c *CategoryCreate) SetInStockProducts(v int) *CategoryCreate {
+	_c.mutation.SetInStockProducts(v)
+	return _c
+}
+
+// SetNillableInStockProducts sets the "in_stock_products" field if the given value is not nil.
+func (_c *CategoryCreate) SetNillableInStockProducts(v *int) *CategoryCreate {
+	if v != nil {
+		_c.SetInStockProducts(*v)
+	}
+	return _c
+}
+
 // SetParent sets the "parent" edge to the Category entity.
 func (_c *CategoryCreate) SetParent(v *Category) *CategoryCreate {
 	return _c.SetParentID(v.ID)
@@ -174,6 +202,14 @@ func (_c *CategoryCreate) defaults() error {
 		v := category.DefaultPath
 		_c.mutation.SetPath(v)
 	}
+	if _, ok := _c.mutation.ActiveProducts(); !ok {
+		v := category.DefaultActiveProducts
+		_c.mutation.SetActiveProducts(v)
+	}
+	if _, ok := _c.mutation.InStockProducts(); !ok {
+		v := category.DefaultInStockProducts
+		_c.mutation.SetInStockProducts(v)
+	}
 	return nil
 }
 
@@ -203,6 +239,12 @@ func (_c *CategoryCreate) check() error {
 	}
 	if _, ok := _c.mutation.Path(); !ok {
 		return &ValidationError{Name: "path", err: errors.New(`ent: missing required field "Category.path"`)}
+	}
+	if _, ok := _c.mutation.ActiveProducts(); !ok {
+		return &ValidationError{Name: "active_products", err: errors.New(`ent: missing required field "Category.active_products"`)}
+	}
+	if _, ok := _c.mutation.InStockProducts(); !ok {
+		return &ValidationError{Name: "in_stock_products", err: errors.New(`ent: missing required field "Category.in_stock_products"`)}
 	}
 	return nil
 }
@@ -250,6 +292,14 @@ func (_c *CategoryCreate) createSpec() (*Category, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Path(); ok {
 		_spec.SetField(category.FieldPath, field.TypeString, value)
 		_node.Path = value
+	}
+	if value, ok := _c.mutation.ActiveProducts(); ok {
+		_spec.SetField(category.FieldActiveProducts, field.TypeInt, value)
+		_node.ActiveProducts = value
+	}
+	if value, ok := _c.mutation.InStockProducts(); ok {
+		_spec.SetField(category.FieldInStockProducts, field.TypeInt, value)
+		_node.InStockProducts = value
 	}
 	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -436,6 +486,42 @@ func (u *CategoryUpsert) UpdatePath() *CategoryUpsert {
 	return u
 }
 
+// SetActiveProducts sets the "active_products" field.
+func (u *CategoryUpsert) SetActiveProducts(v int) *CategoryUpsert {
+	u.Set(category.FieldActiveProducts, v)
+	return u
+}
+
+// UpdateActiveProducts sets the "active_products" field to the value that was provided on create.
+func (u *CategoryUpsert) UpdateActiveProducts() *CategoryUpsert {
+	u.SetExcluded(category.FieldActiveProducts)
+	return u
+}
+
+// AddActiveProducts adds v to the "active_products" field.
+func (u *CategoryUpsert) AddActiveProducts(v int) *CategoryUpsert {
+	u.Add(category.FieldActiveProducts, v)
+	return u
+}
+
+// SetInStockProducts sets the "in_stock_products" field.
+func (u *CategoryUpsert) SetInStockProducts(v int) *CategoryUpsert {
+	u.Set(category.FieldInStockProducts, v)
+	return u
+}
+
+// UpdateInStockProducts sets the "in_stock_products" field to the value that was provided on create.
+func (u *CategoryUpsert) UpdateInStockProducts() *CategoryUpsert {
+	u.SetExcluded(category.FieldInStockProducts)
+	return u
+}
+
+// AddInStockProducts adds v to the "in_stock_products" field.
+func (u *CategoryUpsert) AddInStockProducts(v int) *CategoryUpsert {
+	u.Add(category.FieldInStockProducts, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -571,6 +657,48 @@ func (u *CategoryUpsertOne) SetPath(v string) *CategoryUpsertOne {
 func (u *CategoryUpsertOne) UpdatePath() *CategoryUpsertOne {
 	return u.Update(func(s *CategoryUpsert) {
 		s.UpdatePath()
+	})
+}
+
+// SetActiveProducts sets the "active_products" field.
+func (u *CategoryUpsertOne) SetActiveProducts(v int) *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetActiveProducts(v)
+	})
+}
+
+// AddActiveProducts adds v to the "active_products" field.
+func (u *CategoryUpsertOne) AddActiveProducts(v int) *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.AddActiveProducts(v)
+	})
+}
+
+// UpdateActiveProducts sets the "active_products" field to the value that was provided on create.
+func (u *CategoryUpsertOne) UpdateActiveProducts() *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdateActiveProducts()
+	})
+}
+
+// SetInStockProducts sets the "in_stock_products" field.
+func (u *CategoryUpsertOne) SetInStockProducts(v int) *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetInStockProducts(v)
+	})
+}
+
+// AddInStockProducts adds v to the "in_stock_products" field.
+func (u *CategoryUpsertOne) AddInStockProducts(v int) *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.AddInStockProducts(v)
+	})
+}
+
+// UpdateInStockProducts sets the "in_stock_products" field to the value that was provided on create.
+func (u *CategoryUpsertOne) UpdateInStockProducts() *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdateInStockProducts()
 	})
 }
 
@@ -873,6 +1001,48 @@ func (u *CategoryUpsertBulk) SetPath(v string) *CategoryUpsertBulk {
 func (u *CategoryUpsertBulk) UpdatePath() *CategoryUpsertBulk {
 	return u.Update(func(s *CategoryUpsert) {
 		s.UpdatePath()
+	})
+}
+
+// SetActiveProducts sets the "active_products" field.
+func (u *CategoryUpsertBulk) SetActiveProducts(v int) *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetActiveProducts(v)
+	})
+}
+
+// AddActiveProducts adds v to the "active_products" field.
+func (u *CategoryUpsertBulk) AddActiveProducts(v int) *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.AddActiveProducts(v)
+	})
+}
+
+// UpdateActiveProducts sets the "active_products" field to the value that was provided on create.
+func (u *CategoryUpsertBulk) UpdateActiveProducts() *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdateActiveProducts()
+	})
+}
+
+// SetInStockProducts sets the "in_stock_products" field.
+func (u *CategoryUpsertBulk) SetInStockProducts(v int) *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetInStockProducts(v)
+	})
+}
+
+// AddInStockProducts adds v to the "in_stock_products" field.
+func (u *CategoryUpsertBulk) AddInStockProducts(v int) *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.AddInStockProducts(v)
+	})
+}
+
+// UpdateInStockProducts sets the "in_stock_products" field to the value that was provided on create.
+func (u *CategoryUpsertBulk) UpdateInStockProducts() *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdateInStockProducts()
 	})
 }
 

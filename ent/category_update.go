@@ -126,6 +126,48 @@ func (_u *CategoryUpdate) SetNillablePath(v *string) *CategoryUpdate {
 	return _u
 }
 
+// SetActiveProducts sets the "active_products" field.
+func (_u *CategoryUpdate) SetActiveProducts(v int) *CategoryUpdate {
+	_u.mutation.ResetActiveProducts()
+	_u.mutation.SetActiveProducts(v)
+	return _u
+}
+
+// SetNillableActiveProducts sets the "active_products" field if the given value is not nil.
+func (_u *CategoryUpdate) SetNillableActiveProducts(v *int) *CategoryUpdate {
+	if v != nil {
+		_u.SetActiveProducts(*v)
+	}
+	return _u
+}
+
+// AddActiveProducts adds value to the "active_products" field.
+func (_u *CategoryUpdate) AddActiveProducts(v int) *CategoryUpdate {
+	_u.mutation.AddActiveProducts(v)
+	return _u
+}
+
+// SetInStockProducts sets the "in_stock_products" field.
+func (_u *CategoryUpdate) SetInStockProducts(v int) *CategoryUpdate {
+	_u.mutation.ResetInStockProducts()
+	_u.mutation.SetInStockProducts(v)
+	return _u
+}
+
+// SetNillableInStockProducts sets the "in_stock_products" field if the given value is not nil.
+func (_u *CategoryUpdate) SetNillableInStockProducts(v *int) *CategoryUpdate {
+	if v != nil {
+		_u.SetInStockProducts(*v)
+	}
+	return _u
+}
+
+// AddInStockProducts adds value to the "in_stock_products" field.
+func (_u *CategoryUpdate) AddInStockProducts(v int) *CategoryUpdate {
+	_u.mutation.AddInStockProducts(v)
+	return _u
+}
+
 // SetParent sets the "parent" edge to the Category entity.
 func (_u *CategoryUpdate) SetParent(v *Category) *CategoryUpdate {
 	return _u.SetParentID(v.ID)
@@ -291,6 +333,18 @@ func (_u *CategoryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Path(); ok {
 		_spec.SetField(category.FieldPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ActiveProducts(); ok {
+		_spec.SetField(category.FieldActiveProducts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedActiveProducts(); ok {
+		_spec.AddField(category.FieldActiveProducts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.InStockProducts(); ok {
+		_spec.SetField(category.FieldInStockProducts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedInStockProducts(); ok {
+		_spec.AddField(category.FieldInStockProducts, field.TypeInt, value)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -530,6 +584,48 @@ func (_u *CategoryUpdateOne) SetNillablePath(v *string) *CategoryUpdateOne {
 	return _u
 }
 
+// SetActiveProducts sets the "active_products" field.
+func (_u *CategoryUpdateOne) SetActiveProducts(v int) *CategoryUpdateOne {
+	_u.mutation.ResetActiveProducts()
+	_u.mutation.SetActiveProducts(v)
+	return _u
+}
+
+// SetNillableActiveProducts sets the "active_products" field if the given value is not nil.
+func (_u *CategoryUpdateOne) SetNillableActiveProducts(v *int) *CategoryUpdateOne {
+	if v != nil {
+		_u.SetActiveProducts(*v)
+	}
+	return _u
+}
+
+// AddActiveProducts adds value to the "active_products" field.
+func (_u *CategoryUpdateOne) AddActiveProducts(v int) *CategoryUpdateOne {
+	_u.mutation.AddActiveProducts(v)
+	return _u
+}
+
+// SetInStockProducts sets the "in_stock_products" field.
+func (_u *CategoryUpdateOne) SetInStockProducts(v int) *CategoryUpdateOne {
+	_u.mutation.ResetInStockProducts()
+	_u.mutation.SetInStockProducts(v)
+	return _u
+}
+
+// SetNillableInStockProducts sets the "in_stock_products" field if the given value is not nil.
+func (_u *CategoryUpdateOne) SetNillableInStockProducts(v *int) *CategoryUpdateOne {
+	if v != nil {
+		_u.SetInStockProducts(*v)
+	}
+	return _u
+}
+
+// AddInStockProducts adds value to the "in_stock_products" field.
+func (_u *CategoryUpdateOne) AddInStockProducts(v int) *CategoryUpdateOne {
+	_u.mutation.AddInStockProducts(v)
+	return _u
+}
+
 // SetParent sets the "parent" edge to the Category entity.
 func (_u *CategoryUpdateOne) SetParent(v *Category) *CategoryUpdateOne {
 	return _u.SetParentID(v.ID)
@@ -725,6 +821,18 @@ func (_u *CategoryUpdateOne) sqlSave(ctx context.Context) (_node *Category, err 
 	}
 	if value, ok := _u.mutation.Path(); ok {
 		_spec.SetField(category.FieldPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ActiveProducts(); ok {
+		_spec.SetField(category.FieldActiveProducts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedActiveProducts(); ok {
+		_spec.AddField(category.FieldActiveProducts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.InStockProducts(); ok {
+		_spec.SetField(category.FieldInStockProducts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedInStockProducts(); ok {
+		_spec.AddField(category.FieldInStockProducts, field.TypeInt, value)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -2478,27 +2478,31 @@ func (m *CartLineMutation) ResetEdge(name string) error {
 // CategoryMutation represents an operation that mutates the Category nodes in the graph.
 type CategoryMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int
-	name            *string
-	slug            *string
-	description     *string
-	position        *int
-	addposition     *int
-	_path           *string
-	clearedFields   map[string]struct{}
-	parent          *int
-	clearedparent   bool
-	children        map[int]struct{}
-	removedchildren map[int]struct{}
-	clearedchildren bool
-	products        map[int]struct{}
-	removedproducts map[int]struct{}
-	clearedproducts bool
-	done            bool
-	oldValue        func(context.Context) (*Category, error)
-	predicates      []predicate.Category
+	op                   Op
+	typ                  string
+	id                   *int
+	name                 *string
+	slug                 *string
+	description          *string
+	position             *int
+	addposition          *int
+	_path                *string
+	active_products      *int
+	addactive_products   *int
+	in_stock_products    *int
+	addin_stock_products *int
+	clearedFields        map[string]struct{}
+	parent               *int
+	clearedparent        bool
+	children             map[int]struct{}
+	removedchildren      map[int]struct{}
+	clearedchildren      bool
+	products             map[int]struct{}
+	removedproducts      map[int]struct{}
+	clearedproducts      bool
+	done                 bool
+	oldValue             func(context.Context) (*Category, error)
+	predicates           []predicate.Category
 }
 
 var _ ent.Mutation = (*CategoryMutation)(nil)
@@ -2848,6 +2852,118 @@ func (m *CategoryMutation) ResetPath() {
 	m._path = nil
 }
 
+// SetActiveProducts sets the "active_products" field.
+func (m *CategoryMutation) SetActiveProducts(i int) {
+	m.active_products = &i
+	m.addactive_products = nil
+}
+
+// ActiveProducts returns the value of the "active_products" field in the mutation.
+func (m *CategoryMutation) ActiveProducts() (r int, exists bool) {
+	v := m.active_products
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActiveProducts returns the old "active_products" field's value of the Category entity.
+// If the Category object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CategoryMutation) OldActiveProducts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActiveProducts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActiveProducts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActiveProducts: %w", err)
+	}
+	return oldValue.ActiveProducts, nil
+}
+
+// AddActiveProducts adds i to the "active_products" field.
+func (m *CategoryMutation) AddActiveProducts(i int) {
+	if m.addactive_products != nil {
+		*m.addactive_products += i
+	} else {
+		m.addactive_products = &i
+	}
+}
+
+// AddedActiveProducts returns the value that was added to the "active_products" field in this mutation.
+func (m *CategoryMutation) AddedActiveProducts() (r int, exists bool) {
+	v := m.addactive_products
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetActiveProducts resets all changes to the "active_products" field.
+func (m *CategoryMutation) ResetActiveProducts() {
+	m.active_products = nil
+	m.addactive_products = nil
+}
+
+// SetInStockProducts sets the "in_stock_products" field.
+func (m *CategoryMutation) SetInStockProducts(i int) {
+	m.in_stock_products = &i
+	m.addin_stock_products = nil
+}
+
+// InStockProducts returns the value of the "in_stock_products" field in the mutation.
+func (m *CategoryMutation) InStockProducts() (r int, exists bool) {
+	v := m.in_stock_products
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInStockProducts returns the old "in_stock_products" field's value of the Category entity.
+// If the Category object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CategoryMutation) OldInStockProducts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInStockProducts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInStockProducts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInStockProducts: %w", err)
+	}
+	return oldValue.InStockProducts, nil
+}
+
+// AddInStockProducts adds i to the "in_stock_products" field.
+func (m *CategoryMutation) AddInStockProducts(i int) {
+	if m.addin_stock_products != nil {
+		*m.addin_stock_products += i
+	} else {
+		m.addin_stock_products = &i
+	}
+}
+
+// AddedInStockProducts returns the value that was added to the "in_stock_products" field in this mutation.
+func (m *CategoryMutation) AddedInStockProducts() (r int, exists bool) {
+	v := m.addin_stock_products
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetInStockProducts resets all changes to the "in_stock_products" field.
+func (m *CategoryMutation) ResetInStockProducts() {
+	m.in_stock_products = nil
+	m.addin_stock_products = nil
+}
+
 // ClearParent clears the "parent" edge to the Category entity.
 func (m *CategoryMutation) ClearParent() {
 	m.clearedparent = true
@@ -3017,7 +3133,7 @@ func (m *CategoryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CategoryMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 8)
 	if m.name != nil {
 		fields = append(fields, category.FieldName)
 	}
@@ -3035,6 +3151,12 @@ func (m *CategoryMutation) Fields() []string {
 	}
 	if m._path != nil {
 		fields = append(fields, category.FieldPath)
+	}
+	if m.active_products != nil {
+		fields = append(fields, category.FieldActiveProducts)
+	}
+	if m.in_stock_products != nil {
+		fields = append(fields, category.FieldInStockProducts)
 	}
 	return fields
 }
@@ -3056,6 +3178,10 @@ func (m *CategoryMutation) Field(name string) (ent.Value, bool) {
 		return m.ParentID()
 	case category.FieldPath:
 		return m.Path()
+	case category.FieldActiveProducts:
+		return m.ActiveProducts()
+	case category.FieldInStockProducts:
+		return m.InStockProducts()
 	}
 	return nil, false
 }
@@ -3077,6 +3203,10 @@ func (m *CategoryMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldParentID(ctx)
 	case category.FieldPath:
 		return m.OldPath(ctx)
+	case category.FieldActiveProducts:
+		return m.OldActiveProducts(ctx)
+	case category.FieldInStockProducts:
+		return m.OldInStockProducts(ctx)
 	}
 	return nil, fmt.Errorf("unknown Category field %s", name)
 }
@@ -3128,6 +3258,20 @@ func (m *CategoryMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPath(v)
 		return nil
+	case category.FieldActiveProducts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActiveProducts(v)
+		return nil
+	case category.FieldInStockProducts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInStockProducts(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Category field %s", name)
 }
@@ -3139,6 +3283,12 @@ func (m *CategoryMutation) AddedFields() []string {
 	if m.addposition != nil {
 		fields = append(fields, category.FieldPosition)
 	}
+	if m.addactive_products != nil {
+		fields = append(fields, category.FieldActiveProducts)
+	}
+	if m.addin_stock_products != nil {
+		fields = append(fields, category.FieldInStockProducts)
+	}
 	return fields
 }
 
@@ -3149,6 +3299,10 @@ func (m *CategoryMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case category.FieldPosition:
 		return m.AddedPosition()
+	case category.FieldActiveProducts:
+		return m.AddedActiveProducts()
+	case category.FieldInStockProducts:
+		return m.AddedInStockProducts()
 	}
 	return nil, false
 }
@@ -3164,6 +3318,20 @@ func (m *CategoryMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddPosition(v)
+		return nil
+	case category.FieldActiveProducts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActiveProducts(v)
+		return nil
+	case category.FieldInStockProducts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddInStockProducts(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Category numeric field %s", name)
@@ -3218,6 +3386,12 @@ func (m *CategoryMutation) ResetField(name string) error {
 		return nil
 	case category.FieldPath:
 		m.ResetPath()
+		return nil
+	case category.FieldActiveProducts:
+		m.ResetActiveProducts()
+		return nil
+	case category.FieldInStockProducts:
+		m.ResetInStockProducts()
 		return nil
 	}
 	return fmt.Errorf("unknown Category field %s", name)

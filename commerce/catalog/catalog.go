@@ -92,6 +92,10 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 		return nil, err
 	}
 	q := s.client.Product.Query().Where(preds...)
+	if root, ok := filter.storedCount(); ok {
+		// totalCount (and ent's count for pageInfo) from the category counts.
+		ctx = withStoredCount(ctx, s.client, root, filter.InStock)
+	}
 	if len(o.columns) > 0 {
 		q.Select(o.columns...) // the order's column is added by Paginate
 	}
@@ -141,6 +145,17 @@ func WithColumns(columns ...string) ListOption {
 			o.columns = append(o.columns, product.FieldID)
 		}
 	}
+}
+
+// storedCount reports whether the stored category counts (counts.go) hold
+// the number of products f keeps: a category's subtree, in stock or not,
+// and nothing else.
+func (f ProductFilter) storedCount() (root int, ok bool) {
+	if f.CategoryID == nil || f.MinPrice != nil || f.MaxPrice != nil || len(f.Words) > 0 ||
+		(f.Query != nil && strings.TrimSpace(*f.Query) != "") {
+		return 0, false
+	}
+	return *f.CategoryID, true
 }
 
 func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error) {

@@ -9,6 +9,7 @@ import (
 	"storefront/commerce/access"
 	"storefront/commerce/txn"
 	"storefront/ent"
+	"storefront/ent/category"
 	"storefront/ent/predicate"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
@@ -37,11 +38,13 @@ import (
 // variant's row lock applies it to the row as the other transaction left
 // it, so concurrent movements of one variant add up. Products are locked
 // after the variants, in ID order, and only when a variant went from none
-// available to some or back; their flags are then recomputed by a
-// statement that starts after the locks, so it sees every sibling variant
-// committed before, and a later mover of a sibling recomputes after this
-// one commits. The lock order is stock levels, variants, products, as in
-// the catalogue's variant writes (variant, then product). SQLite
+// available to some or back, then their categories, in ID order (a changed
+// flag moves its category's stored counts); their flags are then
+// recomputed by a statement that starts after the locks, so it sees every
+// sibling variant committed before, and a later mover of a sibling
+// recomputes after this one commits. The lock order is stock levels,
+// variants, products, categories, as in the catalogue's variant writes
+// (variant, then product). SQLite
 // serialises writers. Recomputations outside apply (the hooks) lock the
 // variants before they sum their levels.
 
@@ -160,6 +163,15 @@ func refreshProductsOf(ctx context.Context, tx *ent.Client, variantIDs []int) er
 // (whose rows the caller locked, on PostgreSQL), writing only the rows
 // where it changes.
 func refreshProducts(ctx context.Context, tx *ent.Client, products predicate.Product) error {
+	// A flag that changes moves its category's stored counts (a trigger,
+	// commerce/catalog/counts.go): lock those categories first, in ID
+	// order, so that two transactions that flip products of the same
+	// categories take them in one order.
+	lock := tx.Category.Query().Where(category.HasProductsWith(products)).Order(category.ByID())
+	lock.Modify(txn.LockRows)
+	if _, err := lock.IDs(access.System(ctx)); err != nil {
+		return fmt.Errorf("inventory: lock categories: %w", err)
+	}
 	err := tx.Product.Update().
 		Where(products, differs(product.FieldInStock, productInStock())).
 		Modify(keepProductUpdatedAt, func(u *sql.UpdateBuilder) { u.Set(product.FieldInStock, productInStock()) }).

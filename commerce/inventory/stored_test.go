@@ -66,9 +66,16 @@ func TestStoredAvailabilityUnderConcurrency(t *testing.T) {
 		for i := range 3 {
 			whs = append(whs, c.Warehouse.Create().SetCode(fmt.Sprint("W", i)).SetName("W").SetPriority(i).SaveX(ctx))
 		}
+		// Products in two categories, so that a take of several variants
+		// moves the stored counts of both (commerce/catalog/counts.go).
+		cats := []*ent.Category{
+			c.Category.Create().SetName("X").SetSlug("x").SaveX(ctx),
+			c.Category.Create().SetName("Y").SetSlug("y").SaveX(ctx),
+		}
 		var variants []*ent.ProductVariant
 		for i, n := range []int{3, 2, 1} { // products with 3, 2 and 1 variants
-			p := c.Product.Create().SetTitle(fmt.Sprint("P", i)).SetSlug(fmt.Sprint("p", i)).SetStatus(product.StatusACTIVE).SaveX(ctx)
+			p := c.Product.Create().SetTitle(fmt.Sprint("P", i)).SetSlug(fmt.Sprint("p", i)).SetStatus(product.StatusACTIVE).
+				SetCategory(cats[(i+1)%2]).SaveX(ctx)
 			for j := range n {
 				v := c.ProductVariant.Create().SetProduct(p).SetSku(fmt.Sprintf("V%d-%d", i, j)).SetPrice(100).SaveX(ctx)
 				for _, w := range whs {
@@ -146,7 +153,23 @@ func TestStoredAvailabilityUnderConcurrency(t *testing.T) {
 		if v, p := checkStored(t, c); v != 6 || p != 3 {
 			t.Fatalf("checked %d variants and %d products, want 6 and 3", v, p)
 		}
+		checkCategoryCounts(t, c)
 	})
+}
+
+// checkCategoryCounts compares every category's stored product counts
+// with its products.
+func checkCategoryCounts(t *testing.T, c *ent.Client) {
+	t.Helper()
+	ctx := access.System(context.Background())
+	for _, cat := range c.Category.Query().AllX(ctx) {
+		active := c.Product.Query().Where(product.CategoryID(cat.ID), product.StatusEQ(product.StatusACTIVE)).CountX(ctx)
+		inStock := c.Product.Query().Where(product.CategoryID(cat.ID), product.StatusEQ(product.StatusACTIVE), product.InStock(true)).CountX(ctx)
+		if cat.ActiveProducts != active || cat.InStockProducts != inStock {
+			t.Errorf("category %s: stored %d active, %d in stock; products say %d and %d",
+				cat.Name, cat.ActiveProducts, cat.InStockProducts, active, inStock)
+		}
+	}
 }
 
 // TestStoredAvailabilityOnWrites: the stored values follow every write

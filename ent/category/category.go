@@ -25,6 +25,10 @@ const (
 	FieldParentID = "parent_id"
 	// FieldPath holds the string denoting the path field in the database.
 	FieldPath = "path"
+	// FieldActiveProducts holds the string denoting the active_products field in the database.
+	FieldActiveProducts = "active_products"
+	// FieldInStockProducts holds the string denoting the in_stock_products field in the database.
+	FieldInStockProducts = "in_stock_products"
 	// EdgeParent holds the string denoting the parent edge name in mutations.
 	EdgeParent = "parent"
 	// EdgeChildren holds the string denoting the children edge name in mutations.
@@ -59,6 +63,8 @@ var Columns = []string{
 	FieldPosition,
 	FieldParentID,
 	FieldPath,
+	FieldActiveProducts,
+	FieldInStockProducts,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -89,6 +95,10 @@ var (
 	DefaultPosition int
 	// DefaultPath holds the default value on creation for the "path" field.
 	DefaultPath string
+	// DefaultActiveProducts holds the default value on creation for the "active_products" field.
+	DefaultActiveProducts int
+	// DefaultInStockProducts holds the default value on creation for the "in_stock_products" field.
+	DefaultInStockProducts int
 )
 
 // OrderOption defines the ordering options for the Category queries.
@@ -127,6 +137,16 @@ func ByParentID(opts ...sql.OrderTermOption) OrderOption {
 // ByPath orders the results by the path field.
 func ByPath(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPath, opts...).ToFunc()
+}
+
+// ByActiveProducts orders the results by the active_products field.
+func ByActiveProducts(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActiveProducts, opts...).ToFunc()
+}
+
+// ByInStockProducts orders the results by the in_stock_products field.
+func ByInStockProducts(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInStockProducts, opts...).ToFunc()
 }
 
 // ByParentField orders the results by parent field.

@@ -84,6 +84,16 @@ func Path(v string) predicate.Category {
 	return predicate.Category(sql.FieldEQ(FieldPath, v))
 }
 
+// ActiveProducts applies equality check predicate on the "active_products" field. It's identical to ActiveProductsEQ.
+func ActiveProducts(v int) predicate.Category {
+	return predicate.Category(sql.FieldEQ(FieldActiveProducts, v))
+}
+
+// InStockProducts applies equality check predicate on the "in_stock_products" field. It's identical to InStockProductsEQ.
+func InStockProducts(v int) predicate.Category {
+	return predicate.Category(sql.FieldEQ(FieldInStockProducts, v))
+}
+
 // NameEQ applies the EQ predicate on the "name" field.
 func NameEQ(v string) predicate.Category {
 	return predicate.Category(sql.FieldEQ(FieldName, v))
@@ -412,6 +422,86 @@ func PathEqualFold(v string) predicate.Category {
 // PathContainsFold applies the ContainsFold predicate on the "path" field.
 func PathContainsFold(v string) predicate.Category {
 	return predicate.Category(sql.FieldContainsFold(FieldPath, v))
+}
+
+// ActiveProductsEQ applies the EQ predicate on the "active_products" field.
+func ActiveProductsEQ(v int) predicate.Category {
+	return predicate.Category(sql.FieldEQ(FieldActiveProducts, v))
+}
+
+// ActiveProductsNEQ applies the NEQ predicate on the "active_products" field.
+func ActiveProductsNEQ(v int) predicate.Category {
+	return predicate.Category(sql.FieldNEQ(FieldActiveProducts, v))
+}
+
+// ActiveProductsIn applies the In predicate on the "active_products" field.
+func ActiveProductsIn(vs ...int) predicate.Category {
+	return predicate.Category(sql.FieldIn(FieldActiveProducts, vs...))
+}
+
+// ActiveProductsNotIn applies the NotIn predicate on the "active_products" field.
+func ActiveProductsNotIn(vs ...int) predicate.Category {
+	return predicate.Category(sql.FieldNotIn(FieldActiveProducts, vs...))
+}
+
+// ActiveProductsGT applies the GT predicate on the "active_products" field.
+func ActiveProductsGT(v int) predicate.Category {
+	return predicate.Category(sql.FieldGT(FieldActiveProducts, v))
+}
+
+// ActiveProductsGTE applies the GTE predicate on the "active_products" field.
+func ActiveProductsGTE(v int) predicate.Category {
+	return predicate.Category(sql.FieldGTE(FieldActiveProducts, v))
+}
+
+// ActiveProductsLT applies the LT predicate on the "active_products" field.
+func ActiveProductsLT(v int) predicate.Category {
+	return predicate.Category(sql.FieldLT(FieldActiveProducts, v))
+}
+
+// ActiveProductsLTE applies the LTE predicate on the "active_products" field.
+func ActiveProductsLTE(v int) predicate.Category {
+	return predicate.Category(sql.FieldLTE(FieldActiveProducts, v))
+}
+
+// InStockProductsEQ applies the EQ predicate on the "in_stock_products" field.
+func InStockProductsEQ(v int) predicate.Category {
+	return predicate.Category(sql.FieldEQ(FieldInStockProducts, v))
+}
+
+// InStockProductsNEQ applies the NEQ predicate on the "in_stock_products" field.
+func InStockProductsNEQ(v int) predicate.Category {
+	return predicate.Category(sql.FieldNEQ(FieldInStockProducts, v))
+}
+
+// InStockProductsIn applies the In predicate on the "in_stock_products" field.
+func InStockProductsIn(vs ...int) predicate.Category {
+	return predicate.Category(sql.FieldIn(FieldInStockProducts, vs...))
+}
+
+// InStockProductsNotIn applies the NotIn predicate on the "in_stock_products" field.
+func InStockProductsNotIn(vs ...int) predicate.Category {
+	return predicate.Category(sql.FieldNotIn(FieldInStockProducts, vs...))
+}
+
+// InStockProductsGT applies the GT predicate on the "in_stock_products" field.
+func InStockProductsGT(v int) predicate.Category {
+	return predicate.Category(sql.FieldGT(FieldInStockProducts, v))
+}
+
+// InStockProductsGTE applies the GTE predicate on the "in_stock_products" field.
+func InStockProductsGTE(v int) predicate.Category {
+	return predicate.Category(sql.FieldGTE(FieldInStockProducts, v))
+}
+
+// InStockProductsLT applies the LT predicate on the "in_stock_products" field.
+func InStockProductsLT(v int) predicate.Category {
+	return predicate.Category(sql.FieldLT(FieldInStockProducts, v))
+}
+
+// InStockProductsLTE applies the LTE predicate on the "in_stock_products" field.
+func InStockProductsLTE(v int) predicate.Category {
+	return predicate.Category(sql.FieldLTE(FieldInStockProducts, v))
 }
 
 // HasParent applies the HasEdge predicate on the "parent" edge.

@@ -113,6 +113,8 @@ var (
 		{Name: "description", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "position", Type: field.TypeInt, Default: 0},
 		{Name: "path", Type: field.TypeString, Default: ""},
+		{Name: "active_products", Type: field.TypeInt, Default: 0},
+		{Name: "in_stock_products", Type: field.TypeInt, Default: 0},
 		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
 	}
 	// CategoriesTable holds the schema information for the "categories" table.
@@ -123,7 +125,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "categories_categories_children",
-				Columns:    []*schema.Column{CategoriesColumns[6]},
+				Columns:    []*schema.Column{CategoriesColumns[8]},
 				RefColumns: []*schema.Column{CategoriesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -132,7 +134,7 @@ var (
 			{
 				Name:    "category_parent_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{CategoriesColumns[6], CategoriesColumns[4]},
+				Columns: []*schema.Column{CategoriesColumns[8], CategoriesColumns[4]},
 			},
 		},
 	}

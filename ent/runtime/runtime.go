@@ -275,6 +275,14 @@ func init() {
 	categoryDescPath := categoryFields[5].Descriptor()
 	// category.DefaultPath holds the default value on creation for the path field.
 	category.DefaultPath = categoryDescPath.Default.(string)
+	// categoryDescActiveProducts is the schema descriptor for active_products field.
+	categoryDescActiveProducts := categoryFields[6].Descriptor()
+	// category.DefaultActiveProducts holds the default value on creation for the active_products field.
+	category.DefaultActiveProducts = categoryDescActiveProducts.Default.(int)
+	// categoryDescInStockProducts is the schema descriptor for in_stock_products field.
+	categoryDescInStockProducts := categoryFields[7].Descriptor()
+	// category.DefaultInStockProducts holds the default value on creation for the in_stock_products field.
+	category.DefaultInStockProducts = categoryDescInStockProducts.Default.(int)
 	customerMixin := schema.Customer{}.Mixin()
 	customer.Policy = privacy.NewPolicies(schema.Customer{})
 	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -34,6 +34,14 @@ func (Category) Fields() []ent.Field {
 		field.String("path").Default("").
 			Comment(`The IDs from the top of the tree down to this category, as "/1/7/29/": a category's subtree is the categories whose path starts with its own.`).
 			Annotations(entgql.Skip()),
+		// Kept by triggers on products (commerce/catalog/counts.go) in the
+		// transaction of every product write; filled by database.Migrate.
+		field.Int("active_products").Default(0).
+			Comment("ACTIVE products whose category is this one (not its descendants).").
+			Annotations(entgql.Skip()),
+		field.Int("in_stock_products").Default(0).
+			Comment("ACTIVE products in stock whose category is this one (not its descendants).").
+			Annotations(entgql.Skip()),
 	}
 }
 
