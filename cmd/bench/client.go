@@ -22,6 +22,12 @@ const (
 	    id title category { name } priceRange { minVariantPrice { amount currencyCode } } availableForSale } } } }`
 	categoryQuery = `query($n: Int, $c: ID) { products(first: $n, sortKey: PRICE, filter: {categoryId: $c, inStock: true}) {
 	    totalCount edges { node { title priceRange { minVariantPrice { amount } } availableForSale } } pageInfo { hasNextPage endCursor } } }`
+	// pricedCategoryQuery is the category page with a price range: its
+	// totalCount is a count over the products' index, where the category
+	// page's alone is the sum of the stored category counts.
+	pricedCategoryQuery = `query($n: Int, $c: ID, $lo: String, $hi: String) { products(first: $n, sortKey: PRICE,
+	    filter: {categoryId: $c, inStock: true, price: {min: $lo, max: $hi}}) {
+	    totalCount edges { node { title priceRange { minVariantPrice { amount } } availableForSale } } pageInfo { hasNextPage endCursor } } }`
 	cartQuery = `query($id: ID!) { cart(id: $id) { id version totalQuantity
 	    lines { id quantity variant { sku product { title } } cost { unitPrice { amount } total { amount } } }
 	    cost { subtotal { amount } shipping { amount } total { amount } } } }`
@@ -74,6 +80,7 @@ const (
 	opCached   = "home page, cached"
 	opProduct  = "product page"
 	opCategory = "category page"
+	opPriced   = "category page, price filter"
 	opCart     = "cart (20 lines)"
 	opHistory  = "order history"
 	opStockSet = "stockLevelSet"
@@ -98,6 +105,7 @@ func mix(fx *fixtures) []operation {
 		{name: opCached, bodies: [][]byte{homeBody()}, cached: true},
 		{name: opProduct, bodies: products, budget: 2},
 		{name: opCategory, bodies: [][]byte{body(categoryQuery, map[string]any{"n": categorySize, "c": fx.categoryID})}, budget: 2},
+		{name: opPriced, bodies: [][]byte{body(pricedCategoryQuery, map[string]any{"n": categorySize, "c": fx.categoryID, "lo": "10.00", "hi": "200.00"})}, budget: 2},
 		{name: opCart, bodies: [][]byte{body(cartQuery, map[string]any{"id": fx.cartID})}, budget: 4},
 		{name: opHistory, bodies: [][]byte{body(orderHistoryQuery, map[string]any{"n": historyOrders})}, token: fx.token, budget: 5},
 		{name: opStockSet, bodies: writes, token: fx.staffToken},

@@ -389,6 +389,11 @@ func printTargets(w io.Writer, db *DBResult) {
 	if c := ops[opCategory]; c != nil {
 		row("category page p99, ms", c.P99Ms, true, "< 50", c.P99Ms < 50)
 	}
+	r, ok = ratio(opPriced, opHome)
+	row("category page with a price filter / computed home page", r, ok, ">= 0.5", r >= 0.5)
+	if c := ops[opPriced]; c != nil {
+		row("category page with a price filter p99, ms", c.P99Ms, true, "< 50", c.P99Ms < 50)
+	}
 	r, ok = ratio(opCart, opHome)
 	row("cart (20 lines) / computed home page", r, ok, ">= 0.5", r >= 0.5)
 	r, ok = ratio(opHistory, opHome)
