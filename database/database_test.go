@@ -217,8 +217,8 @@ func TestMigrateBackfillsStoredAvailability(t *testing.T) {
 			t.Fatal(err)
 		}
 		drop := []string{
-			"DROP INDEX product_status_in_stock_category_id_min_price_id",
-			"DROP INDEX product_status_in_stock_min_price_id",
+			"DROP INDEX product_status_in_stock_category_id_min_price_id_max_price",
+			"DROP INDEX product_status_in_stock_min_price_id_max_price",
 			"ALTER TABLE products DROP COLUMN in_stock",
 			"ALTER TABLE product_variants DROP COLUMN available",
 		}
@@ -310,6 +310,29 @@ func TestMigrateInstallsCategoryCounts(t *testing.T) {
 		c.Product.Create().SetTitle("P3").SetSlug("p3").SetStatus(product.StatusACTIVE).SetCategory(top).ExecX(ctx)
 		if got := c.Category.GetX(ctx, top.ID).ActiveProducts; got != 3 {
 			t.Errorf("after a product was added: %d active products, want 3", got)
+		}
+	})
+}
+
+// TestMigrateDropsRetiredIndexes: an index an earlier schema had and a
+// newer index replaced is dropped by the migration.
+func TestMigrateDropsRetiredIndexes(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		const old = "product_status_in_stock_min_price_id"
+		if _, err := db.SQL.ExecContext(ctx, "CREATE INDEX "+old+" ON products (status, in_stock, min_price, id)"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		q := "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = $1"
+		if db.Dialect == "postgres" {
+			q = "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1"
+		}
+		var n int
+		if err := db.SQL.QueryRowContext(ctx, q, old).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s: %d left after the migration (%v)", old, n, err)
 		}
 	})
 }

@@ -351,14 +351,14 @@ var (
 				Columns: []*schema.Column{ProductsColumns[12], ProductsColumns[7]},
 			},
 			{
-				Name:    "product_status_in_stock_category_id_min_price_id",
+				Name:    "product_status_in_stock_category_id_min_price_id_max_price",
 				Unique:  false,
-				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[12], ProductsColumns[8], ProductsColumns[0]},
+				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[12], ProductsColumns[8], ProductsColumns[0], ProductsColumns[9]},
 			},
 			{
-				Name:    "product_status_in_stock_min_price_id",
+				Name:    "product_status_in_stock_min_price_id_max_price",
 				Unique:  false,
-				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[8], ProductsColumns[0]},
+				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[8], ProductsColumns[0], ProductsColumns[9]},
 			},
 			{
 				Name:    "product_status",

@@ -84,9 +84,13 @@ func (Product) Indexes() []ent.Index {
 		// second, ties by id included, so PostgreSQL reads about as many
 		// entries as it returns instead of whole groups of equal prices
 		// for an incremental sort (33 entries for 25 at 100,000 products,
-		// against 625).
-		index.Fields("status", "in_stock", "category_id", "min_price", "id"),
-		index.Fields("status", "in_stock", "min_price", "id"),
+		// against 625). max_price, after id so that it changes no order,
+		// lets a price filter (max_price >= min AND min_price <= max) be
+		// decided from the index: without it a category page with a price
+		// range fetched every candidate row to read max_price (a count of
+		// 19,571 products: 64 ms on SQLite, 8 ms with it).
+		index.Fields("status", "in_stock", "category_id", "min_price", "id", "max_price"),
+		index.Fields("status", "in_stock", "min_price", "id", "max_price"),
 		// A list in ID order: on SQLite an index on status alone is in
 		// rowid order, so products(first: 50) reads 50 entries instead of
 		// sorting every active product (the planner chose (status, title)
