@@ -21,7 +21,7 @@ import (
 
 // Orders is the resolver for the orders field.
 func (r *customerResolver) Orders(ctx context.Context, obj *ent.Customer, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.OrderConnection, error) {
-	conn, err := r.OrderService.ForCustomer(ctx, obj.ID, page(first, after, last, before))
+	conn, err := r.OrderService.ForCustomer(ctx, obj.ID, page(first, after, last, before), orderListColumns(ctx)...)
 	primeOrders(ctx, r.Client, conn)
 	return conn, err
 }

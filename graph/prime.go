@@ -7,6 +7,7 @@ import (
 
 	"storefront/commerce/catalog"
 	"storefront/ent"
+	"storefront/ent/order"
 	"storefront/ent/product"
 	"storefront/graph/loader"
 	"storefront/internal/fastexec"
@@ -147,20 +148,64 @@ func markReady(ctx context.Context, path ...string) {
 	}
 }
 
-// listOptions reads only the product columns that the page's selection
-// (under edges.node and nodes) needs.
-func listOptions(ctx context.Context) []catalog.ListOption {
+// orderColumns are the order columns each Order field reads (the money
+// fields' currency, the lines' currency); a field not listed makes the
+// list read every column. Orders are not shared through a loader, so a
+// partial row serves only the page that read it.
+var orderColumns = map[string][]string{
+	"__typename":      nil,
+	"id":              nil,
+	"statusHistory":   nil, // loaded by the events' order_id
+	"lines":           {order.FieldCurrencyCode},
+	"createdAt":       {order.FieldCreatedAt},
+	"updatedAt":       {order.FieldUpdatedAt},
+	"number":          {order.FieldNumber},
+	"email":           {order.FieldEmail},
+	"status":          {order.FieldStatus},
+	"subtotalPrice":   {order.FieldSubtotal, order.FieldCurrencyCode},
+	"totalDiscount":   {order.FieldDiscount, order.FieldCurrencyCode},
+	"totalShipping":   {order.FieldShipping, order.FieldCurrencyCode},
+	"totalTax":        {order.FieldTax, order.FieldCurrencyCode},
+	"totalPrice":      {order.FieldTotal, order.FieldCurrencyCode},
+	"discountCode":    {order.FieldDiscountCode},
+	"shippingAddress": {order.FieldShippingAddress},
+}
+
+// selectedColumns returns the columns that the page's selection (under
+// edges.node and nodes) reads, by the table of each field's columns, and
+// false when a selected field is not in the table (read every column).
+func selectedColumns(ctx context.Context, table map[string][]string) ([]string, bool) {
 	var columns []string
 	for _, path := range [][]string{{"edges", "node"}, {"nodes"}} {
 		for _, f := range selected(ctx, path...) {
 			for _, sub := range graphql.CollectFields(graphql.GetOperationContext(ctx), f.Selections, satisfies) {
-				cols, ok := productColumns[sub.Name]
+				cols, ok := table[sub.Name]
 				if !ok {
-					return nil
+					return nil, false
 				}
 				columns = append(columns, cols...)
 			}
 		}
 	}
+	return columns, true
+}
+
+// listOptions reads only the product columns that the page's selection
+// (under edges.node and nodes) needs.
+func listOptions(ctx context.Context) []catalog.ListOption {
+	columns, ok := selectedColumns(ctx, productColumns)
+	if !ok {
+		return nil
+	}
 	return []catalog.ListOption{catalog.WithColumns(columns...)}
+}
+
+// orderListColumns are the order columns that the page's selection needs,
+// or none for every column.
+func orderListColumns(ctx context.Context) []string {
+	columns, ok := selectedColumns(ctx, orderColumns)
+	if !ok {
+		return nil
+	}
+	return append(columns, order.FieldID)
 }

@@ -51,9 +51,11 @@ func New(client *ent.Client, carts *cart.Service) *Loaders {
 	}
 }
 
-// OrderLinesOf loads the lines of orders in one statement, in line order.
+// OrderLinesOf loads the lines of orders in one statement, in line order,
+// without their allocations (lineColumns).
 func OrderLinesOf(ctx context.Context, client *ent.Client, orderIDs []int) (map[int][]*ent.OrderLine, error) {
-	lines, err := client.OrderLine.Query().Where(orderline.OrderIDIn(orderIDs...)).Order(orderline.ByID()).All(ctx)
+	lines, err := client.OrderLine.Query().Where(orderline.OrderIDIn(orderIDs...)).Order(orderline.ByID()).
+		Select(lineColumns...).All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +65,19 @@ func OrderLinesOf(ctx context.Context, client *ent.Client, orderIDs []int) (map[
 	}
 	return out, nil
 }
+
+// lineColumns are the order line columns but allocations: where the
+// units came from, which no field of the API shows (the orders service
+// reads them itself to return stock), is JSON decoded per line.
+var lineColumns = func() []string {
+	var cols []string
+	for _, c := range orderline.Columns {
+		if c != orderline.FieldAllocations {
+			cols = append(cols, c)
+		}
+	}
+	return cols
+}()
 
 // OrderEventsOf loads the status history of orders in one statement,
 // oldest first.
