@@ -20,14 +20,14 @@ import (
 // it, and A's response cache, suspended while A was deaf, answers with the
 // new stock.
 //
-// It restarts the database server that every other test uses, so it runs
-// alone: `make test-pg-restart` (part of `make test`) runs it after the
-// rest of the suite, with TEST_POSTGRES_RESTART set to the command that
-// restarts the server (pg_ctlcluster on Debian).
+// It restarts the database server, so it runs on a throwaway cluster of
+// its own: `make test-pg-restart` (part of `make test`) starts one
+// (scripts/pg-restart-test.sh), points TEST_POSTGRES_URL at it and sets
+// TEST_POSTGRES_RESTART to the command that restarts that cluster alone.
 func TestLiveReplicasSurviveAPostgresRestart(t *testing.T) {
 	restart := os.Getenv("TEST_POSTGRES_RESTART")
 	if restart == "" {
-		t.Skip("restarts PostgreSQL, so it runs alone: make test-pg-restart (part of make test) sets TEST_POSTGRES_RESTART")
+		t.Skip("restarts PostgreSQL, so it runs on a throwaway cluster: make test-pg-restart (part of make test) sets TEST_POSTGRES_RESTART")
 	}
 	dbURL := dbtest.URL(t, "postgres")
 	rp := startReplicaPair(t, dbURL, "restart")
