@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -224,28 +225,41 @@ func sendError(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecuto
 }
 
 func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
-	b, err := encodeResponse(resp)
+	bp := responseBuffers.Get().(*[]byte)
+	b, err := appendResponse((*bp)[:0], resp)
 	if err != nil {
-		b = []byte(`{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL"}}]}`)
+		b = append(b[:0], `{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL"}}]}`...)
 		status = http.StatusInternalServerError
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+	if cap(b) <= maxPooledResponse {
+		*bp = b[:0]
+		responseBuffers.Put(bp)
+	}
 }
 
-// encodeResponse is json.Marshal(resp), byte for byte, without a second
-// pass of encoding/json over resp.Data: the data is JSON that the executor
+// responseBuffers hold the bytes of answers being written: an answer is
+// encoded into one, written, and the buffer reused by a later answer (a
+// Writer may not retain what it is given), instead of a new copy of every
+// answer. A buffer grown past maxPooledResponse is left to the collector.
+var responseBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+const maxPooledResponse = 1 << 20
+
+// appendResponse appends json.Marshal(resp) to b, byte for byte, without a
+// second pass of encoding/json over resp.Data: the data is JSON that the executor
 // wrote (valid, and compact: every scalar of the schema writes a quoted
 // string, a number or a boolean), so encoding/json's pass (validate,
 // compact, escape <, >, & and U+2028/U+2029 for HTML) reduces to the
 // escapes, which are applied only when one of those characters occurs. A
 // tab, newline or carriage return (which a JSON string holds escaped, so
 // they would be white space to compact) sends it to json.Marshal.
-func encodeResponse(resp *graphql.Response) ([]byte, error) {
+func appendResponse(b []byte, resp *graphql.Response) ([]byte, error) {
 	if resp == nil || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || containsAnyByte(resp.Data, "\t\n\r") {
-		return json.Marshal(resp)
+		m, err := json.Marshal(resp)
+		return append(b, m...), err
 	}
-	b := make([]byte, 0, len(resp.Data)+128)
 	b = append(b, '{')
 	if len(resp.Errors) > 0 {
 		errs, err := json.Marshal(resp.Errors)
