@@ -97,7 +97,7 @@ func TestStoredAvailabilityUnderConcurrency(t *testing.T) {
 				r := rand.New(rand.NewPCG(uint64(g), 7))
 				var taken []map[int][]schematype.Allocation
 				for range ops {
-					op := r.IntN(4)
+					op := r.IntN(5)
 					var err error
 					switch {
 					case op == 0: // take one to three variants
@@ -123,11 +123,24 @@ func TestStoredAvailabilityUnderConcurrency(t *testing.T) {
 					case op == 3: // staff change a variant's price (locks variant, then product)
 						price := fmt.Sprintf("%d.00", 1+r.IntN(9))
 						_, err = shop.UpdateVariant(ctx, variants[r.IntN(len(variants))].ID, catalog.VariantInput{Price: &price})
+					case op == 4: // staff move a product to a category, archive or restore it (product, then categories)
+						in := catalog.ProductInput{}
+						switch r.IntN(3) {
+						case 0:
+							in.CategoryID = &cats[r.IntN(len(cats))].ID
+						case 1:
+							st := product.StatusARCHIVED
+							in.Status = &st
+						default:
+							st := product.StatusACTIVE
+							in.Status = &st
+						}
+						_, err = shop.UpdateProduct(ctx, variants[r.IntN(len(variants))].ProductID, in)
 					default: // set the stock of one variant in one warehouse
 						op = 2
 						_, err = inv.SetOnHand(ctx, variants[r.IntN(len(variants))].ID, whs[r.IntN(len(whs))].ID, r.IntN(4))
 					}
-					name := [...]string{"take", "return", "set", "price"}[op]
+					name := [...]string{"take", "return", "set", "price", "product"}[op]
 					var ce *commerce.Error
 					switch {
 					case err == nil:
@@ -145,7 +158,7 @@ func TestStoredAvailabilityUnderConcurrency(t *testing.T) {
 		}
 		wg.Wait()
 		t.Logf("operations: %v", counts)
-		for _, op := range []string{"take ok", "return ok", "set ok", "price ok"} {
+		for _, op := range []string{"take ok", "return ok", "set ok", "price ok", "product ok"} {
 			if counts[op] == 0 {
 				t.Errorf("no %q among %v: the interleaving did not exercise it", op, counts)
 			}
