@@ -85,45 +85,49 @@ type config struct {
 
 func loadConfig(args []string) (config, error) {
 	var c config
+	var e envReader // a value it cannot read is an error, not its default
 	fs := flag.NewFlagSet("storefront", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", env("ADDR", ":8080"), "listen address (ADDR)")
 	fs.StringVar(&c.databaseURL, "database-url", env("DATABASE_URL", "sqlite://storefront.db"), "sqlite://FILE or postgres://... (DATABASE_URL)")
-	fs.BoolVar(&c.seedDemo, "seed-demo", envBool("SEED_DEMO", false), "fill an empty database with the demo catalogue (SEED_DEMO)")
-	fs.IntVar(&c.demoProducts, "demo-products", envInt("DEMO_PRODUCTS", 2000), "products in the demo catalogue (DEMO_PRODUCTS)")
-	fs.BoolVar(&c.production, "production", envBool("PRODUCTION", false), "production mode: no playground, introspection or \"Did you mean\" hints unless PLAYGROUND/INTROSPECTION say otherwise (PRODUCTION)")
-	fs.BoolVar(&c.playground, "playground", envBool("PLAYGROUND", true), "serve the GraphiQL playground at /; default false in production (PLAYGROUND)")
-	fs.BoolVar(&c.introspection, "introspection", envBool("INTROSPECTION", true), "allow schema introspection; default false in production (INTROSPECTION)")
+	fs.BoolVar(&c.seedDemo, "seed-demo", e.boolean("SEED_DEMO", false), "fill an empty database with the demo catalogue (SEED_DEMO)")
+	fs.IntVar(&c.demoProducts, "demo-products", e.integer("DEMO_PRODUCTS", 2000), "products in the demo catalogue (DEMO_PRODUCTS)")
+	fs.BoolVar(&c.production, "production", e.boolean("PRODUCTION", false), "production mode: no playground, introspection or \"Did you mean\" hints unless PLAYGROUND/INTROSPECTION say otherwise (PRODUCTION)")
+	fs.BoolVar(&c.playground, "playground", e.boolean("PLAYGROUND", true), "serve the GraphiQL playground at /; default false in production (PLAYGROUND)")
+	fs.BoolVar(&c.introspection, "introspection", e.boolean("INTROSPECTION", true), "allow schema introspection; default false in production (INTROSPECTION)")
 	fs.StringVar(&c.currency, "currency", env("SHOP_CURRENCY", "USD"), "the shop's ISO 4217 currency (SHOP_CURRENCY)")
 	fs.StringVar(&c.corsOrigins, "cors-origins", env("CORS_ALLOWED_ORIGINS", "*"), "comma-separated browser origins allowed by CORS, * for any (CORS_ALLOWED_ORIGINS)")
-	fs.IntVar(&c.complexityLimit, "complexity-limit", envInt("COMPLEXITY_LIMIT", 20000), "maximum complexity of one operation (COMPLEXITY_LIMIT)")
-	fs.DurationVar(&c.opTimeout, "operation-timeout", envDuration("OPERATION_TIMEOUT", 5*time.Second), "longest a query or mutation may run; its database work is cancelled then (OPERATION_TIMEOUT)")
-	fs.IntVar(&c.maxResponseMB, "max-response-mb", envInt("MAX_RESPONSE_MB", 8), "largest answer of one operation, in MiB (MAX_RESPONSE_MB)")
-	fs.IntVar(&c.clientCost, "client-cost-per-minute", envInt("CLIENT_COST_PER_MINUTE", 300000), "operation cost one client (customer, else address) may spend per minute, 0 for no budget (CLIENT_COST_PER_MINUTE)")
-	fs.IntVar(&c.gcPercent, "gc-percent", envInt("GC_PERCENT", 400), "heap growth between collections, as GOGC (GOGC, when set, wins): the server's live heap is small, so the default 100 collects every few requests; the memory limit still bounds the heap (GC_PERCENT)")
-	fs.IntVar(&c.memoryLimitMB, "memory-limit-mb", envInt("MEMORY_LIMIT_MB", 256), "soft limit of the Go heap in MiB: the collector works harder near it (0: none; GOMEMLIMIT, when set, wins) (MEMORY_LIMIT_MB)")
+	fs.IntVar(&c.complexityLimit, "complexity-limit", e.integer("COMPLEXITY_LIMIT", 20000), "maximum complexity of one operation (COMPLEXITY_LIMIT)")
+	fs.DurationVar(&c.opTimeout, "operation-timeout", e.duration("OPERATION_TIMEOUT", 5*time.Second), "longest a query or mutation may run; its database work is cancelled then (OPERATION_TIMEOUT)")
+	fs.IntVar(&c.maxResponseMB, "max-response-mb", e.integer("MAX_RESPONSE_MB", 8), "largest answer of one operation, in MiB (MAX_RESPONSE_MB)")
+	fs.IntVar(&c.clientCost, "client-cost-per-minute", e.integer("CLIENT_COST_PER_MINUTE", 300000), "operation cost one client (customer, else address) may spend per minute, 0 for no budget (CLIENT_COST_PER_MINUTE)")
+	fs.IntVar(&c.gcPercent, "gc-percent", e.integer("GC_PERCENT", 400), "heap growth between collections, as GOGC (GOGC, when set, wins): the server's live heap is small, so the default 100 collects every few requests; the memory limit still bounds the heap (GC_PERCENT)")
+	fs.IntVar(&c.memoryLimitMB, "memory-limit-mb", e.integer("MEMORY_LIMIT_MB", 256), "soft limit of the Go heap in MiB: the collector works harder near it (0: none; GOMEMLIMIT, when set, wins) (MEMORY_LIMIT_MB)")
 	fs.StringVar(&c.trustedDocs, "trusted-documents", env("TRUSTED_DOCUMENTS", ""), "run only the operations of this persisted query manifest (TRUSTED_DOCUMENTS)")
-	fs.IntVar(&c.dbMaxConns, "db-max-conns", envInt("DB_MAX_CONNS", 0), "database pool size, 0 for the per-database default (DB_MAX_CONNS)")
+	fs.IntVar(&c.dbMaxConns, "db-max-conns", e.integer("DB_MAX_CONNS", 0), "database pool size, 0 for the per-database default (DB_MAX_CONNS)")
 	fs.StringVar(&c.jwtKeys, "jwt-keys", env("JWT_KEYS", ""), "access-token signing keys, kid:secret[,kid:secret...], the first signs; secrets of 32+ bytes; empty: a random key per start (JWT_KEYS)")
-	fs.DurationVar(&c.accessTTL, "access-token-ttl", envDuration("ACCESS_TOKEN_TTL", 15*time.Minute), "life of an access token (ACCESS_TOKEN_TTL)")
-	fs.DurationVar(&c.sessionTTL, "session-ttl", envDuration("SESSION_TTL", 30*24*time.Hour), "absolute life of a sign-in session (SESSION_TTL)")
+	fs.DurationVar(&c.accessTTL, "access-token-ttl", e.duration("ACCESS_TOKEN_TTL", 15*time.Minute), "life of an access token (ACCESS_TOKEN_TTL)")
+	fs.DurationVar(&c.sessionTTL, "session-ttl", e.duration("SESSION_TTL", 30*24*time.Hour), "absolute life of a sign-in session (SESSION_TTL)")
 	fs.StringVar(&c.staffEmail, "staff-email", env("STAFF_EMAIL", ""), "create or update this staff account on start (STAFF_EMAIL)")
 	fs.StringVar(&c.staffPassword, "staff-password", env("STAFF_PASSWORD", ""), "password of the STAFF_EMAIL account (STAFF_PASSWORD)")
-	fs.BoolVar(&c.trustProxy, "trust-proxy", envBool("TRUST_PROXY", false), "take the client address from X-Forwarded-For, behind a trusted proxy (TRUST_PROXY)")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", e.boolean("TRUST_PROXY", false), "take the client address from X-Forwarded-For, behind a trusted proxy (TRUST_PROXY)")
 	trusted := fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated CIDRs or addresses of the proxies whose X-Forwarded-For entries are believed; implies -trust-proxy; empty: the direct peer only (TRUSTED_PROXIES)")
-	fs.DurationVar(&c.bodyReadTimeout, "body-read-timeout", envDuration("BODY_READ_TIMEOUT", 10*time.Second), "how long a client has to send a request body (BODY_READ_TIMEOUT)")
+	fs.DurationVar(&c.bodyReadTimeout, "body-read-timeout", e.duration("BODY_READ_TIMEOUT", 10*time.Second), "how long a client has to send a request body (BODY_READ_TIMEOUT)")
 	fs.StringVar(&c.tlsCertFile, "tls-cert-file", env("TLS_CERT_FILE", ""), "PEM certificate (chain) to serve HTTPS with, together with -tls-key-file (TLS_CERT_FILE)")
 	fs.StringVar(&c.tlsKeyFile, "tls-key-file", env("TLS_KEY_FILE", ""), "PEM private key of -tls-cert-file (TLS_KEY_FILE)")
 	fs.StringVar(&c.shippingFlat, "shipping-flat", env("SHIPPING_FLAT", "4.99"), "flat shipping charge of a cart, in the shop currency (SHIPPING_FLAT)")
 	fs.StringVar(&c.freeShipping, "free-shipping-over", env("FREE_SHIPPING_OVER", "50.00"), "subtotal from which shipping is free, 0 for never (FREE_SHIPPING_OVER)")
-	fs.IntVar(&c.taxRate, "tax-rate-bp", envInt("TAX_RATE_BP", 0), "tax rate in basis points, 2300 = 23% (TAX_RATE_BP)")
-	fs.DurationVar(&c.unpaidTTL, "unpaid-order-ttl", envDuration("UNPAID_ORDER_TTL", 30*time.Minute), "cancel orders still unpaid after this long, returning their stock (UNPAID_ORDER_TTL)")
-	fs.BoolVar(&c.declinePayments, "decline-payments", envBool("DECLINE_PAYMENTS", false), "make the simulated payment provider decline every payment (DECLINE_PAYMENTS)")
+	fs.IntVar(&c.taxRate, "tax-rate-bp", e.integer("TAX_RATE_BP", 0), "tax rate in basis points, 2300 = 23% (TAX_RATE_BP)")
+	fs.DurationVar(&c.unpaidTTL, "unpaid-order-ttl", e.duration("UNPAID_ORDER_TTL", 30*time.Minute), "cancel orders still unpaid after this long, returning their stock (UNPAID_ORDER_TTL)")
+	fs.BoolVar(&c.declinePayments, "decline-payments", e.boolean("DECLINE_PAYMENTS", false), "make the simulated payment provider decline every payment (DECLINE_PAYMENTS)")
 	fs.StringVar(&c.logLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LOG_FORMAT", "text"), "text or json (LOG_FORMAT)")
-	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("SHUTDOWN_TIMEOUT", 15*time.Second), "how long to drain requests on SIGTERM (SHUTDOWN_TIMEOUT)")
-	fs.IntVar(&c.cacheMB, "response-cache-mb", envInt("RESPONSE_CACHE_MB", 64), "memory for cached anonymous catalogue responses, 0 to turn the cache off (RESPONSE_CACHE_MB)")
-	fs.DurationVar(&c.cacheTTL, "response-cache-ttl", envDuration("RESPONSE_CACHE_TTL", 10*time.Second), "longest life of a cached response; writes through the API empty the cache at once (RESPONSE_CACHE_TTL)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", e.duration("SHUTDOWN_TIMEOUT", 15*time.Second), "how long to drain requests on SIGTERM (SHUTDOWN_TIMEOUT)")
+	fs.IntVar(&c.cacheMB, "response-cache-mb", e.integer("RESPONSE_CACHE_MB", 64), "memory for cached anonymous catalogue responses, 0 to turn the cache off (RESPONSE_CACHE_MB)")
+	fs.DurationVar(&c.cacheTTL, "response-cache-ttl", e.duration("RESPONSE_CACHE_TTL", 10*time.Second), "longest life of a cached response; writes through the API empty the cache at once (RESPONSE_CACHE_TTL)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := errors.Join(e.errs...); err != nil {
 		return c, err
 	}
 	if c.production {
@@ -437,27 +441,51 @@ func env(key, def string) string {
 	return def
 }
 
-func envBool(key string, def bool) bool {
-	v := strings.ToLower(env(key, ""))
-	switch v {
+// envReader reads typed settings from the environment; a variable that
+// is set but cannot be read as its type is an error that names it (the
+// server refuses to start) instead of a silent fallback to the default.
+type envReader struct{ errs []error }
+
+func (e *envReader) fail(key, v, want string) {
+	e.errs = append(e.errs, fmt.Errorf("%s=%q: want %s", key, v, want))
+}
+
+func (e *envReader) boolean(key string, def bool) bool {
+	v := env(key, "")
+	switch strings.ToLower(v) {
+	case "":
+		return def
 	case "1", "true", "yes", "on":
 		return true
 	case "0", "false", "no", "off":
 		return false
 	}
+	e.fail(key, v, "true or false (also 1/0, yes/no, on/off)")
 	return def
 }
 
-func envInt(key string, def int) int {
-	if n, err := strconv.Atoi(env(key, "")); err == nil {
-		return n
+func (e *envReader) integer(key string, def int) int {
+	v := env(key, "")
+	if v == "" {
+		return def
 	}
-	return def
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		e.fail(key, v, "a whole number")
+		return def
+	}
+	return n
 }
 
-func envDuration(key string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(env(key, "")); err == nil {
-		return d
+func (e *envReader) duration(key string, def time.Duration) time.Duration {
+	v := env(key, "")
+	if v == "" {
+		return def
 	}
-	return def
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		e.fail(key, v, "a duration with a unit, such as 15m, 30s or 2h")
+		return def
+	}
+	return d
 }

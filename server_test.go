@@ -303,3 +303,42 @@ func TestConfigCurrency(t *testing.T) {
 		t.Errorf("empty SHOP_CURRENCY: %q, %v; want the default USD", cfg.currency, err)
 	}
 }
+
+// TestConfigRefusesUnreadableValues: a variable that is set but cannot be
+// read as its type stops the start with an error that names it and says
+// what it wants, instead of the default taking its place; every such
+// variable is reported at once.
+func TestConfigRefusesUnreadableValues(t *testing.T) {
+	for _, tc := range []struct{ key, value, want string }{
+		{"DB_MAX_CONNS", "abc", "whole number"},
+		{"ACCESS_TOKEN_TTL", "15", "duration with a unit"},
+		{"SEED_DEMO", "ture", "true or false"},
+		{"RESPONSE_CACHE_MB", "64MB", "whole number"},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			clearEnv(t)
+			t.Setenv(tc.key, tc.value)
+			_, err := loadConfig(nil)
+			if err == nil || !strings.Contains(err.Error(), tc.key+"=") || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%s=%s: error %v, want one naming it and %q", tc.key, tc.value, err, tc.want)
+			}
+		})
+	}
+	clearEnv(t)
+	t.Setenv("DB_MAX_CONNS", "abc")
+	t.Setenv("UNPAID_ORDER_TTL", "soon")
+	_, err := loadConfig(nil)
+	if err == nil || !strings.Contains(err.Error(), "DB_MAX_CONNS") || !strings.Contains(err.Error(), "UNPAID_ORDER_TTL") {
+		t.Fatalf("two bad variables: %v, want both named", err)
+	}
+	// Readable values and empty ones (the default) start.
+	clearEnv(t)
+	t.Setenv("UNPAID_ORDER_TTL", "")
+	t.Setenv("DB_MAX_CONNS", "12")
+	t.Setenv("ACCESS_TOKEN_TTL", "5m")
+	t.Setenv("SEED_DEMO", "")
+	cfg, err := loadConfig(nil)
+	if err != nil || cfg.dbMaxConns != 12 || cfg.accessTTL != 5*time.Minute || cfg.seedDemo {
+		t.Fatalf("readable values: %+v, %v", cfg, err)
+	}
+}
