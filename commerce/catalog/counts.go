@@ -150,7 +150,8 @@ func DropCounts(ctx context.Context, client *ent.Client, d string) error {
 // InstallCounts creates the triggers that keep the category counts, when
 // they are not there yet, and fills the counts, in one transaction (on
 // PostgreSQL, creating a trigger holds product writes until the counts are
-// filled, so none is missed). client must be of dialect d.
+// filled, so none is missed). client must be of dialect d and run raw
+// queries (database.Migrate passes its migration client).
 func InstallCounts(ctx context.Context, client *ent.Client, d string) error {
 	var probe string
 	var stmts []string
@@ -159,7 +160,7 @@ func InstallCounts(ctx context.Context, client *ent.Client, d string) error {
 		probe = `SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = '` + countsTrigger + `_update'`
 		stmts = sqliteCounts
 	case dialect.Postgres:
-		probe = `SELECT count(*) FROM pg_trigger WHERE tgname = '` + countsTrigger + `_update'`
+		probe = `SELECT count(*) FROM pg_trigger WHERE tgrelid = 'products'::regclass AND tgname = '` + countsTrigger + `_update'`
 		stmts = postgresCounts
 	default:
 		return fmt.Errorf("catalog: category counts: unsupported dialect %q", d)
@@ -175,6 +176,20 @@ func InstallCounts(ctx context.Context, client *ent.Client, d string) error {
 	if err != nil {
 		return err
 	}
+	// Servers that start together install once: the first holds the lock
+	// (PostgreSQL's advisory lock; SQLite's write lock, which its
+	// transactions take at BEGIN) until it commits, and the others then
+	// find the triggers.
+	if d == dialect.Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock("+installLock+")"); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("catalog: category counts: lock: %w", err)
+		}
+	}
+	if n, err := scanInt(ctx, tx.Client(), probe); err != nil || n > 0 {
+		_ = tx.Rollback()
+		return err
+	}
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			_ = tx.Rollback()
@@ -187,6 +202,11 @@ func InstallCounts(ctx context.Context, client *ent.Client, d string) error {
 	}
 	return tx.Commit()
 }
+
+// installLock is the key of the PostgreSQL advisory lock InstallCounts
+// holds while it installs (advisory keys are per database; nothing else in
+// this server takes this one).
+const installLock = "726173"
 
 // RecountCategories sets every category's counts from its products,
 // writing only the rows that differ: the fill when the triggers are

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"storefront/commerce/access"
 	"storefront/commerce/catalog"
 	"storefront/commerce/inventory"
@@ -144,5 +146,33 @@ func TestCategoryCountsFollowEveryProductWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkCounts(t, ctx, svc, c, "recounted")
+	})
+}
+
+// TestInstallCountsOnceWhenServersStartTogether: servers migrating one
+// database at the same time install the triggers once, and none fails.
+func TestInstallCountsOnceWhenServersStartTogether(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		ctx := access.System(context.Background())
+		if err := catalog.DropCounts(ctx, db.Client, db.Dialect); err != nil {
+			t.Fatal(err)
+		}
+		// A plain client, as database.Migrate's (the server's counts
+		// statements).
+		plain := ent.NewClient(ent.Driver(entsql.OpenDB(db.Dialect, db.SQL)))
+		errs := make(chan error, 8)
+		for range 8 {
+			go func() { errs <- catalog.InstallCounts(ctx, plain, db.Dialect) }()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Errorf("install: %v", err)
+			}
+		}
+		top := db.Client.Category.Create().SetName("Top").SetSlug("top").SaveX(ctx)
+		db.Client.Product.Create().SetTitle("P").SetSlug("p").SetStatus(product.StatusACTIVE).SetCategory(top).ExecX(ctx)
+		if got := db.Client.Category.GetX(ctx, top.ID).ActiveProducts; got != 1 {
+			t.Errorf("after one product: %d active products, want 1 (a trigger twice, or none)", got)
+		}
 	})
 }
