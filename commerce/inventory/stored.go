@@ -44,9 +44,9 @@ import (
 // sibling variant committed before, and a later mover of a sibling
 // recomputes after this one commits. The lock order is stock levels,
 // variants, products, categories, as in the catalogue's variant writes
-// (variant, then product). SQLite
-// serialises writers. Recomputations outside apply (the hooks) lock the
-// variants before they sum their levels.
+// (variant, then product). SQLite serialises writers. Recomputations
+// outside apply (the hooks) lock the variants before they sum their
+// levels.
 
 // availableSum is the SQL of a variant's available quantity, for the
 // variant whose id column is variantID.
@@ -166,7 +166,9 @@ func refreshProducts(ctx context.Context, tx *ent.Client, products predicate.Pro
 	// A flag that changes moves its category's stored counts (a trigger,
 	// commerce/catalog/counts.go): lock those categories first, in ID
 	// order, so that two transactions that flip products of the same
-	// categories take them in one order.
+	// categories take them in one order. (On SQLite, which locks no rows,
+	// this reads them only; it runs when a variant's availability crossed
+	// zero, not on every movement.)
 	lock := tx.Category.Query().Where(category.HasProductsWith(products)).Order(category.ByID())
 	lock.Modify(txn.LockRows)
 	if _, err := lock.IDs(access.System(ctx)); err != nil {
