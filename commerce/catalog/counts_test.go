@@ -61,18 +61,7 @@ func TestCategoryCountsFollowEveryProductWrite(t *testing.T) {
 		c := db.Client
 		svc := catalog.New(c, "USD")
 		inv := inventory.New(c, nil)
-		mk := func(name string, parent int) int {
-			t.Helper()
-			in := catalog.CategoryInput{Name: &name}
-			if parent != 0 {
-				in.ParentID = &parent
-			}
-			cat, err := svc.CreateCategory(ctx, in)
-			if err != nil {
-				t.Fatalf("create %s: %v", name, err)
-			}
-			return cat.ID
-		}
+		mk := func(name string, parent int) int { return createCategory(t, ctx, svc, name, parent) }
 		top := mk("Top", 0)
 		child := mk("Child", top)
 		grandchild := mk("Grandchild", child)

@@ -42,22 +42,26 @@ func checkPaths(t *testing.T, ctx context.Context, client *ent.Client) {
 	}
 }
 
+// createCategory creates a category through the service, below parent
+// unless it is 0, and returns its ID.
+func createCategory(t *testing.T, ctx context.Context, svc *catalog.Service, name string, parent int) int {
+	t.Helper()
+	in := catalog.CategoryInput{Name: &name}
+	if parent != 0 {
+		in.ParentID = &parent
+	}
+	c, err := svc.CreateCategory(ctx, in)
+	if err != nil {
+		t.Fatalf("create %s: %v", name, err)
+	}
+	return c.ID
+}
+
 func TestCategoryPathsFollowTheTree(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *database.DB) {
 		ctx := access.System(context.Background())
 		svc := catalog.New(db.Client, "EUR")
-		mk := func(name string, parent int) int {
-			t.Helper()
-			in := catalog.CategoryInput{Name: &name}
-			if parent != 0 {
-				in.ParentID = &parent
-			}
-			c, err := svc.CreateCategory(ctx, in)
-			if err != nil {
-				t.Fatalf("create %s: %v", name, err)
-			}
-			return c.ID
-		}
+		mk := func(name string, parent int) int { return createCategory(t, ctx, svc, name, parent) }
 		move := func(id, parent int) {
 			t.Helper()
 			if _, err := svc.UpdateCategory(ctx, id, catalog.CategoryInput{ParentID: &parent}); err != nil {
