@@ -8,6 +8,8 @@ import (
 
 	"entgo.io/ent/dialect"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"storefront/internal/sqlhint"
 )
 
 // Statements counts the SQL statements sent to the database, in total (a
@@ -57,8 +59,10 @@ func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) er
 
 func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
 	count(ctx, d.m)
-	if done, err := d.stmts.query(ctx, query, args, v); done {
-		return err
+	if !sqlhint.PlansPerCall(ctx) {
+		if done, err := d.stmts.query(ctx, query, args, v); done {
+			return err
+		}
 	}
 	return d.Driver.Query(ctx, query, args, v)
 }

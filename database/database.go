@@ -110,9 +110,6 @@ func postgresDSN(rawURL string) string {
 	if !q.Has("jit") {
 		q.Set("jit", "off")
 	}
-	if !q.Has("plan_cache_mode") { // prepared statements keep custom plans (stmtCache)
-		q.Set("plan_cache_mode", "force_custom_plan")
-	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -16,6 +16,7 @@ import (
 	"storefront/database/dbtest"
 	"storefront/ent/product"
 	"storefront/ent/warehouse"
+	"storefront/internal/sqlhint"
 )
 
 func TestOpenRejectsBadURLs(t *testing.T) {
@@ -144,18 +145,12 @@ func TestPostgresSessionsRunWithoutJIT(t *testing.T) {
 	if jit != "off" {
 		t.Fatalf("jit is %q in the server's sessions, want off", jit)
 	}
-	var mode string
-	if err := db.SQL.QueryRowContext(t.Context(), "SHOW plan_cache_mode").Scan(&mode); err != nil {
-		t.Fatal(err)
-	}
-	if mode != "force_custom_plan" {
-		t.Fatalf("plan_cache_mode is %q, want force_custom_plan (prepared statements keep the plans of unprepared ones)", mode)
-	}
 }
 
 // TestPreparedStatements: outside transactions a statement with arguments
-// is prepared once and reused (the same answers, counted as before); the
-// cache is bounded, and a statement past the bound still runs.
+// is prepared once and reused (the same answers, counted as before), but
+// not one marked sqlhint.PlanPerCall; the cache is bounded, and a
+// statement past the bound still runs.
 func TestPreparedStatements(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *database.DB) {
 		ctx := access.System(t.Context())
@@ -167,8 +162,19 @@ func TestPreparedStatements(t *testing.T) {
 				t.Fatalf("counted %d warehouses, want 2", n)
 			}
 		}
-		if got := database.PreparedStatements(db); got == 0 {
+		got := database.PreparedStatements(db)
+		if got == 0 {
 			t.Fatal("no statement was prepared")
+		}
+		// A statement marked as planned per call runs unprepared.
+		per := sqlhint.PlanPerCall(ctx)
+		for range 3 {
+			if n := db.Client.Warehouse.Query().Where(warehouse.NameIn("W0", "W1", "W2")).CountX(per); n != 3 {
+				t.Fatalf("planned per call: counted %d warehouses, want 3", n)
+			}
+		}
+		if now := database.PreparedStatements(db); now != got {
+			t.Fatalf("a statement planned per call was prepared: %d prepared, was %d", now, got)
 		}
 		// Past the bound, statements still run (unprepared).
 		for i := range database.MaxPreparedStatements + 10 {

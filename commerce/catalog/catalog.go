@@ -23,6 +23,7 @@ import (
 	"storefront/ent/predicate"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
+	"storefront/internal/sqlhint"
 )
 
 // Service reads the catalogue.
@@ -92,6 +93,12 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 		return nil, err
 	}
 	q := s.client.Product.Query().Where(preds...)
+	if filter.MinPrice != nil || filter.MaxPrice != nil {
+		// A plan made for an unknown price range misjudges how many
+		// products it keeps (measured: a generic plan served a category
+		// page with a price range at a third of the rate).
+		ctx = sqlhint.PlanPerCall(ctx)
+	}
 	if root, ok := filter.storedCount(); ok {
 		// totalCount (and ent's count for pageInfo) from the category counts.
 		ctx = withStoredCount(ctx, s.client, root, filter.InStock)
