@@ -191,13 +191,17 @@ func selectedColumns(ctx context.Context, table map[string][]string) ([]string, 
 }
 
 // listOptions reads only the product columns that the page's selection
-// (under edges.node and nodes) needs.
+// (under edges.node and nodes) needs, and seals no cursor when it shows
+// none (neither edges.cursor nor pageInfo).
 func listOptions(ctx context.Context) []catalog.ListOption {
-	columns, ok := selectedColumns(ctx, productColumns)
-	if !ok {
-		return nil
+	var opts []catalog.ListOption
+	if columns, ok := selectedColumns(ctx, productColumns); ok {
+		opts = append(opts, catalog.WithColumns(columns...))
 	}
-	return []catalog.ListOption{catalog.WithColumns(columns...)}
+	if !selects(ctx, "edges", "cursor") && !selects(ctx, "pageInfo") {
+		opts = append(opts, catalog.WithoutCursors())
+	}
+	return opts
 }
 
 // orderListColumns are the order columns that the page's selection needs,

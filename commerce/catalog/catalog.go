@@ -110,7 +110,9 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 	if err != nil {
 		return nil, fmt.Errorf("catalog: products: %w", err)
 	}
-	paging.Seal(list, conn.Edges, func(e *ent.ProductEdge) *ent.Cursor { return &e.Cursor }, &conn.PageInfo)
+	if !o.noCursors {
+		paging.Seal(list, conn.Edges, func(e *ent.ProductEdge) *ent.Cursor { return &e.Cursor }, &conn.PageInfo)
+	}
 	return conn, nil
 }
 
@@ -124,7 +126,14 @@ type listOptions struct {
 	// list names the list for its cursors (paging.List): "products",
 	// "search" or "category:ID".
 	list string
+	// noCursors leaves the page's cursors unsealed (WithoutCursors).
+	noCursors bool
 }
+
+// WithoutCursors leaves the page's cursors unsealed, for a page whose
+// selection shows no cursor and no pageInfo: they are never written, and
+// sealing costs an allocation per product.
+func WithoutCursors() ListOption { return func(o *listOptions) { o.noCursors = true } }
 
 // InCategoryPage names the list as the products of a category (the
 // Category.products field): its cursors are refused on other lists, and
