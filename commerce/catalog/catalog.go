@@ -99,7 +99,7 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 		// page with a price range at a third of the rate).
 		ctx = sqlhint.PlanPerCall(ctx)
 	}
-	if root, ok := filter.storedCount(); ok {
+	if root, ok := filter.storedCount(preds); ok {
 		// totalCount (and ent's count for pageInfo) from the category counts.
 		ctx = withStoredCount(ctx, s.client, root, filter.InStock)
 	}
@@ -164,11 +164,16 @@ func WithColumns(columns ...string) ListOption {
 }
 
 // storedCount reports whether the stored category counts (counts.go) hold
-// the number of products f keeps: a category's subtree, in stock or not,
-// and nothing else.
-func (f ProductFilter) storedCount() (root int, ok bool) {
-	if f.CategoryID == nil || f.MinPrice != nil || f.MaxPrice != nil || len(f.Words) > 0 ||
-		(f.Query != nil && strings.TrimSpace(*f.Query) != "") {
+// the number of products that f's predicates (productPredicates) keep:
+// ACTIVE, a category's subtree and, with InStock, the stock flag. Any
+// other predicate (a text, a price range, a filter added later) leaves
+// the count to the database.
+func (f ProductFilter) storedCount(preds []predicate.Product) (root int, ok bool) {
+	want := 2
+	if f.InStock {
+		want++
+	}
+	if f.CategoryID == nil || len(preds) != want {
 		return 0, false
 	}
 	return *f.CategoryID, true

@@ -32,11 +32,13 @@ import (
 // Locks: a trigger updates the category rows of the products a statement
 // writes, after those products. On PostgreSQL the stock function, which
 // flips in-stock flags of several products in one transaction, locks
-// their categories in ID order first (inventory.refreshProductsOf), so
+// their categories in ID order first (inventory's refreshProducts), so
 // that two checkouts cannot take two categories in opposite orders.
 
-// countsTrigger names the installed triggers; a change of their SQL takes a
-// new name, so that InstallCounts replaces them.
+// countsTrigger names the installed triggers. InstallCounts installs them
+// when the one of this name is missing, so a change of their SQL takes a
+// new name, and the triggers of the old name must be dropped with it
+// (DropCounts names them).
 const countsTrigger = "products_category_counts_v1"
 
 // sqliteCounts are the SQLite triggers. in_stock is stored as 0 or 1, and a

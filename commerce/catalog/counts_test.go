@@ -47,6 +47,13 @@ func checkCounts(t *testing.T, ctx context.Context, svc *catalog.Service, c *ent
 			if err != nil || conn.TotalCount != want {
 				t.Errorf("%s: %s page, in stock only %v: totalCount %v (%v), want %d", step, cat.Name, stock, conn, err, want)
 			}
+			// With a price range the database counts (every price here is
+			// within it): the same number.
+			lo := "0.00"
+			conn, err = svc.Products(ctx, paging.Page{First: &one}, catalog.ProductFilter{CategoryID: &id, InStock: stock, MinPrice: &lo}, catalog.SortKey("PRICE"), false)
+			if err != nil || conn.TotalCount != want {
+				t.Errorf("%s: %s page with a price range, in stock only %v: totalCount %v (%v), want %d", step, cat.Name, stock, conn, err, want)
+			}
 		}
 	}
 }
