@@ -59,7 +59,9 @@ func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) er
 
 func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
 	count(ctx, d.m)
-	if !sqlhint.PlansPerCall(ctx) {
+	// SQLite plans a statement when it is prepared, whatever the values
+	// bound later, so only PostgreSQL is told to plan per call.
+	if !sqlhint.PlansPerCall(ctx) || d.Dialect() != dialect.Postgres {
 		if done, err := d.stmts.query(ctx, query, args, v); done {
 			return err
 		}

@@ -32,6 +32,8 @@ type Category struct {
 	ActiveProducts int `json:"active_products,omitempty"`
 	// ACTIVE products in stock whose category is this one (not its descendants).
 	InStockProducts int `json:"in_stock_products,omitempty"`
+	// Raised by every write that can change a count of this category's ACTIVE products under some filter (membership, status, stock flag, price range); a remembered count of a subtree holds while its categories' versions are unchanged.
+	ListingVersion int64 `json:"listing_version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CategoryQuery when eager-loading is set.
 	Edges        CategoryEdges `json:"edges"`
@@ -90,16 +92,17 @@ func (*Category) scanValues(columns []string) ([]any, error) {
 	// entpost: the destinations of one row in one allocation.
 	// A row of more columns than it holds gets its own slice.
 	row := new(struct {
-		values [9]any
+		values [10]any
 		f0     sql.NullInt64
 		f1     sql.NullInt64
 		f2     sql.NullInt64
 		f3     sql.NullInt64
 		f4     sql.NullInt64
-		f5     sql.NullString
+		f5     sql.NullInt64
 		f6     sql.NullString
 		f7     sql.NullString
 		f8     sql.NullString
+		f9     sql.NullString
 	})
 	var values []any
 	if len(columns) <= len(row.values) {
@@ -119,14 +122,16 @@ func (*Category) scanValues(columns []string) ([]any, error) {
 			values[i] = &row.f3
 		case category.FieldInStockProducts:
 			values[i] = &row.f4
-		case category.FieldName:
+		case category.FieldListingVersion:
 			values[i] = &row.f5
-		case category.FieldSlug:
+		case category.FieldName:
 			values[i] = &row.f6
-		case category.FieldDescription:
+		case category.FieldSlug:
 			values[i] = &row.f7
-		case category.FieldPath:
+		case category.FieldDescription:
 			values[i] = &row.f8
+		case category.FieldPath:
+			values[i] = &row.f9
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -196,6 +201,12 @@ func (_m *Category) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field in_stock_products", values[i])
 			} else if value.Valid {
 				_m.InStockProducts = int(value.Int64)
+			}
+		case category.FieldListingVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field listing_version", values[i])
+			} else if value.Valid {
+				_m.ListingVersion = value.Int64
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -273,6 +284,9 @@ func (_m *Category) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("in_stock_products=")
 	builder.WriteString(fmt.Sprintf("%v", _m.InStockProducts))
+	builder.WriteString(", ")
+	builder.WriteString("listing_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ListingVersion))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -118,6 +118,20 @@ func (_c *CategoryCreate) SetNillableInStockProducts(v *int) *CategoryCreate {
 	return _c
 }
 
+// SetListingVersion sets the "listing_version" field.
+func (_c *CategoryCreate) SetListingVersion(v int64) *CategoryCreate {
+	_c.mutation.SetListingVersion(v)
+	return _c
+}
+
+// SetNillableListingVersion sets the "listing_version" field if the given value is not nil.
+func (_c *CategoryCreate) SetNillableListingVersion(v *int64) *CategoryCreate {
+	if v != nil {
+		_c.SetListingVersion(*v)
+	}
+	return _c
+}
+
 // SetParent sets the "parent" edge to the Category entity.
 func (_c *CategoryCreate) SetParent(v *Category) *CategoryCreate {
 	return _c.SetParentID(v.ID)
@@ -210,6 +224,10 @@ func (_c *CategoryCreate) defaults() error {
 		v := category.DefaultInStockProducts
 		_c.mutation.SetInStockProducts(v)
 	}
+	if _, ok := _c.mutation.ListingVersion(); !ok {
+		v := category.DefaultListingVersion
+		_c.mutation.SetListingVersion(v)
+	}
 	return nil
 }
 
@@ -245,6 +263,9 @@ func (_c *CategoryCreate) check() error {
 	}
 	if _, ok := _c.mutation.InStockProducts(); !ok {
 		return &ValidationError{Name: "in_stock_products", err: errors.New(`ent: missing required field "Category.in_stock_products"`)}
+	}
+	if _, ok := _c.mutation.ListingVersion(); !ok {
+		return &ValidationError{Name: "listing_version", err: errors.New(`ent: missing required field "Category.listing_version"`)}
 	}
 	return nil
 }
@@ -300,6 +321,10 @@ func (_c *CategoryCreate) createSpec() (*Category, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.InStockProducts(); ok {
 		_spec.SetField(category.FieldInStockProducts, field.TypeInt, value)
 		_node.InStockProducts = value
+	}
+	if value, ok := _c.mutation.ListingVersion(); ok {
+		_spec.SetField(category.FieldListingVersion, field.TypeInt64, value)
+		_node.ListingVersion = value
 	}
 	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -522,6 +547,24 @@ func (u *CategoryUpsert) AddInStockProducts(v int) *CategoryUpsert {
 	return u
 }
 
+// SetListingVersion sets the "listing_version" field.
+func (u *CategoryUpsert) SetListingVersion(v int64) *CategoryUpsert {
+	u.Set(category.FieldListingVersion, v)
+	return u
+}
+
+// UpdateListingVersion sets the "listing_version" field to the value that was provided on create.
+func (u *CategoryUpsert) UpdateListingVersion() *CategoryUpsert {
+	u.SetExcluded(category.FieldListingVersion)
+	return u
+}
+
+// AddListingVersion adds v to the "listing_version" field.
+func (u *CategoryUpsert) AddListingVersion(v int64) *CategoryUpsert {
+	u.Add(category.FieldListingVersion, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -699,6 +742,27 @@ func (u *CategoryUpsertOne) AddInStockProducts(v int) *CategoryUpsertOne {
 func (u *CategoryUpsertOne) UpdateInStockProducts() *CategoryUpsertOne {
 	return u.Update(func(s *CategoryUpsert) {
 		s.UpdateInStockProducts()
+	})
+}
+
+// SetListingVersion sets the "listing_version" field.
+func (u *CategoryUpsertOne) SetListingVersion(v int64) *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetListingVersion(v)
+	})
+}
+
+// AddListingVersion adds v to the "listing_version" field.
+func (u *CategoryUpsertOne) AddListingVersion(v int64) *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.AddListingVersion(v)
+	})
+}
+
+// UpdateListingVersion sets the "listing_version" field to the value that was provided on create.
+func (u *CategoryUpsertOne) UpdateListingVersion() *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdateListingVersion()
 	})
 }
 
@@ -1043,6 +1107,27 @@ func (u *CategoryUpsertBulk) AddInStockProducts(v int) *CategoryUpsertBulk {
 func (u *CategoryUpsertBulk) UpdateInStockProducts() *CategoryUpsertBulk {
 	return u.Update(func(s *CategoryUpsert) {
 		s.UpdateInStockProducts()
+	})
+}
+
+// SetListingVersion sets the "listing_version" field.
+func (u *CategoryUpsertBulk) SetListingVersion(v int64) *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetListingVersion(v)
+	})
+}
+
+// AddListingVersion adds v to the "listing_version" field.
+func (u *CategoryUpsertBulk) AddListingVersion(v int64) *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.AddListingVersion(v)
+	})
+}
+
+// UpdateListingVersion sets the "listing_version" field to the value that was provided on create.
+func (u *CategoryUpsertBulk) UpdateListingVersion() *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdateListingVersion()
 	})
 }
 

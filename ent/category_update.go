@@ -168,6 +168,27 @@ func (_u *CategoryUpdate) AddInStockProducts(v int) *CategoryUpdate {
 	return _u
 }
 
+// SetListingVersion sets the "listing_version" field.
+func (_u *CategoryUpdate) SetListingVersion(v int64) *CategoryUpdate {
+	_u.mutation.ResetListingVersion()
+	_u.mutation.SetListingVersion(v)
+	return _u
+}
+
+// SetNillableListingVersion sets the "listing_version" field if the given value is not nil.
+func (_u *CategoryUpdate) SetNillableListingVersion(v *int64) *CategoryUpdate {
+	if v != nil {
+		_u.SetListingVersion(*v)
+	}
+	return _u
+}
+
+// AddListingVersion adds value to the "listing_version" field.
+func (_u *CategoryUpdate) AddListingVersion(v int64) *CategoryUpdate {
+	_u.mutation.AddListingVersion(v)
+	return _u
+}
+
 // SetParent sets the "parent" edge to the Category entity.
 func (_u *CategoryUpdate) SetParent(v *Category) *CategoryUpdate {
 	return _u.SetParentID(v.ID)
@@ -345,6 +366,12 @@ func (_u *CategoryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedInStockProducts(); ok {
 		_spec.AddField(category.FieldInStockProducts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ListingVersion(); ok {
+		_spec.SetField(category.FieldListingVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedListingVersion(); ok {
+		_spec.AddField(category.FieldListingVersion, field.TypeInt64, value)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -626,6 +653,27 @@ func (_u *CategoryUpdateOne) AddInStockProducts(v int) *CategoryUpdateOne {
 	return _u
 }
 
+// SetListingVersion sets the "listing_version" field.
+func (_u *CategoryUpdateOne) SetListingVersion(v int64) *CategoryUpdateOne {
+	_u.mutation.ResetListingVersion()
+	_u.mutation.SetListingVersion(v)
+	return _u
+}
+
+// SetNillableListingVersion sets the "listing_version" field if the given value is not nil.
+func (_u *CategoryUpdateOne) SetNillableListingVersion(v *int64) *CategoryUpdateOne {
+	if v != nil {
+		_u.SetListingVersion(*v)
+	}
+	return _u
+}
+
+// AddListingVersion adds value to the "listing_version" field.
+func (_u *CategoryUpdateOne) AddListingVersion(v int64) *CategoryUpdateOne {
+	_u.mutation.AddListingVersion(v)
+	return _u
+}
+
 // SetParent sets the "parent" edge to the Category entity.
 func (_u *CategoryUpdateOne) SetParent(v *Category) *CategoryUpdateOne {
 	return _u.SetParentID(v.ID)
@@ -833,6 +881,12 @@ func (_u *CategoryUpdateOne) sqlSave(ctx context.Context) (_node *Category, err 
 	}
 	if value, ok := _u.mutation.AddedInStockProducts(); ok {
 		_spec.AddField(category.FieldInStockProducts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ListingVersion(); ok {
+		_spec.SetField(category.FieldListingVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedListingVersion(); ok {
+		_spec.AddField(category.FieldListingVersion, field.TypeInt64, value)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -2491,6 +2491,8 @@ type CategoryMutation struct {
 	addactive_products   *int
 	in_stock_products    *int
 	addin_stock_products *int
+	listing_version      *int64
+	addlisting_version   *int64
 	clearedFields        map[string]struct{}
 	parent               *int
 	clearedparent        bool
@@ -2964,6 +2966,62 @@ func (m *CategoryMutation) ResetInStockProducts() {
 	m.addin_stock_products = nil
 }
 
+// SetListingVersion sets the "listing_version" field.
+func (m *CategoryMutation) SetListingVersion(i int64) {
+	m.listing_version = &i
+	m.addlisting_version = nil
+}
+
+// ListingVersion returns the value of the "listing_version" field in the mutation.
+func (m *CategoryMutation) ListingVersion() (r int64, exists bool) {
+	v := m.listing_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldListingVersion returns the old "listing_version" field's value of the Category entity.
+// If the Category object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CategoryMutation) OldListingVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldListingVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldListingVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldListingVersion: %w", err)
+	}
+	return oldValue.ListingVersion, nil
+}
+
+// AddListingVersion adds i to the "listing_version" field.
+func (m *CategoryMutation) AddListingVersion(i int64) {
+	if m.addlisting_version != nil {
+		*m.addlisting_version += i
+	} else {
+		m.addlisting_version = &i
+	}
+}
+
+// AddedListingVersion returns the value that was added to the "listing_version" field in this mutation.
+func (m *CategoryMutation) AddedListingVersion() (r int64, exists bool) {
+	v := m.addlisting_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetListingVersion resets all changes to the "listing_version" field.
+func (m *CategoryMutation) ResetListingVersion() {
+	m.listing_version = nil
+	m.addlisting_version = nil
+}
+
 // ClearParent clears the "parent" edge to the Category entity.
 func (m *CategoryMutation) ClearParent() {
 	m.clearedparent = true
@@ -3133,7 +3191,7 @@ func (m *CategoryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CategoryMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.name != nil {
 		fields = append(fields, category.FieldName)
 	}
@@ -3157,6 +3215,9 @@ func (m *CategoryMutation) Fields() []string {
 	}
 	if m.in_stock_products != nil {
 		fields = append(fields, category.FieldInStockProducts)
+	}
+	if m.listing_version != nil {
+		fields = append(fields, category.FieldListingVersion)
 	}
 	return fields
 }
@@ -3182,6 +3243,8 @@ func (m *CategoryMutation) Field(name string) (ent.Value, bool) {
 		return m.ActiveProducts()
 	case category.FieldInStockProducts:
 		return m.InStockProducts()
+	case category.FieldListingVersion:
+		return m.ListingVersion()
 	}
 	return nil, false
 }
@@ -3207,6 +3270,8 @@ func (m *CategoryMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldActiveProducts(ctx)
 	case category.FieldInStockProducts:
 		return m.OldInStockProducts(ctx)
+	case category.FieldListingVersion:
+		return m.OldListingVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown Category field %s", name)
 }
@@ -3272,6 +3337,13 @@ func (m *CategoryMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetInStockProducts(v)
 		return nil
+	case category.FieldListingVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetListingVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Category field %s", name)
 }
@@ -3289,6 +3361,9 @@ func (m *CategoryMutation) AddedFields() []string {
 	if m.addin_stock_products != nil {
 		fields = append(fields, category.FieldInStockProducts)
 	}
+	if m.addlisting_version != nil {
+		fields = append(fields, category.FieldListingVersion)
+	}
 	return fields
 }
 
@@ -3303,6 +3378,8 @@ func (m *CategoryMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedActiveProducts()
 	case category.FieldInStockProducts:
 		return m.AddedInStockProducts()
+	case category.FieldListingVersion:
+		return m.AddedListingVersion()
 	}
 	return nil, false
 }
@@ -3332,6 +3409,13 @@ func (m *CategoryMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddInStockProducts(v)
+		return nil
+	case category.FieldListingVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddListingVersion(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Category numeric field %s", name)
@@ -3392,6 +3476,9 @@ func (m *CategoryMutation) ResetField(name string) error {
 		return nil
 	case category.FieldInStockProducts:
 		m.ResetInStockProducts()
+		return nil
+	case category.FieldListingVersion:
+		m.ResetListingVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown Category field %s", name)

@@ -81,11 +81,25 @@ const (
 	opProduct  = "product page"
 	opCategory = "category page"
 	opPriced   = "category page, price filter"
+	opNewRange = "category page, new price range"
 	opCart     = "cart (20 lines)"
 	opHistory  = "order history"
 	opStockSet = "stockLevelSet"
 	opCheckout = "checkout"
 )
+
+// newRanges are category pages each with a price range of its own (the
+// lower bound a cent apart), so that no count is remembered (the count
+// memo of commerce/catalog): what the first shopper to ask for a range
+// pays. There are more of them than a run sends.
+func newRanges(fx *fixtures) [][]byte {
+	bodies := make([][]byte, 20_000)
+	for i := range bodies {
+		lo := fmt.Sprintf("%d.%02d", 10+i/100, i%100)
+		bodies[i] = body(pricedCategoryQuery, map[string]any{"n": categorySize, "c": fx.categoryID, "lo": lo, "hi": "400.00"})
+	}
+	return bodies
+}
 
 func mix(fx *fixtures) []operation {
 	products := make([][]byte, len(fx.slugs))
@@ -106,6 +120,7 @@ func mix(fx *fixtures) []operation {
 		{name: opProduct, bodies: products, budget: 2},
 		{name: opCategory, bodies: [][]byte{body(categoryQuery, map[string]any{"n": categorySize, "c": fx.categoryID})}, budget: 2},
 		{name: opPriced, bodies: [][]byte{body(pricedCategoryQuery, map[string]any{"n": categorySize, "c": fx.categoryID, "lo": "10.00", "hi": "200.00"})}, budget: 2},
+		{name: opNewRange, bodies: newRanges(fx), budget: 3},
 		{name: opCart, bodies: [][]byte{body(cartQuery, map[string]any{"id": fx.cartID})}, budget: 4},
 		{name: opHistory, bodies: [][]byte{body(orderHistoryQuery, map[string]any{"n": historyOrders})}, token: fx.token, budget: 5},
 		{name: opStockSet, bodies: writes, token: fx.staffToken},

@@ -31,12 +31,15 @@ type Service struct {
 	client *ent.Client
 	// Currency is the shop's currency, in which price filters are read.
 	Currency string
+	// counts remembers the counts of category pages with a price range
+	// (memo.go).
+	counts *countMemo
 }
 
 // New returns a catalogue service over client, reading price filters in
 // currency.
 func New(client *ent.Client, currency string) *Service {
-	return &Service{client: client, Currency: currency}
+	return &Service{client: client, Currency: currency, counts: newCountMemo(memoSize)}
 }
 
 // SortKey orders a product list.
@@ -76,7 +79,7 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 	if err != nil {
 		return nil, err
 	}
-	preds, err := s.productPredicates(filter)
+	preds, price, err := s.productPredicates(filter)
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +105,10 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 	if root, ok := filter.storedCount(preds); ok {
 		// totalCount (and ent's count for pageInfo) from the category counts.
 		ctx = withStoredCount(ctx, s.client, root, filter.InStock)
+	} else if key, ok := filter.memoKey(preds, price); ok {
+		// totalCount with a price range: remembered while the subtree's
+		// categories are unchanged (memo.go).
+		ctx = withMemoCount(ctx, s.client, s.counts, key)
 	}
 	if len(o.columns) > 0 {
 		q.Select(o.columns...) // the order's column is added by Paginate
@@ -179,7 +186,35 @@ func (f ProductFilter) storedCount(preds []predicate.Product) (root int, ok bool
 	return *f.CategoryID, true
 }
 
-func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error) {
+// memoKey reports whether f's count may be remembered (memo.go): its
+// predicates are exactly ACTIVE, a category's subtree, the price bounds of
+// price and, with InStock, the stock flag.
+func (f ProductFilter) memoKey(preds []predicate.Product, price priceBounds) (memoKey, bool) {
+	want := 2 + price.preds
+	if f.InStock {
+		want++
+	}
+	if f.CategoryID == nil || price.preds == 0 || len(preds) != want {
+		return memoKey{}, false
+	}
+	k := memoKey{root: *f.CategoryID, inStock: f.InStock}
+	if price.lo != nil {
+		k.hasLo, k.lo = true, *price.lo
+	}
+	if price.hi != nil {
+		k.hasHi, k.hi = true, *price.hi
+	}
+	return k, true
+}
+
+// priceBounds are a filter's price bounds in minor units, and how many
+// predicates productPredicates made of them.
+type priceBounds struct {
+	lo, hi *int64
+	preds  int
+}
+
+func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, priceBounds, error) {
 	preds := []predicate.Product{product.StatusEQ(product.StatusACTIVE)}
 	if f.CategoryID != nil {
 		preds = append(preds, inCategoryTree(*f.CategoryID))
@@ -187,7 +222,7 @@ func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error
 	if f.Query != nil {
 		q := strings.TrimSpace(*f.Query)
 		if utf8.RuneCountInString(q) > MaxQueryLength {
-			return nil, commerce.InvalidField([]string{"filter", "query"}, "query is longer than %d characters", MaxQueryLength)
+			return nil, priceBounds{}, commerce.InvalidField([]string{"filter", "query"}, "query is longer than %d characters", MaxQueryLength)
 		}
 		if q != "" {
 			preds = append(preds, product.TitleContainsFold(q))
@@ -218,11 +253,12 @@ func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error
 			if errors.As(err, &e) {
 				e.Field = []string{"filter", "price", b.field}
 			}
-			return nil, err
+			return nil, priceBounds{}, err
 		}
 		bound[i] = &minor
 	}
 	lo, hi := bound[0], bound[1]
+	before := len(preds)
 	if lo != nil {
 		preds = append(preds, product.MaxPriceGTE(*lo))
 	}
@@ -236,10 +272,11 @@ func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, error
 			variantPricedWithin(*lo, *hi),
 		))
 	}
+	price := priceBounds{lo: lo, hi: hi, preds: len(preds) - before}
 	if f.InStock {
 		preds = append(preds, inventory.ProductInStock()) // the stored flag
 	}
-	return preds, nil
+	return preds, price, nil
 }
 
 // variantPricedWithin holds for products with a variant priced within

@@ -7,8 +7,6 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
-	entgo "entgo.io/ent"
-
 	"storefront/commerce/access"
 	"storefront/ent"
 	"storefront/ent/category"
@@ -37,9 +35,18 @@ import (
 
 // countsTrigger names the installed triggers. InstallCounts installs them
 // when the one of this name is missing, so a change of their SQL takes a
-// new name, and the triggers of the old name must be dropped with it
-// (DropCounts names them).
-const countsTrigger = "products_category_counts_v1"
+// new name, and the names of the old triggers go to retiredTriggers, so
+// that DropCounts removes them.
+//
+// v2 also raises listing_version (a category's version, read by the
+// count memo, memo.go) with every change of the counts, and on every
+// write of an ACTIVE product's price range: variant writes set the range
+// of their product (admin.go refreshPriceRange), so a variant's new price
+// raises it too, even when the range stays the same.
+const countsTrigger = "products_category_counts_v2"
+
+// retiredTriggers are the names of earlier versions of the triggers.
+var retiredTriggers = []string{"products_category_counts_v1"}
 
 // sqliteCounts are the SQLite triggers. in_stock is stored as 0 or 1, and a
 // comparison is 0 or 1.
@@ -47,28 +54,37 @@ var sqliteCounts = []string{
 	`CREATE TRIGGER ` + countsTrigger + `_insert AFTER INSERT ON products
 WHEN NEW.category_id IS NOT NULL AND NEW.status = 'ACTIVE'
 BEGIN
-	UPDATE categories SET active_products = active_products + 1, in_stock_products = in_stock_products + (NEW.in_stock <> 0)
+	UPDATE categories SET active_products = active_products + 1, in_stock_products = in_stock_products + (NEW.in_stock <> 0),
+		listing_version = listing_version + 1
 	WHERE id = NEW.category_id;
 END`,
 	`CREATE TRIGGER ` + countsTrigger + `_delete AFTER DELETE ON products
 WHEN OLD.category_id IS NOT NULL AND OLD.status = 'ACTIVE'
 BEGIN
-	UPDATE categories SET active_products = active_products - 1, in_stock_products = in_stock_products - (OLD.in_stock <> 0)
+	UPDATE categories SET active_products = active_products - 1, in_stock_products = in_stock_products - (OLD.in_stock <> 0),
+		listing_version = listing_version + 1
 	WHERE id = OLD.category_id;
 END`,
 	`CREATE TRIGGER ` + countsTrigger + `_update AFTER UPDATE OF status, in_stock, category_id ON products
 WHEN OLD.status IS NOT NEW.status OR OLD.in_stock IS NOT NEW.in_stock OR OLD.category_id IS NOT NEW.category_id
 BEGIN
 	UPDATE categories SET active_products = active_products - (OLD.status = 'ACTIVE'),
-		in_stock_products = in_stock_products - (OLD.status = 'ACTIVE' AND OLD.in_stock <> 0)
+		in_stock_products = in_stock_products - (OLD.status = 'ACTIVE' AND OLD.in_stock <> 0),
+		listing_version = listing_version + 1
 	WHERE id = OLD.category_id;
 	UPDATE categories SET active_products = active_products + (NEW.status = 'ACTIVE'),
-		in_stock_products = in_stock_products + (NEW.status = 'ACTIVE' AND NEW.in_stock <> 0)
+		in_stock_products = in_stock_products + (NEW.status = 'ACTIVE' AND NEW.in_stock <> 0),
+		listing_version = listing_version + 1
 	WHERE id = NEW.category_id;
+END`,
+	`CREATE TRIGGER ` + countsTrigger + `_price AFTER UPDATE OF min_price, max_price ON products
+WHEN NEW.category_id IS NOT NULL AND NEW.status = 'ACTIVE'
+BEGIN
+	UPDATE categories SET listing_version = listing_version + 1 WHERE id = NEW.category_id;
 END`,
 }
 
-// postgresCounts is the PostgreSQL function and its triggers. A product
+// postgresCounts is the PostgreSQL functions and their triggers. A product
 // moved between two categories updates them in ID order.
 var postgresCounts = []string{
 	`CREATE OR REPLACE FUNCTION ` + countsTrigger + `() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -93,24 +109,34 @@ BEGIN
 	IF old_cat IS NOT DISTINCT FROM new_cat THEN
 		IF old_cat IS NOT NULL AND (old_active <> new_active OR old_stock <> new_stock) THEN
 			UPDATE categories SET active_products = active_products - old_active + new_active,
-				in_stock_products = in_stock_products - old_stock + new_stock
+				in_stock_products = in_stock_products - old_stock + new_stock,
+				listing_version = listing_version + 1
 			WHERE id = old_cat;
 		END IF;
 		RETURN NULL;
 	END IF;
 	IF old_cat IS NOT NULL AND (new_cat IS NULL OR old_cat < new_cat) THEN
-		UPDATE categories SET active_products = active_products - old_active, in_stock_products = in_stock_products - old_stock
+		UPDATE categories SET active_products = active_products - old_active, in_stock_products = in_stock_products - old_stock,
+			listing_version = listing_version + 1
 		WHERE id = old_cat;
 		old_cat := NULL;
 	END IF;
 	IF new_cat IS NOT NULL THEN
-		UPDATE categories SET active_products = active_products + new_active, in_stock_products = in_stock_products + new_stock
+		UPDATE categories SET active_products = active_products + new_active, in_stock_products = in_stock_products + new_stock,
+			listing_version = listing_version + 1
 		WHERE id = new_cat;
 	END IF;
 	IF old_cat IS NOT NULL THEN
-		UPDATE categories SET active_products = active_products - old_active, in_stock_products = in_stock_products - old_stock
+		UPDATE categories SET active_products = active_products - old_active, in_stock_products = in_stock_products - old_stock,
+			listing_version = listing_version + 1
 		WHERE id = old_cat;
 	END IF;
+	RETURN NULL;
+END
+$$`,
+	`CREATE OR REPLACE FUNCTION ` + countsTrigger + `_price() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE categories SET listing_version = listing_version + 1 WHERE id = NEW.category_id;
 	RETURN NULL;
 END
 $$`,
@@ -120,26 +146,23 @@ FOR EACH ROW EXECUTE FUNCTION ` + countsTrigger + `()`,
 FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.in_stock IS DISTINCT FROM NEW.in_stock
 	OR OLD.category_id IS DISTINCT FROM NEW.category_id)
 EXECUTE FUNCTION ` + countsTrigger + `()`,
+	`CREATE TRIGGER ` + countsTrigger + `_price AFTER UPDATE OF min_price, max_price ON products
+FOR EACH ROW WHEN (NEW.status = 'ACTIVE' AND NEW.category_id IS NOT NULL)
+EXECUTE FUNCTION ` + countsTrigger + `_price()`,
 }
 
-// DropCounts removes the triggers that keep the category counts, if they
-// are there. database.Migrate drops them on SQLite before it alters the
-// schema: SQLite alters a table by rebuilding it under another name, and
-// the rename fails while a trigger names the table. InstallCounts puts
-// them back.
+// DropCounts removes the triggers that keep the category counts, of this
+// version and of the earlier ones, if they are there. database.Migrate
+// drops them on SQLite before it alters the schema: SQLite alters a table
+// by rebuilding it under another name, and the rename fails while a
+// trigger names the table. InstallCounts puts them back.
 func DropCounts(ctx context.Context, client *ent.Client, d string) error {
-	var stmts []string
-	switch d {
-	case dialect.SQLite:
-		for _, suffix := range []string{"_insert", "_delete", "_update"} {
-			stmts = append(stmts, "DROP TRIGGER IF EXISTS "+countsTrigger+suffix)
-		}
-	case dialect.Postgres:
-		for _, suffix := range []string{"_insert_delete", "_update"} {
-			stmts = append(stmts, "DROP TRIGGER IF EXISTS "+countsTrigger+suffix+" ON products")
-		}
-	default:
+	if d != dialect.SQLite && d != dialect.Postgres {
 		return fmt.Errorf("catalog: category counts: unsupported dialect %q", d)
+	}
+	var stmts []string
+	for _, name := range append([]string{countsTrigger}, retiredTriggers...) {
+		stmts = append(stmts, dropTriggers(d, name)...)
 	}
 	for _, s := range stmts {
 		if _, err := client.ExecContext(ctx, s); err != nil {
@@ -147,6 +170,23 @@ func DropCounts(ctx context.Context, client *ent.Client, d string) error {
 		}
 	}
 	return nil
+}
+
+// dropTriggers are the statements that drop the triggers named name.
+func dropTriggers(d, name string) []string {
+	var stmts []string
+	switch d {
+	case dialect.SQLite:
+		for _, suffix := range []string{"_insert", "_delete", "_update", "_price"} {
+			stmts = append(stmts, "DROP TRIGGER IF EXISTS "+name+suffix)
+		}
+	case dialect.Postgres:
+		for _, suffix := range []string{"_insert_delete", "_update", "_price"} {
+			stmts = append(stmts, "DROP TRIGGER IF EXISTS "+name+suffix+" ON products")
+		}
+		stmts = append(stmts, "DROP FUNCTION IF EXISTS "+name+"_price()", "DROP FUNCTION IF EXISTS "+name+"()")
+	}
+	return stmts
 }
 
 // InstallCounts creates the triggers that keep the category counts, when
@@ -192,7 +232,12 @@ func InstallCounts(ctx context.Context, client *ent.Client, d string) error {
 		_ = tx.Rollback()
 		return err
 	}
-	for _, s := range stmts {
+	// The triggers of earlier versions go in the same transaction.
+	var retire []string
+	for _, name := range retiredTriggers {
+		retire = append(retire, dropTriggers(d, name)...)
+	}
+	for _, s := range append(retire, stmts...) {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("catalog: category counts: install: %w", err)
@@ -277,12 +322,11 @@ func inSubtree(root int) predicate.Category {
 func StoredCounts() ent.Interceptor {
 	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
 		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
-			if sc, ok := ctx.Value(storedCountKey{}).(storedCount); ok {
-				if qc := entgo.QueryFromContext(ctx); qc != nil && qc.Op == entgo.OpQueryCount {
-					if _, ok := q.(*ent.ProductQuery); ok {
-						return SubtreeCount(ctx, sc.client, sc.root, sc.inStock)
-					}
-				}
+			if sc, ok := ctx.Value(storedCountKey{}).(storedCount); ok && isProductCount(ctx, q) {
+				return SubtreeCount(ctx, sc.client, sc.root, sc.inStock)
+			}
+			if mc, ok := ctx.Value(memoCountKey{}).(memoCount); ok && isProductCount(ctx, q) {
+				return mc.count(ctx, next, q)
 			}
 			return next.Query(ctx, q)
 		})

@@ -29,6 +29,8 @@ const (
 	FieldActiveProducts = "active_products"
 	// FieldInStockProducts holds the string denoting the in_stock_products field in the database.
 	FieldInStockProducts = "in_stock_products"
+	// FieldListingVersion holds the string denoting the listing_version field in the database.
+	FieldListingVersion = "listing_version"
 	// EdgeParent holds the string denoting the parent edge name in mutations.
 	EdgeParent = "parent"
 	// EdgeChildren holds the string denoting the children edge name in mutations.
@@ -65,6 +67,7 @@ var Columns = []string{
 	FieldPath,
 	FieldActiveProducts,
 	FieldInStockProducts,
+	FieldListingVersion,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -99,6 +102,8 @@ var (
 	DefaultActiveProducts int
 	// DefaultInStockProducts holds the default value on creation for the "in_stock_products" field.
 	DefaultInStockProducts int
+	// DefaultListingVersion holds the default value on creation for the "listing_version" field.
+	DefaultListingVersion int64
 )
 
 // OrderOption defines the ordering options for the Category queries.
@@ -147,6 +152,11 @@ func ByActiveProducts(opts ...sql.OrderTermOption) OrderOption {
 // ByInStockProducts orders the results by the in_stock_products field.
 func ByInStockProducts(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldInStockProducts, opts...).ToFunc()
+}
+
+// ByListingVersion orders the results by the listing_version field.
+func ByListingVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldListingVersion, opts...).ToFunc()
 }
 
 // ByParentField orders the results by parent field.

@@ -94,6 +94,11 @@ func InStockProducts(v int) predicate.Category {
 	return predicate.Category(sql.FieldEQ(FieldInStockProducts, v))
 }
 
+// ListingVersion applies equality check predicate on the "listing_version" field. It's identical to ListingVersionEQ.
+func ListingVersion(v int64) predicate.Category {
+	return predicate.Category(sql.FieldEQ(FieldListingVersion, v))
+}
+
 // NameEQ applies the EQ predicate on the "name" field.
 func NameEQ(v string) predicate.Category {
 	return predicate.Category(sql.FieldEQ(FieldName, v))
@@ -502,6 +507,46 @@ func InStockProductsLT(v int) predicate.Category {
 // InStockProductsLTE applies the LTE predicate on the "in_stock_products" field.
 func InStockProductsLTE(v int) predicate.Category {
 	return predicate.Category(sql.FieldLTE(FieldInStockProducts, v))
+}
+
+// ListingVersionEQ applies the EQ predicate on the "listing_version" field.
+func ListingVersionEQ(v int64) predicate.Category {
+	return predicate.Category(sql.FieldEQ(FieldListingVersion, v))
+}
+
+// ListingVersionNEQ applies the NEQ predicate on the "listing_version" field.
+func ListingVersionNEQ(v int64) predicate.Category {
+	return predicate.Category(sql.FieldNEQ(FieldListingVersion, v))
+}
+
+// ListingVersionIn applies the In predicate on the "listing_version" field.
+func ListingVersionIn(vs ...int64) predicate.Category {
+	return predicate.Category(sql.FieldIn(FieldListingVersion, vs...))
+}
+
+// ListingVersionNotIn applies the NotIn predicate on the "listing_version" field.
+func ListingVersionNotIn(vs ...int64) predicate.Category {
+	return predicate.Category(sql.FieldNotIn(FieldListingVersion, vs...))
+}
+
+// ListingVersionGT applies the GT predicate on the "listing_version" field.
+func ListingVersionGT(v int64) predicate.Category {
+	return predicate.Category(sql.FieldGT(FieldListingVersion, v))
+}
+
+// ListingVersionGTE applies the GTE predicate on the "listing_version" field.
+func ListingVersionGTE(v int64) predicate.Category {
+	return predicate.Category(sql.FieldGTE(FieldListingVersion, v))
+}
+
+// ListingVersionLT applies the LT predicate on the "listing_version" field.
+func ListingVersionLT(v int64) predicate.Category {
+	return predicate.Category(sql.FieldLT(FieldListingVersion, v))
+}
+
+// ListingVersionLTE applies the LTE predicate on the "listing_version" field.
+func ListingVersionLTE(v int64) predicate.Category {
+	return predicate.Category(sql.FieldLTE(FieldListingVersion, v))
 }
 
 // HasParent applies the HasEdge predicate on the "parent" edge.

@@ -115,6 +115,7 @@ var (
 		{Name: "path", Type: field.TypeString, Default: ""},
 		{Name: "active_products", Type: field.TypeInt, Default: 0},
 		{Name: "in_stock_products", Type: field.TypeInt, Default: 0},
+		{Name: "listing_version", Type: field.TypeInt64, Default: 0},
 		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
 	}
 	// CategoriesTable holds the schema information for the "categories" table.
@@ -125,7 +126,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "categories_categories_children",
-				Columns:    []*schema.Column{CategoriesColumns[8]},
+				Columns:    []*schema.Column{CategoriesColumns[9]},
 				RefColumns: []*schema.Column{CategoriesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -134,7 +135,7 @@ var (
 			{
 				Name:    "category_parent_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{CategoriesColumns[8], CategoriesColumns[4]},
+				Columns: []*schema.Column{CategoriesColumns[9], CategoriesColumns[4]},
 			},
 		},
 	}

@@ -283,6 +283,10 @@ func init() {
 	categoryDescInStockProducts := categoryFields[7].Descriptor()
 	// category.DefaultInStockProducts holds the default value on creation for the in_stock_products field.
 	category.DefaultInStockProducts = categoryDescInStockProducts.Default.(int)
+	// categoryDescListingVersion is the schema descriptor for listing_version field.
+	categoryDescListingVersion := categoryFields[8].Descriptor()
+	// category.DefaultListingVersion holds the default value on creation for the listing_version field.
+	category.DefaultListingVersion = categoryDescListingVersion.Default.(int64)
 	customerMixin := schema.Customer{}.Mixin()
 	customer.Policy = privacy.NewPolicies(schema.Customer{})
 	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {

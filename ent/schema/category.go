@@ -42,6 +42,11 @@ func (Category) Fields() []ent.Field {
 		field.Int("in_stock_products").Default(0).
 			Comment("ACTIVE products in stock whose category is this one (not its descendants).").
 			Annotations(entgql.Skip()),
+		// Kept by the same triggers: raised by every write that can change
+		// which of the category's products a listing filter keeps.
+		field.Int64("listing_version").Default(0).
+			Comment("Raised by every write that can change a count of this category's ACTIVE products under some filter (membership, status, stock flag, price range); a remembered count of a subtree holds while its categories' versions are unchanged.").
+			Annotations(entgql.Skip()),
 	}
 }
 

@@ -9,9 +9,11 @@ type planPerCallKey struct{}
 
 // PlanPerCall marks the statements run with ctx as ones whose best plan
 // depends on their arguments (a price range, whose selectivity a plan made
-// for unknown values misjudges): the database layer runs them unprepared,
-// so that PostgreSQL plans each with its values, instead of a prepared
-// statement that may switch to a generic plan after a few executions.
+// for unknown values misjudges): on PostgreSQL the database layer runs
+// them unprepared, so that it plans each with its values, instead of a
+// prepared statement that may switch to a generic plan after a few
+// executions. (SQLite plans a statement when it is prepared, whatever the
+// values bound later: there they stay prepared.)
 func PlanPerCall(ctx context.Context) context.Context {
 	return context.WithValue(ctx, planPerCallKey{}, true)
 }
