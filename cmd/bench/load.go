@@ -232,7 +232,11 @@ func scrape(ctx context.Context, c *client, base string) (serverCounters, error)
 func measureOperation(ctx context.Context, c *client, base string, op operation, o options) (*OpResult, error) {
 	url := base + "/graphql"
 	if o.warmup > 0 {
-		w := load(ctx, c, url, op.bodies, op.token, op.send, o.warmup, max(o.maxRequests/10, o.concurrency), o.concurrency)
+		warm := op.bodies
+		if op.warm != nil {
+			warm = op.warm
+		}
+		w := load(ctx, c, url, warm, op.token, op.send, o.warmup, max(o.maxRequests/10, o.concurrency), o.concurrency)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
