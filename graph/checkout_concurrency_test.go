@@ -221,7 +221,7 @@ func ccTopLevel(r ccRaw, code string) string {
 }
 
 func ccPayments(sim *payment.Simulated) apitest.Option {
-	return func(c *apitest.Config) { c.Graph.Payments = sim }
+	return func(c *apitest.Config) { c.Payments = sim }
 }
 
 // ccSetStock sets a variant's quantities on hand per warehouse (in

@@ -20,17 +20,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"storefront/commerce/access"
-	"storefront/commerce/budget"
-	"storefront/commerce/cart"
-	"storefront/commerce/catalog"
-	"storefront/commerce/checkout"
-	"storefront/commerce/identity"
-	"storefront/commerce/inventory"
-	"storefront/commerce/live"
-	"storefront/commerce/lookup"
-	"storefront/commerce/orders"
-	"storefront/commerce/payment"
-	"storefront/commerce/pricing"
 	"storefront/ent"
 	"storefront/graph/generated"
 	"storefront/graph/loader"
@@ -42,8 +31,6 @@ import (
 // Options configure the GraphQL handler.
 type Options struct {
 	Logger *slog.Logger
-	// Currency is the shop's currency (price filters are read in it).
-	Currency string
 	// ComplexityLimit bounds the cost of one operation (graph/oplimit: each
 	// field costs 1, a list multiplies its children by its bound).
 	ComplexityLimit int
@@ -68,17 +55,6 @@ type Options struct {
 	// DisableSuggestions leaves "Did you mean" hints out of validation
 	// errors (they reveal the schema when introspection is off).
 	DisableSuggestions bool
-	// Identity is the account service (required).
-	Identity *identity.Service
-	// Pricing are the shipping and tax rules of carts.
-	Pricing pricing.Rules
-	// Payments takes payments (default: the simulated provider).
-	Payments payment.Provider
-	// Broker delivers live events to this process's subscribers (nil: a
-	// new one). Publisher is where stock and cart changes are announced:
-	// the broker itself, or a live.Fanout in front of it across replicas.
-	Broker    *live.Broker
-	Publisher live.Publisher
 	// MaxSubscriptionsPerConnection and MaxConnectionsPerClient bound
 	// websocket use (defaults 100 and 200).
 	MaxSubscriptionsPerConnection int
@@ -89,29 +65,14 @@ type Options struct {
 	// ResponseCache keeps anonymous catalogue answers (nil: no cache). Its
 	// invalidation hook must be installed on the writing client.
 	ResponseCache *respcache.Cache
-	// Budget are the per-client limits on carts, discount code attempts
-	// and checkouts (zero fields: budget.Defaults).
-	Budget budget.Config
 }
 
 func (o *Options) defaults() {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	if o.Currency == "" {
-		o.Currency = "USD"
-	}
 	if o.ComplexityLimit == 0 {
 		o.ComplexityLimit = 20000
-	}
-	if o.Payments == nil {
-		o.Payments = payment.NewSimulated()
-	}
-	if o.Broker == nil {
-		o.Broker = live.NewBroker()
-	}
-	if o.Publisher == nil {
-		o.Publisher = o.Broker
 	}
 	if o.MaxSubscriptionsPerConnection == 0 {
 		o.MaxSubscriptionsPerConnection = 100
@@ -140,25 +101,21 @@ func (h *Handler) GoingAway() { h.ws.GoingAway() }
 // OpenWebsockets is the number of open websocket connections.
 func (h *Handler) OpenWebsockets() int { return h.ws.Open() }
 
-// NewHandler returns the GraphQL handler over client, with its transports,
+// NewHandler returns the GraphQL handler over client and the services, with its transports,
 // limits, authentication and error handling set explicitly.
-func NewHandler(client *ent.Client, opts Options) *Handler {
+func NewHandler(client *ent.Client, svc Services, opts Options) *Handler {
 	opts.defaults()
-	ids := opts.Identity
-	inv := inventory.New(client, opts.Publisher)
-	spend := budget.New(opts.Budget)
-	carts := cart.New(client, opts.Pricing, opts.Publisher).WithBudget(spend)
-	ords := orders.New(client, inv, opts.Payments, opts.Logger)
+	ids, carts := svc.Identity, svc.Carts
 	res := &Resolver{
 		Client:       client,
-		Catalog:      catalog.New(client, opts.Currency),
-		Lookup:       lookup.New(client),
-		Identity:     ids,
-		Inventory:    inv,
-		Carts:        carts,
-		OrderService: ords,
-		Checkout:     checkout.New(client, carts, inv, ords).WithBudget(spend),
-		Live:         live.NewService(client, opts.Broker, carts),
+		Catalog:      svc.Catalog,
+		Lookup:       svc.Lookup,
+		Identity:     svc.Identity,
+		Inventory:    svc.Inventory,
+		Carts:        svc.Carts,
+		OrderService: svc.Orders,
+		Checkout:     svc.Checkout,
+		Live:         svc.Live,
 	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 

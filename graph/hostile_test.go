@@ -181,7 +181,7 @@ func TestHostileScenarios(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *database.DB) {
 		api := apitest.New(t, db, func(c *apitest.Config) {
 			c.BodyReadTimeout = time.Second
-			c.Graph.Budget = budget.Config{} // the real defaults
+			c.Budget = budget.Config{} // the real defaults
 			c.NoResponseCache = true
 		})
 		cat := seedCatalogue(t, db.Client)

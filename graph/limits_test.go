@@ -28,7 +28,7 @@ func newLimitClock() *fakeclock.Clock { return fakeclock.New(time.Now()) }
 func limitedAPI(t *testing.T, db *database.DB, clk *fakeclock.Clock) *apitest.API {
 	return apitest.New(t, db, func(c *apitest.Config) {
 		c.Identity.Now = clk.Now
-		c.Graph.Budget = budget.Config{Now: clk.Now}
+		c.Budget = budget.Config{Now: clk.Now}
 		c.Graph.OperationLimits = manyAliases
 	})
 }

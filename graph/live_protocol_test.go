@@ -28,6 +28,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"storefront/app"
 	"storefront/commerce/authtoken"
 	"storefront/commerce/cart"
 	"storefront/commerce/identity"
@@ -578,7 +579,7 @@ func TestLiveSlowConsumer(t *testing.T) {
 		goroutines := runtime.NumGoroutine()
 		broker := live.NewBroker()
 		s := newLiveServer(t, db, func(c *apitest.Config) {
-			c.Graph.Broker = broker
+			c.Broker = broker
 			c.Graph.OperationLimits = manyAliases // the padding is 200 aliases
 		})
 
@@ -718,10 +719,14 @@ func TestLiveGoingAway(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-		ids := identity.New(db.Client, identity.Config{Keys: keys, Password: apitest.FastPasswords})
-		h := graph.NewHandler(db.Client, graph.Options{Logger: logger, Identity: ids, AllowedOrigins: []string{"*"}})
-		srv := httptest.NewServer(httpserver.New(httpserver.Config{Logger: logger, GraphQL: h, Ready: db.Ping, AllowedOrigins: []string{"*"}}))
+		a := app.Build(db, app.Parts{
+			Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Identity: identity.Config{Keys: keys, Password: apitest.FastPasswords},
+			GraphQL:  graph.Options{AllowedOrigins: []string{"*"}},
+			HTTP:     httpserver.Config{AllowedOrigins: []string{"*"}},
+		})
+		h := a.GraphQL
+		srv := httptest.NewServer(a.Handler)
 		t.Cleanup(srv.Close)
 
 		ws := dialWS(t, srv, transportWS)

@@ -25,3 +25,16 @@ type Resolver struct {
 	OrderService *orders.Service
 	Live         *live.Service
 }
+
+// Services are the shop's services the resolvers call. app.Build makes
+// each once; NewHandler only uses them.
+type Services struct {
+	Catalog   *catalog.Service
+	Lookup    *lookup.Service
+	Identity  *identity.Service
+	Inventory *inventory.Service
+	Carts     *cart.Service
+	Checkout  *checkout.Service
+	Orders    *orders.Service
+	Live      *live.Service
+}

@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/client"
-	"github.com/prometheus/client_golang/prometheus"
 
+	"storefront/app"
 	"storefront/commerce/authtoken"
 	"storefront/commerce/budget"
 	"storefront/commerce/identity"
+	"storefront/commerce/live"
 	"storefront/commerce/password"
+	"storefront/commerce/payment"
 	"storefront/commerce/pricing"
 	"storefront/commerce/ratelimit"
 	"storefront/database"
@@ -78,6 +80,11 @@ var GenerousBudgets = budget.Config{
 type Config struct {
 	Identity identity.Config
 	Graph    graph.Options
+	// Pricing, Payments, Budget and Broker are the app's (app.Parts).
+	Pricing  pricing.Rules
+	Payments payment.Provider
+	Budget   budget.Config
+	Broker   *live.Broker
 	// NoResponseCache leaves the response cache out (it is on by default,
 	// as in the server).
 	NoResponseCache bool
@@ -101,43 +108,40 @@ func New(t testing.TB, db *database.DB, opts ...Option) *API {
 	}
 	cfg := Config{
 		Identity: identity.Config{Keys: keys, Password: FastPasswords},
-		Graph: graph.Options{Introspection: true, AllowedOrigins: []string{"*"}, Pricing: TestPricing, Budget: GenerousBudgets,
+		Graph: graph.Options{Introspection: true, AllowedOrigins: []string{"*"},
 			// Tests make many requests from one address; TestClientCostBudget
 			// and the noisy neighbour set the budget themselves.
 			ClientCostPerMinute: -1},
+		Pricing: TestPricing,
+		Budget:  GenerousBudgets,
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if !cfg.NoResponseCache {
-		// As in production: the cache, emptied by every committed
-		// catalogue write made through this client.
-		cfg.Graph.ResponseCache = respcache.New(respcache.Options{})
-		db.Client.Use(respcache.Hook(cfg.Graph.ResponseCache.Invalidate))
-	}
-	ids := identity.New(db.Client, cfg.Identity)
-	cfg.Graph.Identity = ids
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	h := httpserver.New(httpserver.Config{
-		Logger:          logger,
-		GraphQL:         graph.NewHandler(db.Client, withLogger(cfg.Graph, logger)),
-		Ready:           db.Ping,
-		Playground:      true,
-		AllowedOrigins:  []string{"*"},
-		Collectors:      []prometheus.Collector{database.Statements, respcache.Requests},
-		BodyReadTimeout: cfg.BodyReadTimeout,
-	})
+	parts := app.Parts{
+		Logger:   logger,
+		Identity: cfg.Identity,
+		Pricing:  cfg.Pricing,
+		Payments: cfg.Payments,
+		Budget:   cfg.Budget,
+		Broker:   cfg.Broker,
+		GraphQL:  cfg.Graph,
+		HTTP:     httpserver.Config{Playground: true, AllowedOrigins: []string{"*"}, BodyReadTimeout: cfg.BodyReadTimeout},
+	}
+	if !cfg.NoResponseCache {
+		// As in production: the cache, emptied by every committed
+		// catalogue write made through this client.
+		parts.ResponseCache = respcache.New(respcache.Options{})
+	}
+	a := app.Build(db, parts)
+	h := a.Handler
 	c := client.New(h)
 	c.SetCustomTarget("/graphql")
-	return &API{DB: db, Handler: h, Identity: ids, client: c}
-}
-
-func withLogger(o graph.Options, l *slog.Logger) graph.Options {
-	o.Logger = l
-	return o
+	return &API{DB: db, Handler: h, Identity: a.Services.Identity, client: c}
 }
 
 type testWriter struct{ t testing.TB }

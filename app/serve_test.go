@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bufio"
@@ -65,7 +65,7 @@ func TestLoadConfigHTTPSettings(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			cfg, err := loadConfig(tc.args)
+			cfg, err := LoadConfig(tc.args)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want one about %s", err, tc.err)
@@ -86,7 +86,7 @@ func TestLoadConfigHTTPSettings(t *testing.T) {
 	}
 	clearEnv(t)
 	t.Setenv("TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7")
-	cfg, err := loadConfig([]string{"-body-read-timeout", "2s"})
+	cfg, err := LoadConfig([]string{"-body-read-timeout", "2s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 
 // start serves the HTTP surface (with a stand-in GraphQL handler) the way
 // run does, on a real listener, and stops it with the test.
-func start(t *testing.T, cfg config) string {
+func start(t *testing.T, cfg Config) string {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := httpserver.New(httpserver.Config{
@@ -178,7 +178,7 @@ func TestServeTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t, t.TempDir())
 	t.Setenv("TLS_CERT_FILE", certFile)
 	t.Setenv("TLS_KEY_FILE", keyFile)
-	cfg, err := loadConfig([]string{"-body-read-timeout", "1s"})
+	cfg, err := LoadConfig([]string{"-body-read-timeout", "1s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestServeTLS(t *testing.T) {
 // bounds how long a response may stream.
 func TestHTTPServerLimits(t *testing.T) {
 	clearEnv(t)
-	cfg, err := loadConfig(nil)
+	cfg, err := LoadConfig(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestConfigCurrency(t *testing.T) {
 		"ABC": false, "ZZZ": false, "XXX": false, "XTS": false, "HRK": false, "DEM": false,
 		"usd": false, "US": false, "USDD": false, "": false,
 	} {
-		cfg, err := loadConfig([]string{"-currency=" + cur})
+		cfg, err := LoadConfig([]string{"-currency=" + cur})
 		if ok && (err != nil || cfg.currency != cur) {
 			t.Errorf("SHOP_CURRENCY=%q: %v", cur, err)
 		}
@@ -295,11 +295,11 @@ func TestConfigCurrency(t *testing.T) {
 		}
 	}
 	t.Setenv("SHOP_CURRENCY", "ZZZ")
-	if _, err := loadConfig(nil); err == nil {
+	if _, err := LoadConfig(nil); err == nil {
 		t.Error("SHOP_CURRENCY=ZZZ accepted")
 	}
 	t.Setenv("SHOP_CURRENCY", "")
-	if cfg, err := loadConfig(nil); err != nil || cfg.currency != "USD" {
+	if cfg, err := LoadConfig(nil); err != nil || cfg.currency != "USD" {
 		t.Errorf("empty SHOP_CURRENCY: %q, %v; want the default USD", cfg.currency, err)
 	}
 }
@@ -318,7 +318,7 @@ func TestConfigRefusesUnreadableValues(t *testing.T) {
 		t.Run(tc.key, func(t *testing.T) {
 			clearEnv(t)
 			t.Setenv(tc.key, tc.value)
-			_, err := loadConfig(nil)
+			_, err := LoadConfig(nil)
 			if err == nil || !strings.Contains(err.Error(), tc.key+"=") || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("%s=%s: error %v, want one naming it and %q", tc.key, tc.value, err, tc.want)
 			}
@@ -327,7 +327,7 @@ func TestConfigRefusesUnreadableValues(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("DB_MAX_CONNS", "abc")
 	t.Setenv("UNPAID_ORDER_TTL", "soon")
-	_, err := loadConfig(nil)
+	_, err := LoadConfig(nil)
 	if err == nil || !strings.Contains(err.Error(), "DB_MAX_CONNS") || !strings.Contains(err.Error(), "UNPAID_ORDER_TTL") {
 		t.Fatalf("two bad variables: %v, want both named", err)
 	}
@@ -337,7 +337,7 @@ func TestConfigRefusesUnreadableValues(t *testing.T) {
 	t.Setenv("DB_MAX_CONNS", "12")
 	t.Setenv("ACCESS_TOKEN_TTL", "5m")
 	t.Setenv("SEED_DEMO", "")
-	cfg, err := loadConfig(nil)
+	cfg, err := LoadConfig(nil)
 	if err != nil || cfg.dbMaxConns != 12 || cfg.accessTTL != 5*time.Minute || cfg.seedDemo {
 		t.Fatalf("readable values: %+v, %v", cfg, err)
 	}
