@@ -15,7 +15,6 @@ import (
 	"storefront/commerce/identity"
 	"storefront/commerce/inventory"
 	"storefront/commerce/live"
-	"storefront/commerce/lookup"
 	"storefront/commerce/orders"
 	"storefront/commerce/payment"
 	"storefront/commerce/pricing"
@@ -23,6 +22,7 @@ import (
 	"storefront/graph"
 	"storefront/graph/respcache"
 	"storefront/httpserver"
+	"storefront/relay/lookup"
 )
 
 // Parts are what Build assembles. Zero values take defaults: the shop

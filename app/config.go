@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"storefront/commerce/authtoken"
+	"storefront/auth/authtoken"
 	"storefront/commerce/money"
 	"storefront/commerce/pricing"
 	"storefront/httpserver"

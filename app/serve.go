@@ -25,6 +25,7 @@ import (
 	"storefront/graph/oplimit"
 	"storefront/graph/respcache"
 	"storefront/httpserver"
+	"storefront/pgnotify"
 )
 
 // Serve runs the server of cfg until ctx ends (SIGTERM), then drains it:
@@ -148,7 +149,7 @@ func partsOf(ctx context.Context, cfg Config, db *database.DB, logger *slog.Logg
 		return p, nil
 	}
 	cache := p.ResponseCache
-	hooks := live.FanoutHooks{Resync: func(ctx context.Context) {
+	hooks := pgnotify.Hooks{Resync: func(ctx context.Context) {
 		if err := live.Resync(ctx, db.Client, p.Broker); err != nil {
 			logger.Warn("live: resync failed", "err", err)
 		}
@@ -157,7 +158,7 @@ func partsOf(ctx context.Context, cfg Config, db *database.DB, logger *slog.Logg
 		// Deaf to other replicas' changes: no cached answers meanwhile.
 		hooks.CatalogChanged, hooks.Disconnected, hooks.Reconnected = cache.Invalidate, cache.Suspend, cache.Resume
 	}
-	fanout, err := live.StartFanout(ctx, cfg.databaseURL, db.SQL, p.Broker, logger, hooks)
+	fanout, err := pgnotify.Start(ctx, cfg.databaseURL, db.SQL, p.Broker, logger, hooks)
 	if err != nil {
 		return Parts{}, fmt.Errorf("live events: %w", err)
 	}

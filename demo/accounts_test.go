@@ -3,8 +3,8 @@ package demo_test
 import (
 	"testing"
 
+	"storefront/auth/authtoken"
 	"storefront/commerce/access"
-	"storefront/commerce/authtoken"
 	"storefront/commerce/identity"
 	"storefront/database"
 	"storefront/database/dbtest"

@@ -3,7 +3,6 @@
 package ent
 
 import (
-	"storefront/commerce/gid"
 	"storefront/ent/address"
 	"storefront/ent/cart"
 	"storefront/ent/category"
@@ -12,6 +11,7 @@ import (
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/ent/warehouse"
+	"storefront/relay/gid"
 )
 
 // GlobalID returns the opaque global ID of the Address.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
-	"storefront/commerce/authtoken"
+	"storefront/auth/authtoken"
 	"storefront/commerce/identity"
 	"storefront/commerce/viewer"
 	"storefront/ent"

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"storefront/commerce/authtoken"
+	"storefront/auth/authtoken"
 	"storefront/database"
 	"storefront/database/dbtest"
 	"storefront/internal/apitest"

@@ -11,10 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"storefront/auth/ratelimit"
 	"storefront/commerce/access"
-	"storefront/commerce/gid"
 	"storefront/commerce/identity"
-	"storefront/commerce/ratelimit"
 	"storefront/database"
 	"storefront/database/dbtest"
 	"storefront/ent"
@@ -32,6 +31,7 @@ import (
 	"storefront/ent/stocklevel"
 	"storefront/ent/warehouse"
 	"storefront/internal/apitest"
+	"storefront/relay/gid"
 )
 
 // TestAuthorizationMatrix states, for every Query field, every Node type and

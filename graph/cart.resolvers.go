@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"storefront/commerce/cart"
 	"storefront/commerce/checkout"
-	"storefront/commerce/gid"
 	"storefront/commerce/money"
 	"storefront/ent"
 	"storefront/graph/generated"
 	"storefront/graph/loader"
 	"storefront/graph/model"
+	"storefront/relay/gid"
 )
 
 // Lines is the resolver for the lines field.

@@ -8,12 +8,12 @@ package graph
 import (
 	"context"
 	"storefront/commerce/catalog"
-	"storefront/commerce/gid"
 	"storefront/commerce/inventory"
 	"storefront/commerce/money"
 	"storefront/ent"
 	"storefront/ent/schematype"
 	"storefront/graph/model"
+	"storefront/relay/gid"
 
 	"entgo.io/contrib/entgql"
 )

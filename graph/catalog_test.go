@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"storefront/commerce/gid"
 	"storefront/database"
 	"storefront/database/dbtest"
 	"storefront/ent"
 	"storefront/internal/apitest"
+	"storefront/relay/gid"
 )
 
 const productsQuery = `query Products($first: Int, $after: Cursor, $last: Int, $before: Cursor,

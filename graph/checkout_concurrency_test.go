@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"storefront/commerce/access"
-	"storefront/commerce/gid"
 	"storefront/commerce/inventory"
 	"storefront/commerce/orders"
 	"storefront/commerce/payment"
@@ -29,6 +28,7 @@ import (
 	"storefront/ent/product"
 	"storefront/ent/stocklevel"
 	"storefront/internal/apitest"
+	"storefront/relay/gid"
 )
 
 // Tests of checkout and orders under concurrency and bad input. Requests

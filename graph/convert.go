@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"storefront/commerce"
 	"storefront/commerce/catalog"
-	"storefront/commerce/gid"
-	"storefront/commerce/paging"
 	"storefront/ent"
 	"storefront/graph/model"
+	"storefront/relay/gid"
+	"storefront/relay/paging"
 )
 
 // page gathers Relay pagination arguments.

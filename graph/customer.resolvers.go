@@ -8,13 +8,13 @@ package graph
 import (
 	"context"
 	"storefront/commerce/cart"
-	"storefront/commerce/gid"
 	"storefront/commerce/identity"
 	"storefront/commerce/viewer"
 	"storefront/ent"
 	"storefront/graph/generated"
 	"storefront/graph/loader"
 	"storefront/graph/model"
+	"storefront/relay/gid"
 )
 
 // CustomerCreate is the resolver for the customerCreate field.

@@ -7,9 +7,9 @@ package graph
 
 import (
 	"context"
-	"storefront/commerce/gid"
 	"storefront/ent"
 	"storefront/graph/generated"
+	"storefront/relay/gid"
 )
 
 // Node is the resolver for the node field.

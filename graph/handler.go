@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -25,6 +23,7 @@ import (
 	"storefront/graph/loader"
 	"storefront/graph/oplimit"
 	"storefront/graph/respcache"
+	"storefront/httpserver/origin"
 	"storefront/internal/fastexec"
 )
 
@@ -119,8 +118,10 @@ func NewHandler(client *ent.Client, svc Services, opts Options) *Handler {
 	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 
-	ws := newWSTracker(transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
-		OriginPatterns: originPatterns(opts.AllowedOrigins),
+	origins := origin.New(opts.AllowedOrigins)
+	// The tracker checks the origin (origins) before the library accepts.
+	ws := newWSTracker(origins, transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+		InsecureSkipVerify: true,
 	}})
 	limits := &connLimits{maxPerClient: opts.MaxConnectionsPerClient, maxSubs: int32(opts.MaxSubscriptionsPerConnection), perClient: map[string]int{}}
 	auth := websocketInit(ids)
@@ -130,7 +131,7 @@ func NewHandler(client *ent.Client, svc Services, opts Options) *Handler {
 	srv.AddTransport(&wsServer{
 		logger:  opts.Logger,
 		tracker: ws,
-		origins: originPatterns(opts.AllowedOrigins),
+		origins: origins,
 		init: func(ctx context.Context, p map[string]any) (context.Context, error) {
 			ctx, _, err := auth(ctx, p)
 			if err != nil {
@@ -217,23 +218,6 @@ func NewHandler(client *ent.Client, svc Services, opts Options) *Handler {
 		h = opts.ResponseCache.Middleware(h)
 	}
 	return &Handler{Handler: h, ws: ws}
-}
-
-// originPatterns turns the CORS origins ("https://shop.example") into the
-// host patterns the websocket library matches ("shop.example").
-func originPatterns(origins []string) []string {
-	var out []string
-	for _, o := range origins {
-		o = strings.TrimSpace(o)
-		if o == "" {
-			continue
-		}
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			o = u.Host
-		}
-		out = append(out, o)
-	}
-	return out
 }
 
 func stack() string { return string(debug.Stack()) }

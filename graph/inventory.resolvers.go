@@ -7,11 +7,11 @@ package graph
 
 import (
 	"context"
-	"storefront/commerce/gid"
 	"storefront/commerce/inventory"
 	"storefront/ent"
 	"storefront/graph/generated"
 	"storefront/graph/model"
+	"storefront/relay/gid"
 
 	"entgo.io/contrib/entgql"
 )

@@ -7,10 +7,10 @@ package graph
 
 import (
 	"context"
-	"storefront/commerce/gid"
 	"storefront/commerce/inventory"
 	"storefront/ent"
 	"storefront/graph/generated"
+	"storefront/relay/gid"
 )
 
 // VariantID is the resolver for the variantId field.

@@ -29,7 +29,7 @@ import (
 	"github.com/coder/websocket"
 
 	"storefront/app"
-	"storefront/commerce/authtoken"
+	"storefront/auth/authtoken"
 	"storefront/commerce/cart"
 	"storefront/commerce/identity"
 	"storefront/commerce/live"

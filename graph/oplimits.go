@@ -5,17 +5,17 @@ import (
 	"strconv"
 	"time"
 
+	"storefront/auth/ratelimit"
 	"storefront/commerce"
 	"storefront/commerce/cart"
 	"storefront/commerce/catalog"
 	"storefront/commerce/identity"
 	"storefront/commerce/inventory"
-	"storefront/commerce/lookup"
 	"storefront/commerce/orders"
-	"storefront/commerce/paging"
-	"storefront/commerce/ratelimit"
 	"storefront/commerce/viewer"
 	"storefront/graph/oplimit"
+	"storefront/relay/lookup"
+	"storefront/relay/paging"
 )
 
 // listBounds declares how long every plain list of the schema can be, for

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"storefront/commerce/gid"
 	"storefront/commerce/money"
 	"storefront/commerce/orders"
 	"storefront/ent"
@@ -15,6 +14,7 @@ import (
 	"storefront/graph/generated"
 	"storefront/graph/loader"
 	"storefront/graph/model"
+	"storefront/relay/gid"
 
 	"entgo.io/contrib/entgql"
 )

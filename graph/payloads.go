@@ -8,12 +8,12 @@ import (
 	"storefront/commerce"
 	"storefront/commerce/cart"
 	"storefront/commerce/checkout"
-	"storefront/commerce/gid"
 	"storefront/commerce/identity"
 	"storefront/commerce/money"
 	"storefront/ent"
 	"storefront/ent/order"
 	"storefront/graph/model"
+	"storefront/relay/gid"
 )
 
 // userErrors splits a domain error for a mutation payload: mistakes the

@@ -7,9 +7,9 @@ import (
 	"storefront/commerce/identity"
 	"storefront/commerce/inventory"
 	"storefront/commerce/live"
-	"storefront/commerce/lookup"
 	"storefront/commerce/orders"
 	"storefront/ent"
+	"storefront/relay/lookup"
 )
 
 // Resolver holds the dependencies of every resolver. Resolvers translate

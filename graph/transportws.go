@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
-	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +21,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"storefront/commerce/live"
+	"storefront/httpserver/origin"
 )
 
 // wsServer serves the graphql-transport-ws protocol (the graphql-ws
@@ -40,7 +39,7 @@ import (
 type wsServer struct {
 	logger      *slog.Logger
 	tracker     *wsTracker
-	origins     []string // host patterns (path.Match) of allowed browser origins
+	origins     origin.Matcher // allowed browser origins
 	init        func(ctx context.Context, payload map[string]any) (context.Context, error)
 	closed      func(ctx context.Context)
 	initTimeout time.Duration
@@ -79,7 +78,7 @@ func (t *wsServer) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		// write buffer.
 		ReadBufferSize:  1024,
 		WriteBufferPool: &writeBuffers,
-		CheckOrigin:     func(r *http.Request) bool { return originAllowed(r, t.origins) },
+		CheckOrigin:     t.origins.AllowedRequest,
 	}
 	conn, err := up.Upgrade(hijacker{w}, r, nil)
 	if err != nil {
@@ -105,28 +104,6 @@ type hijacker struct{ http.ResponseWriter }
 
 func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return http.NewResponseController(h.ResponseWriter).Hijack()
-}
-
-// originAllowed accepts requests without an Origin (native apps), from the
-// server's own host, or from a host matching one of patterns ("*" for any).
-func originAllowed(r *http.Request, patterns []string) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(u.Host, r.Host) {
-		return true
-	}
-	for _, p := range patterns {
-		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(u.Host)); ok {
-			return true
-		}
-	}
-	return false
 }
 
 const transportWSProtocol = "graphql-transport-ws"

@@ -13,6 +13,7 @@ import (
 
 	"storefront/commerce"
 	"storefront/commerce/viewer"
+	"storefront/httpserver/origin"
 )
 
 // wsTracker remembers open websocket connections, so that a shutting-down
@@ -20,16 +21,17 @@ import (
 // reconnect (to another replica), which they do not do after the 1000 that
 // gqlgen sends when a connection's context ends.
 type wsTracker struct {
-	inner transport.WebsocketImplementation
-	mu    sync.Mutex
-	conns map[socket]struct{}
+	origins origin.Matcher
+	inner   transport.WebsocketImplementation
+	mu      sync.Mutex
+	conns   map[socket]struct{}
 }
 
 // socket is an open websocket of either transport.
 type socket interface{ goAway() }
 
-func newWSTracker(inner transport.WebsocketImplementation) *wsTracker {
-	return &wsTracker{inner: inner, conns: map[socket]struct{}{}}
+func newWSTracker(origins origin.Matcher, inner transport.WebsocketImplementation) *wsTracker {
+	return &wsTracker{origins: origins, inner: inner, conns: map[socket]struct{}{}}
 }
 
 func (t *wsTracker) add(s socket) {
@@ -44,8 +46,13 @@ func (t *wsTracker) remove(s socket) {
 	t.mu.Unlock()
 }
 
-// Accept implements transport.WebsocketImplementation.
+// Accept implements transport.WebsocketImplementation: a browser on an
+// origin that is not allowed gets 403.
 func (t *wsTracker) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	if !t.origins.AllowedRequest(r) {
+		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return nil, fmt.Errorf("websocket: origin %q not allowed", r.Header.Get("Origin"))
+	}
 	c, err := t.inner.Accept(w, r, o)
 	if err != nil {
 		return nil, err

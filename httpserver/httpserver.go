@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
@@ -19,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"storefront/httpserver/origin"
 	"storefront/internal/requestid"
 )
 
@@ -233,18 +233,11 @@ func accessLog(logger *slog.Logger, m *metrics, next http.Handler) http.Handler 
 // cors answers preflight requests and sets the CORS headers for allowed
 // origins. Requests without an Origin (native apps, curl) pass unchanged.
 func cors(allowed []string, next http.Handler) http.Handler {
-	any := false
-	set := map[string]bool{}
-	for _, o := range allowed {
-		o = strings.TrimSpace(o)
-		if o == "*" {
-			any = true
-		}
-		set[o] = true
-	}
+	m := origin.New(allowed)
+	any := m.Any()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin != "" && (any || set[origin]) {
+		if m.Allowed(origin) {
 			h := w.Header()
 			if any {
 				h.Set("Access-Control-Allow-Origin", "*")

@@ -60,7 +60,7 @@ type operation struct {
 	bodies [][]byte
 	// warm, when set, are the bodies of the warm-up instead of bodies
 	// (for an operation whose bodies must each be new when measured).
-	warm [][]byte
+	warm   [][]byte
 	token  string // bearer token, if any
 	budget int    // statements per request in graph/statements_test.go; 0: not there
 	// cached sends the requests as a browser would, so that the response

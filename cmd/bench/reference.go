@@ -16,9 +16,9 @@ import (
 	"strconv"
 	"time"
 
-	"storefront/commerce/gid"
 	"storefront/commerce/money"
 	"storefront/database"
+	"storefront/relay/gid"
 )
 
 // referenceSQL is the whole home page in one statement: the newest 50

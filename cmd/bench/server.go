@@ -21,8 +21,8 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"storefront/auth/authtoken"
 	"storefront/commerce/access"
-	"storefront/commerce/authtoken"
 	"storefront/commerce/identity"
 	"storefront/database"
 	"storefront/demo"

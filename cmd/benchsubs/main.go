@@ -64,8 +64,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"storefront/auth/authtoken"
 	"storefront/commerce/access"
-	"storefront/commerce/authtoken"
 	"storefront/commerce/identity"
 	"storefront/database"
 	"storefront/demo"

@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"storefront/auth/ratelimit"
 	"storefront/commerce"
-	"storefront/commerce/ratelimit"
 	"storefront/commerce/viewer"
 )
 

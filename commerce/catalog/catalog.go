@@ -17,13 +17,13 @@ import (
 	"storefront/commerce"
 	"storefront/commerce/inventory"
 	"storefront/commerce/money"
-	"storefront/commerce/paging"
 	"storefront/ent"
 	"storefront/ent/category"
 	"storefront/ent/predicate"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/internal/sqlhint"
+	"storefront/relay/paging"
 )
 
 // Service reads the catalogue.

@@ -10,13 +10,13 @@ import (
 	"storefront/commerce/access"
 	"storefront/commerce/catalog"
 	"storefront/commerce/inventory"
-	"storefront/commerce/paging"
 	"storefront/database"
 	"storefront/database/dbtest"
 	"storefront/ent"
 	"storefront/ent/category"
 	"storefront/ent/product"
 	"storefront/ent/stocklevel"
+	"storefront/relay/paging"
 )
 
 // checkCounts compares every category's stored counts with its products,

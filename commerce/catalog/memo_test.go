@@ -8,12 +8,12 @@ import (
 	"storefront/commerce/access"
 	"storefront/commerce/catalog"
 	"storefront/commerce/inventory"
-	"storefront/commerce/paging"
 	"storefront/database"
 	"storefront/database/dbtest"
 	"storefront/ent/product"
 	"storefront/ent/productvariant"
 	"storefront/ent/stocklevel"
+	"storefront/relay/paging"
 )
 
 // TestRememberedPriceCountsFollowEveryWrite: a category page with a price

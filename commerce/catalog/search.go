@@ -9,11 +9,11 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"storefront/commerce"
-	"storefront/commerce/paging"
 	"storefront/ent"
 	"storefront/ent/category"
 	"storefront/ent/predicate"
 	"storefront/ent/product"
+	"storefront/relay/paging"
 )
 
 // Search limits.

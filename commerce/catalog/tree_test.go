@@ -9,12 +9,12 @@ import (
 
 	"storefront/commerce/access"
 	"storefront/commerce/catalog"
-	"storefront/commerce/paging"
 	"storefront/database"
 	"storefront/database/dbtest"
 	"storefront/ent"
 	"storefront/ent/category"
 	"storefront/ent/product"
+	"storefront/relay/paging"
 )
 
 // checkPaths fails the test unless every category's stored path is the

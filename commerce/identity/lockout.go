@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"storefront/auth/ratelimit"
 	"storefront/commerce"
-	"storefront/commerce/ratelimit"
 )
 
 // SignInPolicy is the sign-in lock-out, described in docs/SECURITY.md

@@ -7,13 +7,13 @@ import (
 
 	"storefront/commerce"
 	"storefront/commerce/access"
-	"storefront/commerce/paging"
 	"storefront/commerce/txn"
 	"storefront/ent"
 	"storefront/ent/predicate"
 	"storefront/ent/productvariant"
 	"storefront/ent/stocklevel"
 	"storefront/ent/warehouse"
+	"storefront/relay/paging"
 )
 
 // Service changes stock and warehouses. Who may call what is decided by

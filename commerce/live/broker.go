@@ -5,7 +5,7 @@
 // converges to the true state.
 //
 // One process uses the Broker alone. Several replicas over PostgreSQL put a
-// Fanout in front of it (fanout.go): events go through LISTEN/NOTIFY, so a
+// pgnotify.Fanout in front of it: events go through LISTEN/NOTIFY, so a
 // checkout on one replica reaches subscribers on all of them.
 package live
 
@@ -17,7 +17,7 @@ import (
 )
 
 // Publisher is where stock and cart changes are announced: a Broker, or a
-// Fanout in front of one.
+// pgnotify.Fanout in front of one.
 type Publisher interface {
 	inventory.Publisher
 	PublishCart(cartID int)

@@ -15,7 +15,6 @@ import (
 	"storefront/commerce"
 	"storefront/commerce/access"
 	"storefront/commerce/inventory"
-	"storefront/commerce/paging"
 	"storefront/commerce/payment"
 	"storefront/commerce/txn"
 	"storefront/commerce/viewer"
@@ -23,6 +22,7 @@ import (
 	"storefront/ent/order"
 	"storefront/ent/orderline"
 	"storefront/ent/schematype"
+	"storefront/relay/paging"
 )
 
 // transitions lists the legal moves of the status machine.

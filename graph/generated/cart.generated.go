@@ -6,10 +6,10 @@ import (
 	"context"
 	"math"
 	"storefront/commerce/cart"
-	"storefront/commerce/gid"
 	"storefront/commerce/money"
 	"storefront/ent"
 	"storefront/graph/model"
+	"storefront/relay/gid"
 	"strconv"
 	"sync/atomic"
 
@@ -214,7 +214,7 @@ func (ec *executionContext) _CartLine_id(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
-			return ec.marshalNID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalNID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		true,
@@ -536,7 +536,7 @@ func (ec *executionContext) _CartWarning_variantId(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		false,
@@ -699,7 +699,7 @@ func (ec *executionContext) unmarshalInputCartLineInput(ctx context.Context, obj
 		switch k {
 		case "variantId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("variantId"))
-			data, err := ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -748,7 +748,7 @@ func (ec *executionContext) unmarshalInputCartLineUpdateInput(ctx context.Contex
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -797,7 +797,7 @@ func (ec *executionContext) unmarshalInputCheckoutCompleteInput(ctx context.Cont
 		switch k {
 		case "cartId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cartId"))
-			data, err := ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}

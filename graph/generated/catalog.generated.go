@@ -380,7 +380,7 @@ func (ec *executionContext) unmarshalInputCategoryCreateInput(ctx context.Contex
 			it.Description = data
 		case "parentId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
-			data, err := ec.unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -429,7 +429,7 @@ func (ec *executionContext) unmarshalInputCategoryFilter(ctx context.Context, ob
 		switch k {
 		case "parentId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
-			data, err := ec.unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -499,7 +499,7 @@ func (ec *executionContext) unmarshalInputCategoryUpdateInput(ctx context.Contex
 			it.Description = data
 		case "parentId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
-			data, err := ec.unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -695,7 +695,7 @@ func (ec *executionContext) unmarshalInputProductCreateInput(ctx context.Context
 			it.Status = data
 		case "categoryId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryId"))
-			data, err := ec.unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -744,7 +744,7 @@ func (ec *executionContext) unmarshalInputProductFilter(ctx context.Context, obj
 		switch k {
 		case "categoryId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryId"))
-			data, err := ec.unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -835,7 +835,7 @@ func (ec *executionContext) unmarshalInputProductUpdateInput(ctx context.Context
 			it.Status = data
 		case "categoryId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryId"))
-			data, err := ec.unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -884,7 +884,7 @@ func (ec *executionContext) unmarshalInputProductVariantCreateInput(ctx context.
 		switch k {
 		case "productId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productId"))
-			data, err := ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}

@@ -5,9 +5,9 @@ package generated
 import (
 	"context"
 	"math"
-	"storefront/commerce/gid"
 	"storefront/ent"
 	"storefront/graph/model"
+	"storefront/relay/gid"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -74,7 +74,7 @@ func (ec *executionContext) field_Mutation_cartDiscountCodeUpdate_args(ctx conte
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cartId",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (ec *executionContext) field_Mutation_cartLinesAdd_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cartId",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func (ec *executionContext) field_Mutation_cartLinesRemove_args(ctx context.Cont
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cartId",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -142,7 +142,7 @@ func (ec *executionContext) field_Mutation_cartLinesRemove_args(ctx context.Cont
 	args["cartId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lineIds",
 		func(ctx context.Context, v any) ([]*gid.ID, error) {
-			return ec.unmarshalNID2ᚕᚖstorefrontᚋcommerceᚋgidᚐIDᚄ(ctx, v)
+			return ec.unmarshalNID2ᚕᚖstorefrontᚋrelayᚋgidᚐIDᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -164,7 +164,7 @@ func (ec *executionContext) field_Mutation_cartLinesUpdate_args(ctx context.Cont
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cartId",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func (ec *executionContext) field_Mutation_cartMerge_args(ctx context.Context, r
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "guestCartId",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -222,7 +222,7 @@ func (ec *executionContext) field_Mutation_categoryUpdate_args(ctx context.Conte
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -280,7 +280,7 @@ func (ec *executionContext) field_Mutation_customerAddressDelete_args(ctx contex
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -294,7 +294,7 @@ func (ec *executionContext) field_Mutation_customerAddressUpdate_args(ctx contex
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -330,7 +330,7 @@ func (ec *executionContext) field_Mutation_customerDefaultAddressUpdate_args(ctx
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "addressId",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -414,7 +414,7 @@ func (ec *executionContext) field_Mutation_orderCancel_args(ctx context.Context,
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -428,7 +428,7 @@ func (ec *executionContext) field_Mutation_orderFulfill_args(ctx context.Context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -442,7 +442,7 @@ func (ec *executionContext) field_Mutation_orderMarkDelivered_args(ctx context.C
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -456,7 +456,7 @@ func (ec *executionContext) field_Mutation_orderPay_args(ctx context.Context, ra
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -492,7 +492,7 @@ func (ec *executionContext) field_Mutation_productUpdate_args(ctx context.Contex
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -528,7 +528,7 @@ func (ec *executionContext) field_Mutation_productVariantUpdate_args(ctx context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -578,7 +578,7 @@ func (ec *executionContext) field_Mutation_warehouseUpdate_args(ctx context.Cont
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -612,7 +612,7 @@ func (ec *executionContext) _CustomerAddressDeletePayload_deletedAddressId(ctx c
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2662,7 +2662,7 @@ func (ec *executionContext) unmarshalInputCustomerSignInInput(ctx context.Contex
 			it.Password = data
 		case "guestCartId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("guestCartId"))
-			data, err := ec.unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}

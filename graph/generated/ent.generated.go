@@ -9,7 +9,6 @@ import (
 	"math"
 	"storefront/commerce/cart"
 	"storefront/commerce/catalog"
-	"storefront/commerce/gid"
 	"storefront/commerce/money"
 	"storefront/ent"
 	"storefront/ent/customer"
@@ -18,6 +17,7 @@ import (
 	"storefront/ent/schematype"
 	"storefront/graph/model"
 	"storefront/graph/scalar"
+	"storefront/relay/gid"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -205,7 +205,7 @@ func (ec *executionContext) field_Query_cart_args(ctx context.Context, rawArgs m
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -265,7 +265,7 @@ func (ec *executionContext) field_Query_category_args(ctx context.Context, rawAr
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (*gid.ID, error) {
-			return ec.unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -287,7 +287,7 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -301,7 +301,7 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
 		func(ctx context.Context, v any) ([]*gid.ID, error) {
-			return ec.unmarshalNID2ᚕᚖstorefrontᚋcommerceᚋgidᚐIDᚄ(ctx, v)
+			return ec.unmarshalNID2ᚕᚖstorefrontᚋrelayᚋgidᚐIDᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -315,7 +315,7 @@ func (ec *executionContext) field_Query_order_args(ctx context.Context, rawArgs 
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -397,7 +397,7 @@ func (ec *executionContext) field_Query_product_args(ctx context.Context, rawArg
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
 		func(ctx context.Context, v any) (*gid.ID, error) {
-			return ec.unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -590,7 +590,7 @@ func (ec *executionContext) field_Query_warehouses_args(ctx context.Context, raw
 
 func (ec *executionContext) _Address_id(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
 	if inlineFields {
-		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+		return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -604,7 +604,7 @@ func (ec *executionContext) _Address_id(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		true,
@@ -896,7 +896,7 @@ func (ec *executionContext) fieldContext_Address_phone(_ context.Context, field 
 
 func (ec *executionContext) _Cart_id(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
 	if inlineFields {
-		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+		return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -910,7 +910,7 @@ func (ec *executionContext) _Cart_id(ctx context.Context, field graphql.Collecte
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1104,7 +1104,7 @@ func (ec *executionContext) fieldContext_Cart_totalQuantity(_ context.Context, f
 
 func (ec *executionContext) _Category_id(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
 	if inlineFields {
-		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+		return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -1118,7 +1118,7 @@ func (ec *executionContext) _Category_id(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1461,7 +1461,7 @@ func (ec *executionContext) fieldContext_CategoryEdge_cursor(_ context.Context, 
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
 	if inlineFields {
-		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+		return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -1475,7 +1475,7 @@ func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1896,7 +1896,7 @@ func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, 
 
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	if inlineFields {
-		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+		return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -1910,7 +1910,7 @@ func (ec *executionContext) _Order_id(ctx context.Context, field graphql.Collect
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2568,7 +2568,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 
 func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
 	if inlineFields {
-		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+		return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -2582,7 +2582,7 @@ func (ec *executionContext) _Product_id(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3072,7 +3072,7 @@ func (ec *executionContext) fieldContext_ProductEdge_cursor(_ context.Context, f
 
 func (ec *executionContext) _ProductVariant_id(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
 	if inlineFields {
-		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+		return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -3086,7 +3086,7 @@ func (ec *executionContext) _ProductVariant_id(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4038,7 +4038,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 
 func (ec *executionContext) _Warehouse_id(ctx context.Context, field graphql.CollectedField, obj *ent.Warehouse) (ret graphql.Marshaler) {
 	if inlineFields {
-		return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
+		return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, field.Selections, obj.GlobalID())
 	}
 	return graphql.ResolveField(
 		ctx,
@@ -4052,7 +4052,7 @@ func (ec *executionContext) _Warehouse_id(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
-			return ec.marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalNID2storefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		true,

@@ -11,7 +11,6 @@ import (
 	"entgo.io/contrib/entgql"
 	"storefront/commerce/cart"
 	"storefront/commerce/catalog"
-	"storefront/commerce/gid"
 	"storefront/commerce/inventory"
 	"storefront/commerce/money"
 	"storefront/ent"
@@ -21,6 +20,7 @@ import (
 	"storefront/ent/schematype"
 	"storefront/graph/model"
 	"storefront/internal/fastexec"
+	"storefront/relay/gid"
 	"time"
 )
 
@@ -215,14 +215,14 @@ func (ec *executionContext) fast_Address(ctx context.Context, s *fastexec.State,
 	return true
 }
 
-func (ec *executionContext) fastValue_NID2storefrontᚋcommerceᚋgidᚐID(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v gid.ID) int8 {
+func (ec *executionContext) fastValue_NID2storefrontᚋrelayᚋgidᚐID(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v gid.ID) int8 {
 	s.SetBuf(v.AppendGQL(s.Buf()))
 	return fastexec.OK
 }
 
 func (ec *executionContext) fastField_Address_id(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Address) int8 {
 	v := obj.GlobalID()
-	return ec.fastValue_NID2storefrontᚋcommerceᚋgidᚐID(ctx, s, "Address", f, v)
+	return ec.fastValue_NID2storefrontᚋrelayᚋgidᚐID(ctx, s, "Address", f, v)
 }
 
 func (ec *executionContext) fastValue_NTime2timeᚐTime(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v time.Time) int8 {
@@ -498,7 +498,7 @@ func (ec *executionContext) fastResolver_Cart(s *fastexec.State) CartResolver {
 
 func (ec *executionContext) fastField_Cart_id(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Cart) int8 {
 	v := obj.GlobalID()
-	return ec.fastValue_NID2storefrontᚋcommerceᚋgidᚐID(ctx, s, "Cart", f, v)
+	return ec.fastValue_NID2storefrontᚋrelayᚋgidᚐID(ctx, s, "Cart", f, v)
 }
 
 func (ec *executionContext) fastField_Cart_createdAt(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Cart) int8 {
@@ -953,7 +953,7 @@ func (ec *executionContext) fastResolver_CartLine(s *fastexec.State) CartLineRes
 	return r
 }
 
-func (ec *executionContext) fastValue_NID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *gid.ID) int8 {
+func (ec *executionContext) fastValue_NID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *gid.ID) int8 {
 	if v == nil {
 		return fastexec.Delegate
 	}
@@ -966,7 +966,7 @@ func (ec *executionContext) fastField_CartLine_id(ctx context.Context, s *fastex
 	if err != nil {
 		return fastexec.Delegate
 	}
-	return ec.fastValue_NID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, s, "CartLine", f, v)
+	return ec.fastValue_NID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, s, "CartLine", f, v)
 }
 
 func (ec *executionContext) fastField_CartLine_quantity(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *cart.PricedLine) int8 {
@@ -1501,7 +1501,7 @@ func (ec *executionContext) fastField_CartWarning_message(ctx context.Context, s
 	return ec.fastValue_NString2string(ctx, s, "CartWarning", f, v)
 }
 
-func (ec *executionContext) fastValue_OID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *gid.ID) int8 {
+func (ec *executionContext) fastValue_OID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *gid.ID) int8 {
 	if v == nil {
 		s.Null()
 		return fastexec.OK
@@ -1512,7 +1512,7 @@ func (ec *executionContext) fastValue_OID2ᚖstorefrontᚋcommerceᚋgidᚐID(ct
 
 func (ec *executionContext) fastField_CartWarning_variantId(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *model.CartWarning) int8 {
 	v := obj.VariantID
-	return ec.fastValue_OID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, s, "CartWarning", f, v)
+	return ec.fastValue_OID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, s, "CartWarning", f, v)
 }
 
 func (ec *executionContext) fastValue_OInt2ᚖint(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *int) int8 {
@@ -1652,7 +1652,7 @@ func (ec *executionContext) fast_Category(ctx context.Context, s *fastexec.State
 
 func (ec *executionContext) fastField_Category_id(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Category) int8 {
 	v := obj.GlobalID()
-	return ec.fastValue_NID2storefrontᚋcommerceᚋgidᚐID(ctx, s, "Category", f, v)
+	return ec.fastValue_NID2storefrontᚋrelayᚋgidᚐID(ctx, s, "Category", f, v)
 }
 
 func (ec *executionContext) fastField_Category_name(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Category) int8 {
@@ -2378,7 +2378,7 @@ func (ec *executionContext) fastResolver_Customer(s *fastexec.State) CustomerRes
 
 func (ec *executionContext) fastField_Customer_id(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Customer) int8 {
 	v := obj.GlobalID()
-	return ec.fastValue_NID2storefrontᚋcommerceᚋgidᚐID(ctx, s, "Customer", f, v)
+	return ec.fastValue_NID2storefrontᚋrelayᚋgidᚐID(ctx, s, "Customer", f, v)
 }
 
 func (ec *executionContext) fastField_Customer_createdAt(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Customer) int8 {
@@ -2507,7 +2507,7 @@ func (ec *executionContext) fast_CustomerAddressDeletePayload(ctx context.Contex
 
 func (ec *executionContext) fastField_CustomerAddressDeletePayload_deletedAddressId(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *model.CustomerAddressDeletePayload) int8 {
 	v := obj.DeletedAddressID
-	return ec.fastValue_OID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, s, "CustomerAddressDeletePayload", f, v)
+	return ec.fastValue_OID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, s, "CustomerAddressDeletePayload", f, v)
 }
 
 func (ec *executionContext) fastField_CustomerAddressDeletePayload_userErrors(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *model.CustomerAddressDeletePayload) int8 {
@@ -3696,7 +3696,7 @@ func (ec *executionContext) fastField_InventoryEvent_variantId(ctx context.Conte
 	if err != nil {
 		return fastexec.Delegate
 	}
-	return ec.fastValue_NID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, s, "InventoryEvent", f, v)
+	return ec.fastValue_NID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, s, "InventoryEvent", f, v)
 }
 
 func (ec *executionContext) fastField_InventoryEvent_productId(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *inventory.Event) int8 {
@@ -3704,7 +3704,7 @@ func (ec *executionContext) fastField_InventoryEvent_productId(ctx context.Conte
 	if err != nil {
 		return fastexec.Delegate
 	}
-	return ec.fastValue_NID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, s, "InventoryEvent", f, v)
+	return ec.fastValue_NID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, s, "InventoryEvent", f, v)
 }
 
 func (ec *executionContext) fastField_InventoryEvent_quantityAvailable(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *inventory.Event) int8 {
@@ -4326,7 +4326,7 @@ func (ec *executionContext) fastResolver_Order(s *fastexec.State) OrderResolver 
 
 func (ec *executionContext) fastField_Order_id(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
 	v := obj.GlobalID()
-	return ec.fastValue_NID2storefrontᚋcommerceᚋgidᚐID(ctx, s, "Order", f, v)
+	return ec.fastValue_NID2storefrontᚋrelayᚋgidᚐID(ctx, s, "Order", f, v)
 }
 
 func (ec *executionContext) fastField_Order_createdAt(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
@@ -5822,7 +5822,7 @@ func (ec *executionContext) fastResolver_Product(s *fastexec.State) ProductResol
 
 func (ec *executionContext) fastField_Product_id(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Product) int8 {
 	v := obj.GlobalID()
-	return ec.fastValue_NID2storefrontᚋcommerceᚋgidᚐID(ctx, s, "Product", f, v)
+	return ec.fastValue_NID2storefrontᚋrelayᚋgidᚐID(ctx, s, "Product", f, v)
 }
 
 func (ec *executionContext) fastField_Product_createdAt(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Product) int8 {
@@ -6724,7 +6724,7 @@ func (ec *executionContext) fastResolver_ProductVariant(s *fastexec.State) Produ
 
 func (ec *executionContext) fastField_ProductVariant_id(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.ProductVariant) int8 {
 	v := obj.GlobalID()
-	return ec.fastValue_NID2storefrontᚋcommerceᚋgidᚐID(ctx, s, "ProductVariant", f, v)
+	return ec.fastValue_NID2storefrontᚋrelayᚋgidᚐID(ctx, s, "ProductVariant", f, v)
 }
 
 func (ec *executionContext) fastField_ProductVariant_createdAt(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.ProductVariant) int8 {
@@ -7675,7 +7675,7 @@ func (ec *executionContext) fast_Warehouse(ctx context.Context, s *fastexec.Stat
 
 func (ec *executionContext) fastField_Warehouse_id(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Warehouse) int8 {
 	v := obj.GlobalID()
-	return ec.fastValue_NID2storefrontᚋcommerceᚋgidᚐID(ctx, s, "Warehouse", f, v)
+	return ec.fastValue_NID2storefrontᚋrelayᚋgidᚐID(ctx, s, "Warehouse", f, v)
 }
 
 func (ec *executionContext) fastField_Warehouse_code(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Warehouse) int8 {

@@ -321,14 +321,14 @@ func (ec *executionContext) unmarshalInputStockLevelSetInput(ctx context.Context
 		switch k {
 		case "variantId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("variantId"))
-			data, err := ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VariantID = data
 		case "warehouseId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("warehouseId"))
-			data, err := ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			data, err := ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}

@@ -5,9 +5,9 @@ package generated
 import (
 	"context"
 	"math"
-	"storefront/commerce/gid"
 	"storefront/commerce/inventory"
 	"storefront/ent"
+	"storefront/relay/gid"
 	"strconv"
 	"sync/atomic"
 
@@ -35,7 +35,7 @@ func (ec *executionContext) field_Subscription_cartChanged_args(ctx context.Cont
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cartId",
 		func(ctx context.Context, v any) (gid.ID, error) {
-			return ec.unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx, v)
+			return ec.unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -49,7 +49,7 @@ func (ec *executionContext) field_Subscription_inventoryChanged_args(ctx context
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "variantIds",
 		func(ctx context.Context, v any) ([]*gid.ID, error) {
-			return ec.unmarshalOID2ᚕᚖstorefrontᚋcommerceᚋgidᚐIDᚄ(ctx, v)
+			return ec.unmarshalOID2ᚕᚖstorefrontᚋrelayᚋgidᚐIDᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func (ec *executionContext) field_Subscription_inventoryChanged_args(ctx context
 	args["variantIds"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "productIds",
 		func(ctx context.Context, v any) ([]*gid.ID, error) {
-			return ec.unmarshalOID2ᚕᚖstorefrontᚋcommerceᚋgidᚐIDᚄ(ctx, v)
+			return ec.unmarshalOID2ᚕᚖstorefrontᚋrelayᚋgidᚐIDᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func (ec *executionContext) _InventoryEvent_variantId(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
-			return ec.marshalNID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalNID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		true,
@@ -106,7 +106,7 @@ func (ec *executionContext) _InventoryEvent_productId(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
-			return ec.marshalNID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, selections, v)
+			return ec.marshalNID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, selections, v)
 		},
 		true,
 		true,

@@ -5,7 +5,7 @@ package generated
 import (
 	"context"
 	"math"
-	"storefront/commerce/gid"
+	"storefront/relay/gid"
 	"strconv"
 	"sync/atomic"
 
@@ -1578,23 +1578,23 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) unmarshalNID2storefrontᚋcommerceᚋgidᚐID(ctx context.Context, v any) (gid.ID, error) {
+func (ec *executionContext) unmarshalNID2storefrontᚋrelayᚋgidᚐID(ctx context.Context, v any) (gid.ID, error) {
 	var res gid.ID
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNID2storefrontᚋcommerceᚋgidᚐID(ctx context.Context, sel ast.SelectionSet, v gid.ID) graphql.Marshaler {
+func (ec *executionContext) marshalNID2storefrontᚋrelayᚋgidᚐID(ctx context.Context, sel ast.SelectionSet, v gid.ID) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) unmarshalNID2ᚕᚖstorefrontᚋcommerceᚋgidᚐIDᚄ(ctx context.Context, v any) ([]*gid.ID, error) {
+func (ec *executionContext) unmarshalNID2ᚕᚖstorefrontᚋrelayᚋgidᚐIDᚄ(ctx context.Context, v any) ([]*gid.ID, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]*gid.ID, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -1602,10 +1602,10 @@ func (ec *executionContext) unmarshalNID2ᚕᚖstorefrontᚋcommerceᚋgidᚐID�
 	return res, nil
 }
 
-func (ec *executionContext) marshalNID2ᚕᚖstorefrontᚋcommerceᚋgidᚐIDᚄ(ctx context.Context, sel ast.SelectionSet, v []*gid.ID) graphql.Marshaler {
+func (ec *executionContext) marshalNID2ᚕᚖstorefrontᚋrelayᚋgidᚐIDᚄ(ctx context.Context, sel ast.SelectionSet, v []*gid.ID) graphql.Marshaler {
 	ret := make(graphql.Array, len(v))
 	for i := range v {
-		ret[i] = ec.marshalNID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, sel, v[i])
+		ret[i] = ec.marshalNID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, sel, v[i])
 	}
 
 	for _, e := range ret {
@@ -1617,13 +1617,13 @@ func (ec *executionContext) marshalNID2ᚕᚖstorefrontᚋcommerceᚋgidᚐIDᚄ
 	return ret
 }
 
-func (ec *executionContext) unmarshalNID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx context.Context, v any) (*gid.ID, error) {
+func (ec *executionContext) unmarshalNID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx context.Context, v any) (*gid.ID, error) {
 	var res = new(gid.ID)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx context.Context, sel ast.SelectionSet, v *gid.ID) graphql.Marshaler {
+func (ec *executionContext) marshalNID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx context.Context, sel ast.SelectionSet, v *gid.ID) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ID!")
 		return graphql.Null
@@ -1845,7 +1845,7 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) unmarshalOID2ᚕᚖstorefrontᚋcommerceᚋgidᚐIDᚄ(ctx context.Context, v any) ([]*gid.ID, error) {
+func (ec *executionContext) unmarshalOID2ᚕᚖstorefrontᚋrelayᚋgidᚐIDᚄ(ctx context.Context, v any) ([]*gid.ID, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -1854,7 +1854,7 @@ func (ec *executionContext) unmarshalOID2ᚕᚖstorefrontᚋcommerceᚋgidᚐID�
 	res := make([]*gid.ID, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -1862,13 +1862,13 @@ func (ec *executionContext) unmarshalOID2ᚕᚖstorefrontᚋcommerceᚋgidᚐID�
 	return res, nil
 }
 
-func (ec *executionContext) marshalOID2ᚕᚖstorefrontᚋcommerceᚋgidᚐIDᚄ(ctx context.Context, sel ast.SelectionSet, v []*gid.ID) graphql.Marshaler {
+func (ec *executionContext) marshalOID2ᚕᚖstorefrontᚋrelayᚋgidᚐIDᚄ(ctx context.Context, sel ast.SelectionSet, v []*gid.ID) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := make(graphql.Array, len(v))
 	for i := range v {
-		ret[i] = ec.marshalNID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx, sel, v[i])
+		ret[i] = ec.marshalNID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx, sel, v[i])
 	}
 
 	for _, e := range ret {
@@ -1880,7 +1880,7 @@ func (ec *executionContext) marshalOID2ᚕᚖstorefrontᚋcommerceᚋgidᚐIDᚄ
 	return ret
 }
 
-func (ec *executionContext) unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx context.Context, v any) (*gid.ID, error) {
+func (ec *executionContext) unmarshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx context.Context, v any) (*gid.ID, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -1889,7 +1889,7 @@ func (ec *executionContext) unmarshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOID2ᚖstorefrontᚋcommerceᚋgidᚐID(ctx context.Context, sel ast.SelectionSet, v *gid.ID) graphql.Marshaler {
+func (ec *executionContext) marshalOID2ᚖstorefrontᚋrelayᚋgidᚐID(ctx context.Context, sel ast.SelectionSet, v *gid.ID) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

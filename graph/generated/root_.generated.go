@@ -6,8 +6,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"storefront/commerce/gid"
 	"storefront/graph/model"
+	"storefront/relay/gid"
 	"sync/atomic"
 
 	"entgo.io/contrib/entgql"

@@ -6,12 +6,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"storefront/commerce/gid"
 	"storefront/commerce/money"
 	"storefront/ent"
 	"storefront/ent/order"
 	"storefront/ent/product"
 	"storefront/ent/schematype"
+	"storefront/relay/gid"
 	"strconv"
 	"time"
 )

@@ -11,7 +11,7 @@
 // Staying correct: every committed write to a catalogue table (products,
 // variants, categories, warehouses, stock levels) moves the cache to a new
 // generation (Hook), which empties it; across replicas the write is
-// announced through PostgreSQL (live.Fanout) and each replica does the
+// announced through PostgreSQL (pgnotify.Fanout) and each replica does the
 // same. A response computed while a change committed is not stored, since
 // the generation it started in is gone. While the announcements cannot be
 // received (the LISTEN connection is down) the cache is suspended. Entries

@@ -8,8 +8,8 @@ import (
 
 	"storefront/commerce"
 	"storefront/commerce/access"
-	"storefront/commerce/gid"
 	"storefront/ent"
+	"storefront/relay/gid"
 )
 
 // MaxNodes bounds the IDs of one nodes call.

@@ -1,4 +1,6 @@
-package live
+// Package pgnotify carries live events and catalogue changes between
+// server replicas through PostgreSQL's LISTEN/NOTIFY.
+package pgnotify
 
 import (
 	"context"
@@ -11,6 +13,7 @@ import (
 	"github.com/lib/pq"
 
 	"storefront/commerce/inventory"
+	"storefront/commerce/live"
 )
 
 // Channel is the PostgreSQL NOTIFY channel of live events.
@@ -27,18 +30,18 @@ const maxPayload = 7000
 // service re-reads the current state for every subscriber.
 type Fanout struct {
 	db       *sql.DB
-	broker   *Broker
+	broker   *live.Broker
 	listener *pq.Listener
 	queue    chan []byte
 	logger   *slog.Logger
-	hooks    FanoutHooks
+	hooks    Hooks
 	// catalogPending is set while a catalogue-change notice waits in the
 	// queue: one notice stands for any number of changes.
 	catalogPending atomic.Bool
 }
 
-// FanoutHooks are called by a Fanout; each may be nil.
-type FanoutHooks struct {
+// Hooks are called by a Fanout; each may be nil.
+type Hooks struct {
 	// Resync runs after the listening connection comes back: events may
 	// have been missed.
 	Resync func(context.Context)
@@ -58,9 +61,9 @@ type wire struct {
 	Catalog bool       `json:"k,omitempty"`
 }
 
-// StartFanout listens on Channel through its own connection to dsn and
+// Start listens on Channel through its own connection to dsn and
 // sends through db, until ctx ends.
-func StartFanout(ctx context.Context, dsn string, db *sql.DB, broker *Broker, logger *slog.Logger, hooks FanoutHooks) (*Fanout, error) {
+func Start(ctx context.Context, dsn string, db *sql.DB, broker *live.Broker, logger *slog.Logger, hooks Hooks) (*Fanout, error) {
 	f := &Fanout{db: db, broker: broker, queue: make(chan []byte, 10000), logger: logger, hooks: hooks}
 	f.listener = pq.NewListener(dsn, 100*time.Millisecond, 5*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
