@@ -23,9 +23,13 @@ type hooks struct {
 }
 
 // Run runs f with a transactional client and commits when f returns nil.
-// The ctx given to f carries the transaction: a Run inside f joins it, and
-// the outermost Run commits. Functions registered with AfterCommit run after
-// that commit, and never when the transaction rolls back.
+// The ctx given to f carries the transaction: a Run inside f joins it (it
+// has no savepoint of its own: an error of the inner f rolls back only if
+// the outer f returns it), and the outermost Run commits. Functions
+// registered with AfterCommit run after that commit, in the order they
+// were registered, and never when the transaction rolls back. A panic in
+// f, or f ending its goroutine (runtime.Goexit, as t.Fatal does), rolls
+// the transaction back.
 func Run(ctx context.Context, client *ent.Client, f func(ctx context.Context, tx *ent.Client) error) (err error) {
 	if tx := ent.TxFromContext(ctx); tx != nil {
 		return f(ctx, tx.Client())
@@ -36,13 +40,22 @@ func Run(ctx context.Context, client *ent.Client, f func(ctx context.Context, tx
 	}
 	h := &hooks{}
 	txCtx := context.WithValue(ent.NewTxContext(ctx, tx), hooksKey{}, h)
+	finished := false // f returned: a commit or a rollback follows
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
 			panic(p)
 		}
+		if !finished {
+			// runtime.Goexit: recover sees nothing, and the transaction
+			// would otherwise hold its connection (and SQLite's write
+			// lock) for good.
+			_ = tx.Rollback()
+		}
 	}()
-	if err := f(txCtx, tx.Client()); err != nil {
+	err = f(txCtx, tx.Client())
+	finished = true
+	if err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return fmt.Errorf("%w (and rolling back failed: %v)", err, rerr)
 		}
