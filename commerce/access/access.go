@@ -171,6 +171,16 @@ func CustomerPolicy() ent.Policy {
 						if _, changesRole := m.Role(); changesRole {
 							return privacy.Denyf("a customer cannot change their role")
 						}
+						if aid, ok := m.DefaultAddressID(); ok {
+							mine, err := m.Client().Address.Query().
+								Where(address.ID(aid), address.CustomerID(v.CustomerID)).Exist(ctx)
+							if err != nil {
+								return err
+							}
+							if !mine {
+								return privacy.Denyf("the default address must be one of the customer's own")
+							}
+						}
 						return privacy.Allow
 					}
 				}

@@ -59,6 +59,12 @@ func CartPolicy() ent.Policy {
 					}
 					return privacy.Allow
 				default:
+					// A cart changes hands only when a guest cart is merged
+					// into the signed-in customer's (commerce/cart, as the
+					// system).
+					if _, ok := m.CustomerID(); ok || m.CustomerCleared() {
+						return privacy.Denyf("a cart's owner cannot be changed")
+					}
 					m.Where(CartVisible(ctx))
 					return privacy.Allow
 				}
