@@ -74,6 +74,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	client.Category.Use(catalog.Hooks())
 	// A category page's count reads the stored category counts.
 	client.Product.Intercept(catalog.StoredCounts())
+	// A product's variants come in their position order.
+	client.ProductVariant.Intercept(catalog.VariantOrder())
 	return &DB{Client: client, SQL: db, Dialect: dia, migrator: ent.NewClient(ent.Driver(plain)), stmts: stmts}, nil
 }
 

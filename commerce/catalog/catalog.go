@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"entgo.io/contrib/entgql"
+	entgo "entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 
 	"storefront/commerce"
@@ -459,4 +460,30 @@ func PriceRangeOf(p *ent.Product) PriceRange {
 		MinVariantPrice: money.New(p.MinPrice, p.CurrencyCode),
 		MaxVariantPrice: money.New(p.MaxPrice, p.CurrencyCode),
 	}
+}
+
+// VariantOrder returns the interceptor of variant queries that lists
+// variants in their position order (then by ID) when the query reads
+// whole rows: a product's variants, however they are loaded (an edge,
+// field collection), come in the order staff gave them, on both databases.
+// Without an ORDER BY, PostgreSQL returns rows in whatever order its plan
+// meets them, which changes when a row is updated. A query's own order
+// comes first. database.Open installs it on every client.
+func VariantOrder() ent.Interceptor {
+	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+			if vq, ok := q.(*ent.ProductVariantQuery); ok {
+				if qc := entgo.QueryFromContext(ctx); qc != nil && (qc.Op == entgo.OpQueryAll || qc.Op == entgo.OpQueryFirst || qc.Op == entgo.OpQueryOnly) {
+					// A query that reads some columns reads the position
+					// too: a DISTINCT query (a traversal) may only order by
+					// what it selects.
+					if len(qc.Fields) > 0 && !slices.Contains(qc.Fields, productvariant.FieldPosition) {
+						qc.Fields = append(qc.Fields, productvariant.FieldPosition)
+					}
+					vq.Order(productvariant.ByPosition(), productvariant.ByID())
+				}
+			}
+			return next.Query(ctx, q)
+		})
+	})
 }
