@@ -14,6 +14,7 @@ import (
 	"storefront/auth/authtoken"
 	"storefront/commerce/money"
 	"storefront/commerce/pricing"
+	"storefront/database"
 	"storefront/httpserver"
 )
 
@@ -57,6 +58,9 @@ type Config struct {
 	tlsCertFile     string
 	tlsKeyFile      string
 	trustedProxies  []netip.Prefix
+	// settings are every setting's effective value, secrets masked, for
+	// the log (Serve logs them at debug level).
+	settings []any
 }
 
 // LoadConfig reads the configuration from the flags in args and the
@@ -134,6 +138,7 @@ func LoadConfig(args []string) (Config, error) {
 	if !money.ValidCurrency(c.currency) {
 		return c, fmt.Errorf("SHOP_CURRENCY %q is not an active ISO 4217 currency code such as USD (upper case)", c.currency)
 	}
+	c.settings = effective(fs)
 	return c, nil
 }
 
@@ -244,4 +249,24 @@ func (e *envReader) duration(key string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// secretSettings are the flags whose values the log never shows.
+var secretSettings = map[string]bool{"jwt-keys": true, "staff-password": true}
+
+// effective lists every setting's value after parsing (flag name, value),
+// with secrets masked and the database URL's password redacted.
+func effective(fs *flag.FlagSet) []any {
+	var out []any
+	fs.VisitAll(func(f *flag.Flag) {
+		v := f.Value.String()
+		switch {
+		case secretSettings[f.Name] && v != "":
+			v = "(set, not shown)"
+		case f.Name == "database-url":
+			v = database.Redact(v)
+		}
+		out = append(out, slog.String(f.Name, v))
+	})
+	return out
 }

@@ -38,6 +38,7 @@ func Serve(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	if cfg.gcPercent > 0 && os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(cfg.gcPercent)
 	}
+	logger.Debug("configuration", cfg.settings...)
 	db, err := database.Open(ctx, cfg.databaseURL, database.Options{MaxOpenConns: cfg.dbMaxConns})
 	if err != nil {
 		return err

@@ -342,3 +342,30 @@ func TestConfigRefusesUnreadableValues(t *testing.T) {
 		t.Fatalf("readable values: %+v, %v", cfg, err)
 	}
 }
+
+// TestConfigSettingsHideSecrets: the effective configuration (logged at
+// debug level) lists every setting, with the signing keys, the staff
+// password and the database password masked.
+func TestConfigSettingsHideSecrets(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("JWT_KEYS", "k1:0123456789abcdef0123456789abcdef-secret")
+	t.Setenv("STAFF_EMAIL", "boss@example.com")
+	t.Setenv("STAFF_PASSWORD", "hunter2-very-secret")
+	t.Setenv("DATABASE_URL", "postgres://shop:dbpass-secret@db.example:5432/shop")
+	t.Setenv("DB_MAX_CONNS", "7")
+	cfg, err := LoadConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug})).Debug("configuration", cfg.settings...)
+	out := b.String()
+	if strings.Contains(out, "secret") {
+		t.Fatalf("a secret is in the log: %s", out)
+	}
+	for _, want := range []string{"db-max-conns=7", "staff-email=boss@example.com", "jwt-keys=", "staff-password=", "db.example", "addr=:8080"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the settings lack %q: %s", want, out)
+		}
+	}
+}
