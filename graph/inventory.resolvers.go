@@ -66,7 +66,7 @@ func (r *stockLevelResolver) Warehouse(ctx context.Context, obj *ent.StockLevel)
 
 // Available is the resolver for the available field.
 func (r *stockLevelResolver) Available(ctx context.Context, obj *ent.StockLevel) (int, error) {
-	return inventory.Reported(obj.OnHand - obj.Reserved), nil
+	return inventory.Reported(inventory.Sellable(obj.OnHand, obj.Reserved)), nil
 }
 
 // StockLevel returns generated.StockLevelResolver implementation.

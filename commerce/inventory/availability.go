@@ -27,6 +27,12 @@ const MaxReportedQuantity = math.MaxInt32
 // then means "at least that many".
 func Reported(n int) int { return min(max(n, 0), MaxReportedQuantity) }
 
+// Sellable is the one rule for what a warehouse can sell of a variant:
+// on hand less reserved, never below zero. A variant's stored available
+// quantity is the sum of it over its warehouses (the SQL of stored.go says
+// the same in SQL); Reported then clamps what a client is shown.
+func Sellable(onHand, reserved int) int { return max(onHand-reserved, 0) }
+
 // VariantQuantities returns, for each of variantIDs, the quantity available
 // for sale summed over warehouses, as Reported (never below zero, at most
 // MaxReportedQuantity), from the variants' stored availability, in one

@@ -15,3 +15,15 @@ func TestReported(t *testing.T) {
 		}
 	}
 }
+
+// TestSellable: what a warehouse can sell is on hand less reserved, never
+// below zero.
+func TestSellable(t *testing.T) {
+	for _, tc := range []struct{ onHand, reserved, want int }{
+		{5, 0, 5}, {5, 2, 3}, {2, 2, 0}, {1, 3, 0}, {0, 0, 0}, {-1, 0, 0},
+	} {
+		if got := Sellable(tc.onHand, tc.reserved); got != tc.want {
+			t.Errorf("Sellable(%d, %d) = %d, want %d", tc.onHand, tc.reserved, got, tc.want)
+		}
+	}
+}

@@ -81,14 +81,14 @@ func (s *Service) Take(ctx context.Context, tx *ent.Client, reqs []Request) (map
 		})
 		need, avail := want[vid], 0
 		for _, l := range ls {
-			avail += max(l.OnHand-l.Reserved, 0)
+			avail += Sellable(l.OnHand, l.Reserved)
 		}
 		if avail < need {
 			sku, _ := tx.ProductVariant.Query().Where(productvariant.ID(vid)).Select(productvariant.FieldSku).String(ctx)
 			return nil, commerce.Errorf(OutOfStock, "not enough stock of %s: %d available, %d requested", sku, Reported(avail), need)
 		}
 		for _, l := range ls {
-			n := min(need, max(l.OnHand-l.Reserved, 0))
+			n := min(need, Sellable(l.OnHand, l.Reserved))
 			if n == 0 {
 				continue
 			}
@@ -161,7 +161,7 @@ func (s *Service) apply(ctx context.Context, tx *ent.Client, deltas []delta) err
 		}
 		after := before + d.onHand
 		onHand[d.level.ID] = after
-		change[d.level.VariantID] += max(after-d.level.Reserved, 0) - max(before-d.level.Reserved, 0)
+		change[d.level.VariantID] += Sellable(after, d.level.Reserved) - Sellable(before, d.level.Reserved)
 	}
 	if len(change) == 0 {
 		return nil
