@@ -10,9 +10,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"storefront/auth/authtoken"
+	"storefront/commerce"
 	"storefront/commerce/identity"
 	"storefront/commerce/viewer"
 	"storefront/ent"
+	"storefront/graph/wstransport"
 	"storefront/internal/requestid"
 )
 
@@ -36,13 +38,17 @@ func authenticate(ids *identity.Service, logger *slog.Logger, next http.Handler)
 				logger.ErrorContext(r.Context(), "auth: checking a token failed", "request_id", requestid.From(r.Context()), "err", err)
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = w.Write([]byte(`{"errors":[{"message":"service unavailable","extensions":{"code":"INTERNAL"}}]}`))
+				_, _ = w.Write([]byte(unavailableJSON))
 				return
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(viewer.NewContext(ctx, v)))
 	})
 }
+
+// unavailableJSON is the answer when a token cannot be checked (the
+// database is down): the request cannot run as anyone.
+const unavailableJSON = `{"errors":[{"message":"service unavailable","extensions":{"code":"` + string(commerce.Internal) + `"}}]}`
 
 // viewerFromToken checks an Authorization value ("Bearer <token>"), and
 // returns the account it reads with the session. A refused token yields
@@ -81,7 +87,7 @@ func websocketInit(ids *identity.Service) transport.WebsocketInitFunc {
 			return ctx, nil, err
 		}
 		if v.TokenError != nil {
-			return refuse(ctx, v.TokenError.Error()), nil, v.TokenError
+			return wstransport.Refuse(ctx, v.TokenError.Error()), nil, v.TokenError
 		}
 		return viewer.NewContext(ctx, v), nil, nil
 	}
@@ -95,13 +101,4 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// closeForbidden is graphql-transport-ws's close code for a refused
-// connection_init.
-const closeForbidden = 4403
-
-// refuse makes gqlgen close a refused connection with 4403 and the reason.
-func refuse(ctx context.Context, reason string) context.Context {
-	return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, closeForbidden), reason)
 }

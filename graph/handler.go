@@ -23,6 +23,7 @@ import (
 	"storefront/graph/loader"
 	"storefront/graph/oplimit"
 	"storefront/graph/respcache"
+	"storefront/graph/wstransport"
 	"storefront/httpserver/origin"
 	"storefront/internal/fastexec"
 )
@@ -90,7 +91,7 @@ func (o *Options) defaults() {
 // Handler serves GraphQL over HTTP, websockets and SSE.
 type Handler struct {
 	http.Handler
-	ws *wsTracker
+	ws *wstransport.Tracker
 }
 
 // GoingAway closes every websocket with 1001 Going Away, so that clients
@@ -120,29 +121,29 @@ func NewHandler(client *ent.Client, svc Services, opts Options) *Handler {
 
 	origins := origin.New(opts.AllowedOrigins)
 	// The tracker checks the origin (origins) before the library accepts.
-	ws := newWSTracker(origins, transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+	ws := wstransport.NewTracker(origins, transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 		InsecureSkipVerify: true,
 	}})
-	limits := &connLimits{maxPerClient: opts.MaxConnectionsPerClient, maxSubs: int32(opts.MaxSubscriptionsPerConnection), perClient: map[string]int{}}
+	limits := wstransport.NewLimits(opts.MaxConnectionsPerClient, opts.MaxSubscriptionsPerConnection)
 	auth := websocketInit(ids)
 	readLimit := int64(64 << 10)
-	// graphql-transport-ws is served by wsServer (transportws.go); the
-	// legacy graphql-ws protocol by gqlgen's transport.
-	srv.AddTransport(&wsServer{
-		logger:  opts.Logger,
-		tracker: ws,
-		origins: origins,
-		init: func(ctx context.Context, p map[string]any) (context.Context, error) {
+	// graphql-transport-ws is served by wstransport.Server; the legacy
+	// graphql-ws protocol by gqlgen's transport.
+	srv.AddTransport(&wstransport.Server{
+		Logger:  opts.Logger,
+		Tracker: ws,
+		Origins: origins,
+		Init: func(ctx context.Context, p map[string]any) (context.Context, error) {
 			ctx, _, err := auth(ctx, p)
 			if err != nil {
 				return ctx, err
 			}
-			return limits.open(ctx)
+			return limits.Open(ctx)
 		},
-		closed:      limits.close,
-		initTimeout: 10 * time.Second,
-		ping:        20 * time.Second, // and close after 40 s without a pong
-		readLimit:   readLimit,
+		Closed:      limits.Close,
+		InitTimeout: 10 * time.Second,
+		Ping:        20 * time.Second, // and close after 40 s without a pong
+		ReadLimit:   readLimit,
 	})
 	srv.AddTransport(websocketOnly{transport.Websocket{
 		Implementation: ws,
@@ -151,13 +152,13 @@ func NewHandler(client *ent.Client, svc Services, opts Options) *Handler {
 			if err != nil {
 				return ctx, nil, err
 			}
-			ctx, err = limits.open(ctx)
+			ctx, err = limits.Open(ctx)
 			if err != nil {
-				return refuse(ctx, err.Error()), nil, err
+				return wstransport.Refuse(ctx, err.Error()), nil, err
 			}
 			return ctx, ack, nil
 		},
-		CloseFunc:             func(ctx context.Context, _ int) { limits.close(ctx) },
+		CloseFunc:             func(ctx context.Context, _ int) { limits.Close(ctx) },
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second, // legacy graphql-ws: ka messages
 		PayloadReadLimit:      &readLimit,

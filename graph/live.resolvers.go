@@ -10,6 +10,7 @@ import (
 	"storefront/commerce/inventory"
 	"storefront/ent"
 	"storefront/graph/generated"
+	"storefront/graph/wstransport"
 	"storefront/relay/gid"
 )
 
@@ -35,7 +36,7 @@ func (r *subscriptionResolver) InventoryChanged(ctx context.Context, variantIds 
 	if err != nil {
 		return nil, err
 	}
-	if err := subscriptionSlot(ctx); err != nil {
+	if err := wstransport.SubscriptionSlot(ctx); err != nil {
 		return nil, err
 	}
 	return onFreshStack(func() (<-chan *inventory.Event, error) { return r.Live.WatchStock(ctx, vids, pids) })
@@ -47,7 +48,7 @@ func (r *subscriptionResolver) CartChanged(ctx context.Context, cartID gid.ID) (
 	if err != nil {
 		return nil, err
 	}
-	if err := subscriptionSlot(ctx); err != nil {
+	if err := wstransport.SubscriptionSlot(ctx); err != nil {
 		return nil, err
 	}
 	return onFreshStack(func() (<-chan *ent.Cart, error) { return r.Live.WatchCart(ctx, *cid) })

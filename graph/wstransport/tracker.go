@@ -1,4 +1,8 @@
-package graph
+// Package wstransport serves GraphQL subscriptions over websockets: the
+// graphql-transport-ws protocol itself (Server), the tracking of every open
+// websocket of both protocols for shutdown (Tracker), and the limits on
+// connections per client and subscriptions per connection (Limits).
+package wstransport
 
 import (
 	"context"
@@ -16,11 +20,11 @@ import (
 	"storefront/httpserver/origin"
 )
 
-// wsTracker remembers open websocket connections, so that a shutting-down
+// Tracker remembers open websocket connections, so that a shutting-down
 // server can close them with 1001 Going Away: graphql-ws clients then
 // reconnect (to another replica), which they do not do after the 1000 that
 // gqlgen sends when a connection's context ends.
-type wsTracker struct {
+type Tracker struct {
 	origins origin.Matcher
 	inner   transport.WebsocketImplementation
 	mu      sync.Mutex
@@ -30,17 +34,17 @@ type wsTracker struct {
 // socket is an open websocket of either transport.
 type socket interface{ goAway() }
 
-func newWSTracker(origins origin.Matcher, inner transport.WebsocketImplementation) *wsTracker {
-	return &wsTracker{origins: origins, inner: inner, conns: map[socket]struct{}{}}
+func NewTracker(origins origin.Matcher, inner transport.WebsocketImplementation) *Tracker {
+	return &Tracker{origins: origins, inner: inner, conns: map[socket]struct{}{}}
 }
 
-func (t *wsTracker) add(s socket) {
+func (t *Tracker) add(s socket) {
 	t.mu.Lock()
 	t.conns[s] = struct{}{}
 	t.mu.Unlock()
 }
 
-func (t *wsTracker) remove(s socket) {
+func (t *Tracker) remove(s socket) {
 	t.mu.Lock()
 	delete(t.conns, s)
 	t.mu.Unlock()
@@ -48,7 +52,7 @@ func (t *wsTracker) remove(s socket) {
 
 // Accept implements transport.WebsocketImplementation: a browser on an
 // origin that is not allowed gets 403.
-func (t *wsTracker) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+func (t *Tracker) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
 	if !t.origins.AllowedRequest(r) {
 		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return nil, fmt.Errorf("websocket: origin %q not allowed", r.Header.Get("Origin"))
@@ -74,7 +78,7 @@ func (t *wsTracker) Accept(w http.ResponseWriter, r *http.Request, o transport.W
 }
 
 // GoingAway closes every open websocket with 1001.
-func (t *wsTracker) GoingAway() {
+func (t *Tracker) GoingAway() {
 	t.mu.Lock()
 	conns := make([]socket, 0, len(t.conns))
 	for c := range t.conns {
@@ -87,7 +91,7 @@ func (t *wsTracker) GoingAway() {
 }
 
 // Open is the number of open websockets.
-func (t *wsTracker) Open() int {
+func (t *Tracker) Open() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.conns)
@@ -95,7 +99,7 @@ func (t *wsTracker) Open() int {
 
 type trackedConn struct {
 	transport.WebsocketConn
-	t *wsTracker
+	t *Tracker
 }
 
 func (c *trackedConn) goAway() {
@@ -123,9 +127,9 @@ func (c *trackedConn) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
-// connLimits caps websocket connections per client address and
+// Limits caps websocket connections per client address and
 // subscriptions per connection.
-type connLimits struct {
+type Limits struct {
 	maxPerClient int
 	maxSubs      int32
 	mu           sync.Mutex
@@ -140,8 +144,8 @@ type connState struct {
 	max  int32
 }
 
-// open admits a connection from the viewer's address, or refuses it.
-func (l *connLimits) open(ctx context.Context) (context.Context, error) {
+// Open admits a connection from the viewer's address, or refuses it.
+func (l *Limits) Open(ctx context.Context) (context.Context, error) {
 	ip := viewer.FromContext(ctx).ClientIP
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -152,8 +156,8 @@ func (l *connLimits) open(ctx context.Context) (context.Context, error) {
 	return context.WithValue(ctx, connKey{}, &connState{ip: ip, max: l.maxSubs}), nil
 }
 
-// close releases the connection's place.
-func (l *connLimits) close(ctx context.Context) {
+// Close releases the connection's place.
+func (l *Limits) Close(ctx context.Context) {
 	st, ok := ctx.Value(connKey{}).(*connState)
 	if !ok {
 		return
@@ -165,10 +169,10 @@ func (l *connLimits) close(ctx context.Context) {
 	}
 }
 
-// subscriptionSlot takes one of the connection's subscription places until
+// SubscriptionSlot takes one of the connection's subscription places until
 // the subscription ends. Transports without connection state (SSE: one
 // subscription per request) are not limited here.
-func subscriptionSlot(ctx context.Context) error {
+func SubscriptionSlot(ctx context.Context) error {
 	st, ok := ctx.Value(connKey{}).(*connState)
 	if !ok {
 		return nil
@@ -181,27 +185,18 @@ func subscriptionSlot(ctx context.Context) error {
 	return nil
 }
 
-// onFreshStack runs f on a goroutine of its own and waits for it. A
-// subscription's goroutine lives as long as the subscription, and a Go
-// stack keeps the size it grew to while it is in use: the database work of
-// starting a subscription (ent, the SQL driver) would otherwise leave every
-// subscriber with a stack several times larger than waiting needs.
-func onFreshStack[T any](f func() (T, error)) (T, error) {
-	var (
-		v    T
-		err  error
-		done = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		defer func() {
-			// gqlgen recovers panics on the caller's goroutine, not here.
-			if p := recover(); p != nil {
-				err = fmt.Errorf("panic: %v\n%s", p, stack())
-			}
-		}()
-		v, err = f()
-	}()
-	<-done
-	return v, err
+// NewLimits returns limits of maxPerClient connections per client address
+// and maxSubs subscriptions per connection.
+func NewLimits(maxPerClient, maxSubs int) *Limits {
+	return &Limits{maxPerClient: maxPerClient, maxSubs: int32(maxSubs), perClient: map[string]int{}}
+}
+
+// CloseForbidden is graphql-transport-ws's close code for a refused
+// connection_init.
+const CloseForbidden = 4403
+
+// Refuse makes gqlgen's (legacy graphql-ws) transport close a refused
+// connection with 4403 and the reason.
+func Refuse(ctx context.Context, reason string) context.Context {
+	return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, CloseForbidden), reason)
 }

@@ -1,4 +1,4 @@
-package graph
+package wstransport
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,7 +25,7 @@ import (
 	"storefront/httpserver/origin"
 )
 
-// wsServer serves the graphql-transport-ws protocol (the graphql-ws
+// Server serves the graphql-transport-ws protocol (the graphql-ws
 // package, Apollo Client, urql) itself instead of through gqlgen's
 // websocket transport, which keeps four goroutines per subscriber (the
 // read loop on the HTTP server's goroutine, a close watcher, a ping loop
@@ -36,21 +37,27 @@ import (
 // gorilla/websocket's, with a 1 KiB read buffer and pooled write buffers.
 // Clients that speak the legacy graphql-ws protocol still go to gqlgen's
 // transport.
-type wsServer struct {
-	logger      *slog.Logger
-	tracker     *wsTracker
-	origins     origin.Matcher // allowed browser origins
-	init        func(ctx context.Context, payload map[string]any) (context.Context, error)
-	closed      func(ctx context.Context)
-	initTimeout time.Duration
-	ping        time.Duration
-	readLimit   int64
+type Server struct {
+	Logger  *slog.Logger
+	Tracker *Tracker
+	// Origins are the allowed browser origins.
+	Origins origin.Matcher
+	// Init admits a connection from its connection_init payload (an
+	// error closes it with 4403); Closed runs when an admitted one ends.
+	Init   func(ctx context.Context, payload map[string]any) (context.Context, error)
+	Closed func(ctx context.Context)
+	// InitTimeout is how long a client has to send connection_init; Ping
+	// how often the server pings (a connection closes after two without a
+	// pong); ReadLimit the largest message read.
+	InitTimeout time.Duration
+	Ping        time.Duration
+	ReadLimit   int64
 }
 
-var _ graphql.Transport = (*wsServer)(nil)
+var _ graphql.Transport = (*Server)(nil)
 
 // Supports takes websocket upgrades that offer graphql-transport-ws.
-func (t *wsServer) Supports(r *http.Request) bool {
+func (t *Server) Supports(r *http.Request) bool {
 	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		return false
 	}
@@ -69,7 +76,7 @@ var writeBuffers sync.Pool
 
 // Do accepts the websocket and serves it on a goroutine of its own; the
 // HTTP server's goroutine returns.
-func (t *wsServer) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t *Server) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	up := websocket.Upgrader{
 		Subprotocols: []string{transportWSProtocol},
 		// A small read buffer of its own (messages are small; a larger one
@@ -78,7 +85,7 @@ func (t *wsServer) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		// write buffer.
 		ReadBufferSize:  1024,
 		WriteBufferPool: &writeBuffers,
-		CheckOrigin:     t.origins.AllowedRequest,
+		CheckOrigin:     t.Origins.AllowedRequest,
 	}
 	conn, err := up.Upgrade(hijacker{w}, r, nil)
 	if err != nil {
@@ -89,12 +96,12 @@ func (t *wsServer) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		_ = conn.Close()
 		return
 	}
-	conn.SetReadLimit(t.readLimit)
+	conn.SetReadLimit(t.ReadLimit)
 	// The connection outlives the request: its context must not end when
 	// the HTTP handler returns.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c := &wsConn{t: t, conn: conn, exec: exec, ctx: ctx, cancel: cancel, subs: map[string]*wsOperation{}}
-	t.tracker.add(c)
+	t.Tracker.add(c)
 	go c.run()
 }
 
@@ -110,7 +117,7 @@ const transportWSProtocol = "graphql-transport-ws"
 
 // wsConn is one graphql-transport-ws connection.
 type wsConn struct {
-	t      *wsServer
+	t      *Server
 	conn   *websocket.Conn
 	wmu    sync.Mutex // one writer at a time
 	exec   graphql.GraphExecutor
@@ -135,7 +142,7 @@ type wsMessage struct {
 func (c *wsConn) run() {
 	defer c.shutdown()
 	c.mu.Lock()
-	c.initTimer = time.AfterFunc(c.t.initTimeout, func() {
+	c.initTimer = time.AfterFunc(c.t.InitTimeout, func() {
 		c.closeWith(4408, "Connection initialisation timeout")
 	})
 	c.mu.Unlock()
@@ -220,16 +227,16 @@ func (c *wsConn) initialise(raw json.RawMessage) bool {
 			return false
 		}
 	}
-	ctx, err := c.t.init(c.ctx, payload)
+	ctx, err := c.t.Init(c.ctx, payload)
 	if err != nil {
-		c.closeWith(closeForbidden, err.Error())
+		c.closeWith(CloseForbidden, err.Error())
 		return false
 	}
 	c.mu.Lock()
 	c.ctx = ctx
 	c.acked = true
 	c.lastPong = time.Now()
-	c.pingTimer = time.AfterFunc(c.t.ping, c.pingOrClose)
+	c.pingTimer = time.AfterFunc(c.t.Ping, c.pingOrClose)
 	c.mu.Unlock()
 	c.send(wsMessage{Type: "connection_ack"})
 	return true
@@ -239,7 +246,7 @@ func (c *wsConn) initialise(raw json.RawMessage) bool {
 // answer the last two pings.
 func (c *wsConn) pingOrClose() {
 	c.mu.Lock()
-	silent := time.Since(c.lastPong) > 2*c.t.ping
+	silent := time.Since(c.lastPong) > 2*c.t.Ping
 	closing := c.closing
 	c.mu.Unlock()
 	if closing {
@@ -252,7 +259,7 @@ func (c *wsConn) pingOrClose() {
 	c.send(wsMessage{Type: "ping"})
 	c.mu.Lock()
 	if !c.closing {
-		c.pingTimer.Reset(c.t.ping)
+		c.pingTimer.Reset(c.t.Ping)
 	}
 	c.mu.Unlock()
 }
@@ -360,7 +367,7 @@ func (op *wsOperation) serve() {
 func (op *wsOperation) respond() (resp *graphql.Response) {
 	defer func() {
 		if p := recover(); p != nil {
-			op.c.t.logger.Error("websocket: panic while resolving", "operation", op.id, "panic", p, "stack", stack())
+			op.c.t.Logger.Error("websocket: panic while resolving", "operation", op.id, "panic", p, "stack", string(debug.Stack()))
 			op.c.sendErrors(op.id, gqlerror.List{{Message: "internal server error"}})
 			op.stopped.Store(true)
 			resp = nil
@@ -448,10 +455,10 @@ func (c *wsConn) shutdown() {
 	for _, op := range ops {
 		op.cancel()
 	}
-	if acked && c.t.closed != nil {
-		c.t.closed(ctx)
+	if acked && c.t.Closed != nil {
+		c.t.Closed(ctx)
 	}
-	c.t.tracker.remove(c)
+	c.t.Tracker.remove(c)
 	c.cancel()
 	_ = c.conn.Close()
 }
