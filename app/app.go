@@ -15,6 +15,7 @@ import (
 	"storefront/commerce/identity"
 	"storefront/commerce/inventory"
 	"storefront/commerce/live"
+	"storefront/commerce/money"
 	"storefront/commerce/orders"
 	"storefront/commerce/payment"
 	"storefront/commerce/pricing"
@@ -77,8 +78,10 @@ func Build(db *database.DB, p Parts) *App {
 		p.Logger = slog.Default()
 	}
 	if p.Currency == "" {
-		p.Currency = "USD"
+		p.Currency = money.DefaultCurrency
 	}
+	// Cart amounts are in the shop's currency.
+	p.Pricing.Currency = p.Currency
 	if p.Payments == nil {
 		p.Payments = payment.NewSimulated()
 	}

@@ -77,7 +77,7 @@ func LoadConfig(args []string) (Config, error) {
 	fs.BoolVar(&c.production, "production", e.boolean("PRODUCTION", false), "production mode: no playground, introspection or \"Did you mean\" hints unless PLAYGROUND/INTROSPECTION say otherwise (PRODUCTION)")
 	fs.BoolVar(&c.playground, "playground", e.boolean("PLAYGROUND", true), "serve the GraphiQL playground at /; default false in production (PLAYGROUND)")
 	fs.BoolVar(&c.introspection, "introspection", e.boolean("INTROSPECTION", true), "allow schema introspection; default false in production (INTROSPECTION)")
-	fs.StringVar(&c.currency, "currency", env("SHOP_CURRENCY", "USD"), "the shop's ISO 4217 currency (SHOP_CURRENCY)")
+	fs.StringVar(&c.currency, "currency", env("SHOP_CURRENCY", money.DefaultCurrency), "the shop's ISO 4217 currency (SHOP_CURRENCY)")
 	fs.StringVar(&c.corsOrigins, "cors-origins", env("CORS_ALLOWED_ORIGINS", "*"), "comma-separated browser origins allowed by CORS, * for any (CORS_ALLOWED_ORIGINS)")
 	fs.IntVar(&c.complexityLimit, "complexity-limit", e.integer("COMPLEXITY_LIMIT", 20000), "maximum complexity of one operation (COMPLEXITY_LIMIT)")
 	fs.DurationVar(&c.opTimeout, "operation-timeout", e.duration("OPERATION_TIMEOUT", 5*time.Second), "longest a query or mutation may run; its database work is cancelled then (OPERATION_TIMEOUT)")

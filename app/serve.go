@@ -177,7 +177,7 @@ func seedCatalogue(ctx context.Context, cfg Config, db *database.DB, logger *slo
 	if !cfg.seedDemo {
 		return nil
 	}
-	seeded, stats, err := demo.SeedIfEmpty(ctx, db.Client, demo.Options{Products: cfg.demoProducts, Log: logger})
+	seeded, stats, err := demo.SeedIfEmpty(ctx, db.Client, demo.Options{Products: cfg.demoProducts, Log: logger, Currency: cfg.currency})
 	if err != nil {
 		return fmt.Errorf("seeding the demo catalogue: %w", err)
 	}

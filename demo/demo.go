@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"storefront/commerce/access"
 	"storefront/commerce/inventory"
+	"storefront/commerce/money"
 	"time"
 
 	"storefront/ent"
@@ -46,6 +47,9 @@ type Options struct {
 	Seed uint64
 	// Log, when set, receives progress messages.
 	Log *slog.Logger
+	// Currency is the currency of the catalogue's prices (the shop's);
+	// money.DefaultCurrency when empty.
+	Currency string
 }
 
 // Stats counts the rows Seed created.
@@ -84,6 +88,9 @@ func Seed(ctx context.Context, client *ent.Client, opts Options) (Stats, error) 
 	}
 	if opts.Seed == 0 {
 		opts.Seed = 1
+	}
+	if opts.Currency == "" {
+		opts.Currency = money.DefaultCurrency
 	}
 	log := opts.Log
 	if log == nil {
@@ -176,7 +183,7 @@ func seed(ctx context.Context, client *ent.Client, opts Options, log *slog.Logge
 		if err := ctx.Err(); err != nil {
 			return stats, err
 		}
-		if err := insertBatch(ctx, client, batch, catIDs, whIDs, &stats); err != nil {
+		if err := insertBatch(ctx, client, batch, catIDs, whIDs, opts.Currency, &stats); err != nil {
 			return stats, err
 		}
 		batch = batch[:0]
@@ -294,7 +301,7 @@ func ensureWarehouses(ctx context.Context, client *ent.Client) (ids []int, creat
 // stock levels, linking each to the IDs of the rows just inserted. The
 // variants' stored availability and the products' in-stock flags are
 // written with them, by inventory's rule (reserved is 0 here).
-func insertBatch(ctx context.Context, client *ent.Client, products []genProduct, catIDs, whIDs []int, stats *Stats) error {
+func insertBatch(ctx context.Context, client *ent.Client, products []genProduct, catIDs, whIDs []int, currency string, stats *Stats) error {
 	available := func(v genVariant) int {
 		n := 0
 		for w := range whIDs {
@@ -318,7 +325,7 @@ func insertBatch(ctx context.Context, client *ent.Client, products []genProduct,
 			SetCategoryID(catIDs[p.category]).
 			SetMinPrice(p.minPrice).
 			SetMaxPrice(p.maxPrice).
-			SetCurrencyCode("USD").
+			SetCurrencyCode(currency).
 			SetCreatedAt(p.createdAt).
 			SetUpdatedAt(p.createdAt)
 	}
@@ -353,7 +360,7 @@ func insertBatch(ctx context.Context, client *ent.Client, products []genProduct,
 				SetOptions(v.options).
 				SetPrice(v.price).
 				SetNillableCompareAtPrice(v.compareAtPrice).
-				SetCurrencyCode("USD").
+				SetCurrencyCode(currency).
 				SetPosition(r.v).
 				SetAvailable(available(v)).
 				SetCreatedAt(p.createdAt).

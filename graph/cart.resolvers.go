@@ -96,7 +96,7 @@ func (r *cartLineResolver) Quantity(ctx context.Context, obj *cart.PricedLine) (
 
 // Cost is the resolver for the cost field.
 func (r *cartLineResolver) Cost(ctx context.Context, obj *cart.PricedLine) (*model.CartLineCost, error) {
-	cur := "USD"
+	cur := r.Carts.Currency()
 	if obj.Variant != nil {
 		cur = obj.Variant.CurrencyCode
 	}

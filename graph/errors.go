@@ -10,7 +10,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"storefront/commerce"
-	"storefront/commerce/viewer"
 	"storefront/ent"
 	"storefront/ent/privacy"
 	"storefront/internal/requestid"
@@ -25,7 +24,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		if e, ok := errors.AsType[*commerce.Error](err); ok {
 			gqlErr.Message = e.Message
-			setCode(gqlErr, string(e.Code))
+			setCode(gqlErr, e.Code)
 			if len(e.Field) > 0 {
 				gqlErr.Extensions["field"] = e.Field
 			}
@@ -42,45 +41,32 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		// have neither a path nor a cause: the request was malformed.
 		if ge, ok := err.(*gqlerror.Error); ok && len(ge.Path) == 0 && ge.Err == nil {
 			gqlErr.Message = truncate(ge.Message, 200)
-			setCode(gqlErr, "BAD_REQUEST")
+			setCode(gqlErr, commerce.BadRequest)
 			return gqlErr
 		}
 		switch {
 		case errors.Is(err, privacy.Deny):
-			denied(ctx, gqlErr)
+			// The access rules' denials carry their domain error (FORBIDDEN
+			// or UNAUTHENTICATED, decided in commerce/access) and were
+			// presented above; a bare Deny is refused without a reason.
+			gqlErr.Message = "you are not allowed to do this"
+			setCode(gqlErr, commerce.Forbidden)
 			return gqlErr
 		case ent.IsNotFound(err):
 			gqlErr.Message = "not found"
-			setCode(gqlErr, string(commerce.NotFound))
+			setCode(gqlErr, commerce.NotFound)
 			return gqlErr
 		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 			gqlErr.Message = "the request was cancelled or took too long"
-			setCode(gqlErr, "TIMEOUT")
+			setCode(gqlErr, commerce.Timeout)
 			return gqlErr
 		}
 		id := requestid.From(ctx)
 		logger.ErrorContext(ctx, "graphql: internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
 		gqlErr.Message = internalMessage(id)
-		setCode(gqlErr, string(commerce.Internal))
+		setCode(gqlErr, commerce.Internal)
 		gqlErr.Extensions["requestId"] = id
 		return gqlErr
-	}
-}
-
-// denied explains a refusal by the access rules: the anonymous are asked to
-// sign in (or told why their token was refused), the signed-in are refused.
-func denied(ctx context.Context, e *gqlerror.Error) {
-	v := viewer.FromContext(ctx)
-	switch {
-	case v.TokenError != nil:
-		e.Message = v.TokenError.Error()
-		setCode(e, string(commerce.Unauthenticated))
-	case !v.SignedIn():
-		e.Message = "sign in to do this"
-		setCode(e, string(commerce.Unauthenticated))
-	default:
-		e.Message = "you are not allowed to do this"
-		setCode(e, string(commerce.Forbidden))
 	}
 }
 
@@ -98,11 +84,13 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-func setCode(e *gqlerror.Error, code string) {
+// setCode sets extensions.code. The value is a plain string, as gqlgen's
+// errcode and every reader of the extensions expect.
+func setCode(e *gqlerror.Error, code commerce.Code) {
 	if e.Extensions == nil {
 		e.Extensions = map[string]any{}
 	}
-	e.Extensions["code"] = code
+	e.Extensions["code"] = string(code)
 }
 
 // recoverPanic turns a panic in a resolver into an internal error instead of

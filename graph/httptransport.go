@@ -16,6 +16,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"storefront/commerce"
 )
 
 // The HTTP transports around gqlgen's: every request they refuse gets a
@@ -40,7 +42,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	w.Header().Set("Content-Type", contentType)
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		sendError(w, r, exec, http.StatusBadRequest, "BAD_REQUEST", "the URL query string could not be parsed")
+		sendError(w, r, exec, http.StatusBadRequest, commerce.BadRequest, "the URL query string could not be parsed")
 		return
 	}
 	raw := &graphql.RawParams{
@@ -51,13 +53,13 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	raw.ReadTime.Start = graphql.Now()
 	if v := query.Get("variables"); v != "" {
 		if err := decodeJSON(v, &raw.Variables); err != nil {
-			sendError(w, r, exec, http.StatusBadRequest, "BAD_REQUEST", "the variables parameter is not a JSON object")
+			sendError(w, r, exec, http.StatusBadRequest, commerce.BadRequest, "the variables parameter is not a JSON object")
 			return
 		}
 	}
 	if v := query.Get("extensions"); v != "" {
 		if err := decodeJSON(v, &raw.Extensions); err != nil {
-			sendError(w, r, exec, http.StatusBadRequest, "BAD_REQUEST", "the extensions parameter is not a JSON object")
+			sendError(w, r, exec, http.StatusBadRequest, commerce.BadRequest, "the extensions parameter is not a JSON object")
 			return
 		}
 	}
@@ -70,7 +72,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	}
 	if opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", http.MethodPost)
-		sendError(w, r, exec, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+		sendError(w, r, exec, http.StatusMethodNotAllowed, commerce.MethodNotAllowed,
 			"GET requests only allow queries: send a "+string(opCtx.Operation.Operation)+" with POST")
 		return
 	}
@@ -169,7 +171,7 @@ func (unsupported) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	w.Header().Set("Content-Type", responseContentType(r))
 	switch {
 	case r.Header.Get("Upgrade") != "":
-		sendError(w, r, exec, http.StatusBadRequest, "BAD_REQUEST",
+		sendError(w, r, exec, http.StatusBadRequest, commerce.BadRequest,
 			"unsupported upgrade: websockets take the graphql-transport-ws or graphql-ws subprotocol")
 	case r.Method == http.MethodPost:
 		mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -178,10 +180,10 @@ func (unsupported) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 			msg = "unsupported Content-Type " + mediaType + ": " + msg
 		}
 		w.Header().Set("Accept-Post", "application/json")
-		sendError(w, r, exec, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", msg)
+		sendError(w, r, exec, http.StatusUnsupportedMediaType, commerce.UnsupportedMediaType, msg)
 	default:
 		w.Header().Set("Allow", allowedMethods)
-		sendError(w, r, exec, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+		sendError(w, r, exec, http.StatusMethodNotAllowed, commerce.MethodNotAllowed,
 			"method "+r.Method+" is not allowed: use GET or POST")
 	}
 }
@@ -219,16 +221,19 @@ func decodeJSON(s string, v any) error {
 
 // sendError answers with one coded error, presented like every other
 // (request id, Retry-After and all).
-func sendError(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, status int, code, message string) {
-	err := &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code}}
+func sendError(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, status int, code commerce.Code, message string) {
+	err := &gqlerror.Error{Message: message, Extensions: map[string]any{"code": string(code)}}
 	writeResponse(w, status, exec.DispatchError(r.Context(), gqlerror.List{err}))
 }
+
+// internalErrorJSON is the whole answer when a response cannot be written.
+const internalErrorJSON = `{"errors":[{"message":"internal server error","extensions":{"code":"` + string(commerce.Internal) + `"}}]}`
 
 func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
 	bp := responseBuffers.Get().(*[]byte)
 	b, err := appendResponse((*bp)[:0], resp)
 	if err != nil {
-		b = append(b[:0], `{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL"}}]}`...)
+		b = append(b[:0], internalErrorJSON...)
 		status = http.StatusInternalServerError
 	}
 	w.WriteHeader(status)

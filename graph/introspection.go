@@ -7,6 +7,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"storefront/commerce"
 )
 
 // noIntrospection refuses, before execution, operations that ask for
@@ -30,7 +32,7 @@ func (noIntrospection) MutateOperationContext(_ context.Context, opCtx *graphql.
 	}
 	if f := introspectionField(opCtx.Operation.SelectionSet, map[string]bool{}); f != nil {
 		err := gqlerror.ErrorPosf(f.Position, "introspection is disabled")
-		errcode.Set(err, errcode.ValidationFailed)
+		errcode.Set(err, string(commerce.GraphQLValidationFailed))
 		return err
 	}
 	return nil

@@ -227,5 +227,5 @@ func (r *orderLineResolver) orderCurrency(ctx context.Context, l *ent.OrderLine)
 	if c, err := l.QueryOrder().Select(order.FieldCurrencyCode).String(ctx); err == nil {
 		return c
 	}
-	return "USD"
+	return r.Catalog.Currency // the shop's
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"storefront/commerce"
 	"storefront/internal/requestid"
 )
 
@@ -45,12 +46,12 @@ func readBody(logger *slog.Logger, limit int64, timeout time.Duration, next http
 				tooLarge(w, limit)
 			case isTimeout(err):
 				w.Header().Set("Connection", "close")
-				writeGraphQLError(w, http.StatusRequestTimeout, "REQUEST_TIMEOUT",
+				writeGraphQLError(w, http.StatusRequestTimeout, commerce.RequestTimeout,
 					"the request body did not arrive within "+timeout.String())
 			default:
 				logger.DebugContext(r.Context(), "http: reading a request body failed", "request_id", requestid.From(r.Context()), "err", err)
 				w.Header().Set("Connection", "close")
-				writeGraphQLError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body could not be read")
+				writeGraphQLError(w, http.StatusBadRequest, commerce.BadRequest, "the request body could not be read")
 			}
 			return
 		}
@@ -73,7 +74,7 @@ func (wholeBody) Close() error { return nil }
 
 func tooLarge(w http.ResponseWriter, limit int64) {
 	w.Header().Set("Connection", "close")
-	writeGraphQLError(w, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE",
+	writeGraphQLError(w, http.StatusRequestEntityTooLarge, commerce.PayloadTooLarge,
 		"the request body is larger than "+byteSize(limit))
 }
 
@@ -87,9 +88,9 @@ func isTimeout(err error) bool {
 
 // writeGraphQLError answers with a GraphQL response holding one coded
 // error, for requests refused before GraphQL sees them.
-func writeGraphQLError(w http.ResponseWriter, status int, code, message string) {
+func writeGraphQLError(w http.ResponseWriter, status int, code commerce.Code, message string) {
 	writeJSON(w, status, map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]string{"code": code}}},
+		"errors": []map[string]any{{"message": message, "extensions": map[string]string{"code": string(code)}}},
 	})
 }
 

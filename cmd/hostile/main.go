@@ -48,6 +48,7 @@ import (
 
 	_ "github.com/lib/pq"
 
+	"storefront/commerce"
 	"storefront/demo"
 	"storefront/internal/hostile"
 )
@@ -362,7 +363,7 @@ func run(o options, bin, kind, dbURL string) bool {
 					// Under the mix, an accepted-but-costly case may meet its
 					// client's budget first: RATE_LIMITED is the right answer.
 					_, ok := verdict(c, a)
-					return ok || code == "RATE_LIMITED"
+					return ok || code == string(commerce.RateLimited)
 				})
 			}
 		})
@@ -377,11 +378,11 @@ func run(o options, bin, kind, dbURL string) bool {
 		wg.Go(func() {
 			for i := w; ctx.Err() == nil; i++ {
 				attack(flood, from(i), func(code string, a hostile.Answer) bool {
-					return a.Status == http.StatusOK && (code == "" || code == "RATE_LIMITED")
+					return a.Status == http.StatusOK && (code == "" || code == string(commerce.RateLimited))
 				})
 				attack(guess, from(i), func(code string, a hostile.Answer) bool {
 					signedIn := bytes.Contains(a.Body, []byte(`"accessToken":"`))
-					return a.Status == http.StatusOK && !signedIn && (code == "" || code == "RATE_LIMITED" || code == "INVALID_CREDENTIALS")
+					return a.Status == http.StatusOK && !signedIn && (code == "" || code == string(commerce.RateLimited) || code == string(commerce.InvalidCredentials))
 				})
 			}
 		})
@@ -397,7 +398,7 @@ func run(o options, bin, kind, dbURL string) bool {
 				}
 				code := ""
 				if status == http.StatusRequestTimeout {
-					code = "REQUEST_TIMEOUT"
+					code = string(commerce.RequestTimeout)
 				}
 				tallyOf("body at 1 byte/s").add(code, status == http.StatusRequestTimeout, time.Since(t0))
 			}

@@ -12,12 +12,14 @@
 //
 // A query rule that hides rows filters them (the row looks missing), so a
 // forbidden node(id) answers null; a forbidden mutation fails with
-// privacy.Deny, which the GraphQL layer reports as FORBIDDEN or
-// UNAUTHENTICATED.
+// privacy.Deny that also carries the domain error a client is shown
+// (UNAUTHENTICATED or FORBIDDEN, decided here, as RequireStaff decides it),
+// which the GraphQL layer reports as it is.
 package access
 
 import (
 	"context"
+	"errors"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -38,6 +40,40 @@ func System(ctx context.Context) context.Context {
 	return privacy.DecisionContext(ctx, privacy.Allow)
 }
 
+// refusal is the error that tells the viewer of ctx why they are refused:
+// the error of the token they presented, Unauthenticated (anonymous) when
+// they are not signed in, Forbidden (signedIn) otherwise.
+func refusal(ctx context.Context, anonymous, signedIn string) error {
+	v := viewer.FromContext(ctx)
+	switch {
+	case v.TokenError != nil:
+		if _, ok := errors.AsType[*commerce.Error](v.TokenError); ok {
+			return v.TokenError
+		}
+		return commerce.Errorf(commerce.Unauthenticated, "%s", v.TokenError)
+	case !v.SignedIn():
+		return commerce.Errorf(commerce.Unauthenticated, "%s", anonymous)
+	}
+	return commerce.Errorf(commerce.Forbidden, "%s", signedIn)
+}
+
+// denial is a rule's refusal: privacy.Deny for ent (errors.Is holds) that
+// carries the domain error shown to the client (errors.As finds it), so
+// that the GraphQL layer reports the code decided here. The rule's reason
+// is in the error's text, for logs and tests only.
+type denial struct {
+	reason string
+	shown  error
+}
+
+func (d *denial) Error() string   { return d.reason + ": " + privacy.Deny.Error() }
+func (d *denial) Unwrap() []error { return []error{privacy.Deny, d.shown} }
+
+// deny refuses an operation for reason.
+func deny(ctx context.Context, reason string) error {
+	return &denial{reason: reason, shown: refusal(ctx, "sign in to do this", "you are not allowed to do this")}
+}
+
 // staffOnlyMutations allows staff and denies everyone else.
 func staffOnlyMutations() privacy.MutationPolicy {
 	return privacy.MutationPolicy{
@@ -45,7 +81,7 @@ func staffOnlyMutations() privacy.MutationPolicy {
 			if viewer.FromContext(ctx).IsStaff() {
 				return privacy.Allow
 			}
-			return privacy.Denyf("staff only")
+			return deny(ctx, "staff only")
 		}),
 	}
 }
@@ -70,15 +106,10 @@ func RequireStaff(ctx context.Context) error {
 	if d, ok := privacy.DecisionFromContext(ctx); ok && d == nil {
 		return nil // a System context (ent reports Allow as a nil decision)
 	}
-	switch {
-	case v.IsStaff():
+	if v.IsStaff() {
 		return nil
-	case v.TokenError != nil:
-		return v.TokenError
-	case !v.SignedIn():
-		return commerce.Errorf(commerce.Unauthenticated, "sign in as staff to do this")
 	}
-	return commerce.Errorf(commerce.Forbidden, "staff only")
+	return refusal(ctx, "sign in as staff to do this", "staff only")
 }
 
 // CatalogPolicy guards public catalogue data (categories): anyone reads,
@@ -169,7 +200,7 @@ func CustomerPolicy() ent.Policy {
 				case v.SignedIn() && m.Op().Is(ent.OpUpdateOne):
 					if id, ok := m.ID(); ok && id == v.CustomerID {
 						if _, changesRole := m.Role(); changesRole {
-							return privacy.Denyf("a customer cannot change their role")
+							return deny(ctx, "a customer cannot change their role")
 						}
 						if aid, ok := m.DefaultAddressID(); ok {
 							mine, err := m.Client().Address.Query().
@@ -178,13 +209,13 @@ func CustomerPolicy() ent.Policy {
 								return err
 							}
 							if !mine {
-								return privacy.Denyf("the default address must be one of the customer's own")
+								return deny(ctx, "the default address must be one of the customer's own")
 							}
 						}
 						return privacy.Allow
 					}
 				}
-				return privacy.Denyf("not your account")
+				return deny(ctx, "not your account")
 			}),
 		},
 	}
@@ -211,12 +242,12 @@ func AddressPolicy() ent.Policy {
 				case v.IsStaff():
 					return privacy.Allow
 				case !v.SignedIn():
-					return privacy.Denyf("sign in to change addresses")
+					return deny(ctx, "sign in to change addresses")
 				case m.Op().Is(ent.OpCreate):
 					if owner, ok := m.CustomerID(); ok && owner == v.CustomerID {
 						return privacy.Allow
 					}
-					return privacy.Denyf("not your address book")
+					return deny(ctx, "not your address book")
 				default:
 					// Updates and deletes reach the viewer's own rows only.
 					m.Where(address.CustomerID(v.CustomerID))
@@ -230,7 +261,11 @@ func AddressPolicy() ent.Policy {
 // SystemOnly denies every query and mutation outside a System context.
 func SystemOnly() ent.Policy {
 	return privacy.Policy{
-		Query:    privacy.QueryPolicy{privacy.AlwaysDenyRule()},
-		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+		Query: privacy.QueryPolicy{privacy.QueryRuleFunc(func(ctx context.Context, _ ent.Query) error {
+			return deny(ctx, "system only")
+		})},
+		Mutation: privacy.MutationPolicy{privacy.MutationRuleFunc(func(ctx context.Context, _ ent.Mutation) error {
+			return deny(ctx, "system only")
+		})},
 	}
 }

@@ -55,7 +55,7 @@ func CartPolicy() ent.Policy {
 					return privacy.Allow
 				case m.Op().Is(ent.OpCreate):
 					if owner, ok := m.CustomerID(); ok && owner != v.CustomerID {
-						return privacy.Denyf("a cart belongs to its creator")
+						return deny(ctx, "a cart belongs to its creator")
 					}
 					return privacy.Allow
 				default:
@@ -63,7 +63,7 @@ func CartPolicy() ent.Policy {
 					// into the signed-in customer's (commerce/cart, as the
 					// system).
 					if _, ok := m.CustomerID(); ok || m.CustomerCleared() {
-						return privacy.Denyf("a cart's owner cannot be changed")
+						return deny(ctx, "a cart's owner cannot be changed")
 					}
 					m.Where(CartVisible(ctx))
 					return privacy.Allow
@@ -95,7 +95,7 @@ func CartLinePolicy() ent.Policy {
 						return err
 					}
 					if !ok {
-						return privacy.Denyf("not your cart")
+						return deny(ctx, "not your cart")
 					}
 					return privacy.Allow
 				}

@@ -15,6 +15,7 @@ import (
 	"storefront/commerce/access"
 	"storefront/commerce/budget"
 	"storefront/commerce/inventory"
+	"storefront/commerce/money"
 	"storefront/commerce/pricing"
 	"storefront/commerce/txn"
 	"storefront/commerce/viewer"
@@ -60,6 +61,14 @@ func New(client *ent.Client, rules pricing.Rules, pub Publisher) *Service {
 	return &Service{client: client, rules: rules, now: time.Now, publisher: pub}
 }
 
+// Currency is the shop's currency, in which carts are priced.
+func (s *Service) Currency() string {
+	if s.rules.Currency == "" {
+		return money.DefaultCurrency
+	}
+	return s.rules.Currency
+}
+
 // WithBudget makes the service spend the viewer's budgets for cart
 // creation and discount code attempts (nil: no limits). It returns s.
 func (s *Service) WithBudget(b *budget.Limits) *Service {
@@ -91,6 +100,7 @@ type LineUpdate struct {
 // shopper should know something, such as that fewer units are available
 // than the cart holds.
 type Warning struct {
+	// Code is commerce.OutOfStock or commerce.NotEnoughStock.
 	Code              string
 	Message           string
 	VariantID         int
@@ -405,10 +415,10 @@ func (s *Service) result(ctx context.Context, tx *ent.Client, cartID int, touche
 	}
 	for _, l := range lines {
 		if a := avail[l.VariantID]; l.Quantity > a {
-			w := Warning{Code: "NOT_ENOUGH_STOCK", VariantID: l.VariantID, AvailableQuantity: a,
+			w := Warning{Code: string(commerce.NotEnoughStock), VariantID: l.VariantID, AvailableQuantity: a,
 				Message: fmt.Sprintf("only %d available; the cart holds %d", a, l.Quantity)}
 			if a == 0 {
-				w.Code, w.Message = "OUT_OF_STOCK", "this variant is out of stock"
+				w.Code, w.Message = string(commerce.OutOfStock), "this variant is out of stock"
 			}
 			res.Warnings = append(res.Warnings, w)
 		}

@@ -134,7 +134,7 @@ func (s *Service) MergeGuestCart(ctx context.Context, guestCartID int) (*Result,
 
 func heldBack(variantID, want, got, available int) Warning {
 	return Warning{
-		Code: "NOT_ENOUGH_STOCK", VariantID: variantID, AvailableQuantity: available,
+		Code: string(commerce.NotEnoughStock), VariantID: variantID, AvailableQuantity: available,
 		Message: fmt.Sprintf("merged %d of the %d wanted: only %d available", got, want, available),
 	}
 }

@@ -45,7 +45,7 @@ func (s *Service) Price(ctx context.Context, c *ent.Cart) (*Priced, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cart: price: %w", err)
 	}
-	p := &Priced{Currency: "USD"}
+	p := &Priced{Currency: s.Currency()}
 	var pl []pricing.Line
 	for _, l := range lines {
 		v := l.Edges.Variant

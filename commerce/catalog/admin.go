@@ -66,7 +66,7 @@ const (
 
 // errTaken refuses a slug or SKU that another row has.
 func errTaken(field []string, what string) error {
-	return &commerce.Error{Code: "TAKEN", Message: what + " is already in use", Field: field}
+	return &commerce.Error{Code: commerce.Taken, Message: what + " is already in use", Field: field}
 }
 
 // CreateProduct adds a product (DRAFT unless a status is given), in the

@@ -104,12 +104,12 @@ func (t *Tokens) Viewer() viewer.Viewer {
 var (
 	// ErrInvalidCredentials answers every failed sign-in, whether or not
 	// the email exists.
-	ErrInvalidCredentials = &commerce.Error{Code: commerce.Code("INVALID_CREDENTIALS"), Message: "invalid email or password"}
+	ErrInvalidCredentials = &commerce.Error{Code: commerce.InvalidCredentials, Message: "invalid email or password"}
 	// ErrInvalidRefreshToken answers an unknown, used, revoked or expired
 	// refresh token: the client must sign in again.
 	ErrInvalidRefreshToken = &commerce.Error{Code: commerce.Unauthenticated, Message: "invalid or expired refresh token; sign in again"}
 	// ErrEmailTaken answers a sign-up with an email that has an account.
-	ErrEmailTaken = &commerce.Error{Code: commerce.Code("TAKEN"), Message: "an account with this email already exists; sign in instead", Field: []string{"input", "email"}}
+	ErrEmailTaken = &commerce.Error{Code: commerce.Taken, Message: "an account with this email already exists; sign in instead", Field: []string{"input", "email"}}
 )
 
 // busy answers a password check that found no free hashing slot: the
@@ -443,7 +443,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 
 // errWrongCurrentPassword refuses a password change whose current password
 // is wrong.
-var errWrongCurrentPassword = &commerce.Error{Code: ErrInvalidCredentials.Code, Message: "the current password is wrong", Field: []string{"input", "currentPassword"}}
+var errWrongCurrentPassword = &commerce.Error{Code: commerce.InvalidCredentials, Message: "the current password is wrong", Field: []string{"input", "currentPassword"}}
 
 func (s *Service) changePassword(ctx context.Context, me *ent.Customer, current, next string) error {
 	sys := access.System(ctx)

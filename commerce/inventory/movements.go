@@ -43,7 +43,7 @@ type Request struct {
 
 // OutOfStock is the code of the error Take returns when a variant has
 // fewer units available than asked.
-const OutOfStock commerce.Code = "OUT_OF_STOCK"
+const OutOfStock = commerce.OutOfStock
 
 // Take removes stock for reqs inside the transaction of ctx, taking each
 // variant's units from its warehouses in order of priority (lowest first,

@@ -162,7 +162,7 @@ func applyWarehouse(m *ent.WarehouseMutation, in WarehouseInput) error {
 
 func warehouseWriteError(err error) error {
 	if ent.IsConstraintError(err) {
-		return &commerce.Error{Code: "TAKEN", Message: "this warehouse code is already in use", Field: []string{"input", "code"}}
+		return &commerce.Error{Code: commerce.Taken, Message: "this warehouse code is already in use", Field: []string{"input", "code"}}
 	}
 	return err
 }

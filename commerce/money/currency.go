@@ -44,6 +44,10 @@ ZAR ZMW ZWG`
 	return m
 }()
 
+// DefaultCurrency is the shop's currency when the configuration names none
+// (SHOP_CURRENCY).
+const DefaultCurrency = "USD"
+
 // ValidCurrency reports whether code is an active ISO 4217 code of a
 // currency in circulation, in upper case ("EUR"; "eur" is not).
 func ValidCurrency(code string) bool { return currencies[code] }

@@ -45,9 +45,9 @@ type Authorization struct {
 	Currency string
 }
 
-// ErrDeclined: the payment method was refused; the client may try another. Code "PAYMENT_DECLINED".
+// ErrDeclined: the payment method was refused; the client may try another (commerce.PaymentDeclined).
 // Providers return it as is, so errors.Is(err, ErrDeclined) holds.
-var ErrDeclined = &commerce.Error{Code: "PAYMENT_DECLINED", Message: "the payment was declined"}
+var ErrDeclined = &commerce.Error{Code: commerce.PaymentDeclined, Message: "the payment was declined"}
 
 // The states of an authorization, as Entry.State reports them.
 const (

@@ -44,9 +44,10 @@ type Discount struct {
 
 // Rules are the shop's shipping and tax rules.
 type Rules struct {
-	ShippingFlat       int64 // minor units charged for shipping a non-empty cart
-	FreeShippingOver   int64 // subtotal after discount at or above which shipping is free; 0 = never free
-	TaxRateBasisPoints int64 // tax rate, e.g. 2300 = 23%; 0 = no tax
+	Currency           string // the shop's currency, in which the amounts are (and a cart with no lines is priced)
+	ShippingFlat       int64  // minor units charged for shipping a non-empty cart
+	FreeShippingOver   int64  // subtotal after discount at or above which shipping is free; 0 = never free
+	TaxRateBasisPoints int64  // tax rate, e.g. 2300 = 23%; 0 = no tax
 }
 
 // Cost is the price of a cart, in minor units.

@@ -2465,7 +2465,10 @@ A remark on a change that was made anyway.
 """
 type CartWarning {
   """
-  OUT_OF_STOCK or NOT_ENOUGH_STOCK.
+  A stable code; compare it as a string (new codes may be added):
+  - OUT_OF_STOCK: the variant is out of stock (availableQuantity is 0).
+  - NOT_ENOUGH_STOCK: the cart holds more units than are available
+    (availableQuantity says how many are).
   """
   code: String!
   message: String!
@@ -2950,7 +2953,64 @@ type CategoryPayload {
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
-	{Name: "../../schema/common.graphql", Input: `# Types shared by every area of the API.
+	{Name: "../../schema/common.graphql", Input: `# Types shared by every area of the API, and the schema's description: the
+# error codes (commerce/errors.go declares them; its tests check that each
+# one is listed in this folder).
+
+"""
+The storefront API: catalogue, search, carts and checkout, customer accounts,
+orders, inventory, and live updates.
+
+Errors. A failed field or request carries errors whose extensions.code is a
+stable string; compare it as a string (new codes may be added). Mutations
+report what the user can correct in their payload's userErrors (UserError.code)
+and changes made anyway in warnings (CartWarning.code), not as errors.
+
+Refused before the operation runs:
+- BAD_REQUEST: the HTTP request is malformed (undecodable JSON body or URL
+  parameters, a batch, an unsupported websocket upgrade).
+- METHOD_NOT_ALLOWED: a method other than GET and POST, or a mutation over
+  GET (HTTP 405, with an Allow header).
+- UNSUPPORTED_MEDIA_TYPE: a POST body that is not application/json (HTTP 415).
+- PAYLOAD_TOO_LARGE: the request body is over the size limit (HTTP 413).
+- REQUEST_TIMEOUT: the request body did not arrive in time (HTTP 408).
+- GRAPHQL_PARSE_FAILED: the document is not valid GraphQL syntax.
+- GRAPHQL_VALIDATION_FAILED: the document does not validate against this
+  schema, has no operation (or not the one named), its variables do not
+  fit, or it asks for introspection where that is turned off.
+- PERSISTED_QUERY_NOT_FOUND: the persisted query hash is unknown: send the
+  query text with it (or, with trusted documents, a registered hash).
+- TRUSTED_DOCUMENT_REQUIRED: this server runs only registered operations:
+  send extensions.persistedQuery.sha256Hash.
+- DEPTH_LIMIT_EXCEEDED, SELECTION_LIMIT_EXCEEDED, ALIAS_LIMIT_EXCEEDED,
+  ROOT_FIELD_LIMIT_EXCEEDED, COMPLEXITY_LIMIT_EXCEEDED: the operation asks for
+  too much (too deep, too many selections, aliases or root fields, or a cost
+  over the limit, with extensions.cost); ask for less.
+
+While the operation runs:
+- BAD_USER_INPUT: an argument or variable is wrong (extensions.field names
+  it when it can): not a valid ID, a NUL or invalid UTF-8 in a string, ...
+- NOT_FOUND: the object asked for does not exist or the viewer may not see it.
+- UNAUTHENTICATED: sign in first, or the access token sent was refused
+  (invalid, expired, or its session ended; the message says which): refresh
+  it or sign in again.
+- FORBIDDEN: the signed-in viewer may not do this.
+- RATE_LIMITED: this client has spent a budget (operation cost, sign-in
+  attempts, ...); retry after extensions.retryAfterSeconds (and the
+  Retry-After header).
+- RESPONSE_TOO_LARGE: the answer is larger than the limit; ask for fewer
+  fields or a smaller page.
+- TIMEOUT: the operation took too long or was cancelled; the fields not done
+  carry this error.
+- INTERNAL: a failure of the server, logged; quote extensions.requestId when
+  reporting it.
+A query may also fail with one of UserError's codes, such as CONFLICT.
+"""
+schema {
+  query: Query
+  mutation: Mutation
+  subscription: Subscription
+}
 
 """
 A signed 64-bit integer. It is sent as a JSON string of decimal digits
@@ -3068,7 +3128,22 @@ type UserError {
   field: [String!]
   message: String!
   """
-  A stable code: BAD_USER_INPUT, NOT_FOUND, CONFLICT, TAKEN, INVALID_CREDENTIALS, ...
+  A stable code; compare it as a string (new codes may be added):
+  - BAD_USER_INPUT: an input field is wrong; field names it.
+  - NOT_FOUND: an object the input names does not exist, or is not the
+    viewer's.
+  - TAKEN: a value that must be unique is already in use (email, slug, SKU,
+    warehouse code).
+  - CONFLICT: the object changed meanwhile (expectedVersion), or its state
+    does not allow the change (an order not awaiting payment, a full address
+    book, an idempotency key used for another request).
+  - INVALID_CREDENTIALS: a wrong email or password at sign-in, or a wrong
+    current password.
+  - OUT_OF_STOCK: checkout: fewer units are available than the cart holds.
+  - PAYMENT_DECLINED: the payment method was refused; try another.
+  Authentication (UNAUTHENTICATED), permission (FORBIDDEN), rate limits
+  (RATE_LIMITED) and internal failures (INTERNAL) are top-level errors
+  instead, as the schema's description lists.
   """
   code: String!
 }

@@ -45,7 +45,10 @@ type CartPayload struct {
 
 // A remark on a change that was made anyway.
 type CartWarning struct {
-	// OUT_OF_STOCK or NOT_ENOUGH_STOCK.
+	// A stable code; compare it as a string (new codes may be added):
+	// - OUT_OF_STOCK: the variant is out of stock (availableQuantity is 0).
+	// - NOT_ENOUGH_STOCK: the cart holds more units than are available
+	//   (availableQuantity says how many are).
 	Code      string  `json:"code"`
 	Message   string  `json:"message"`
 	VariantID *gid.ID `json:"variantId,omitempty"`
@@ -315,7 +318,22 @@ type UserError struct {
 	// The path to the input field at fault, such as ["input", "email"].
 	Field   []string `json:"field,omitempty"`
 	Message string   `json:"message"`
-	// A stable code: BAD_USER_INPUT, NOT_FOUND, CONFLICT, TAKEN, INVALID_CREDENTIALS, ...
+	// A stable code; compare it as a string (new codes may be added):
+	// - BAD_USER_INPUT: an input field is wrong; field names it.
+	// - NOT_FOUND: an object the input names does not exist, or is not the
+	//   viewer's.
+	// - TAKEN: a value that must be unique is already in use (email, slug, SKU,
+	//   warehouse code).
+	// - CONFLICT: the object changed meanwhile (expectedVersion), or its state
+	//   does not allow the change (an order not awaiting payment, a full address
+	//   book, an idempotency key used for another request).
+	// - INVALID_CREDENTIALS: a wrong email or password at sign-in, or a wrong
+	//   current password.
+	// - OUT_OF_STOCK: checkout: fewer units are available than the cart holds.
+	// - PAYMENT_DECLINED: the payment method was refused; try another.
+	// Authentication (UNAUTHENTICATED), permission (FORBIDDEN), rate limits
+	// (RATE_LIMITED) and internal failures (INTERNAL) are top-level errors
+	// instead, as the schema's description lists.
 	Code string `json:"code"`
 }
 

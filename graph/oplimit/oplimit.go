@@ -14,7 +14,8 @@
 //     by first or last, plain lists by a declared Bound that the domain
 //     enforces).
 //
-// Refusals are GraphQL errors with extensions.code (DEPTH_LIMIT_EXCEEDED,
+// Refusals are GraphQL errors with extensions.code, codes of the one
+// vocabulary in storefront/commerce (DEPTH_LIMIT_EXCEEDED,
 // COMPLEXITY_LIMIT_EXCEEDED, SELECTION_LIMIT_EXCEEDED, ALIAS_LIMIT_EXCEEDED,
 // ROOT_FIELD_LIMIT_EXCEEDED, BAD_USER_INPUT) and, for cost, extensions.cost
 // with the requested cost and the limit. Accepted operations report their
@@ -32,17 +33,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
-)
 
-// The codes of the refusals.
-const (
-	CodeDepth      = "DEPTH_LIMIT_EXCEEDED"
-	CodeComplexity = "COMPLEXITY_LIMIT_EXCEEDED"
-	CodeSelections = "SELECTION_LIMIT_EXCEEDED"
-	CodeAliases    = "ALIAS_LIMIT_EXCEEDED"
-	CodeRootFields = "ROOT_FIELD_LIMIT_EXCEEDED"
-	CodeBadInput   = "BAD_USER_INPUT"
-	CodeTooLarge   = "RESPONSE_TOO_LARGE"
+	"storefront/commerce"
 )
 
 // Limits bound one operation. Zero values take the defaults.
@@ -158,7 +150,7 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 		return nil
 	}
 	if !utf8.ValidString(p.Query) {
-		return coded(CodeBadInput, "the document is not valid UTF-8")
+		return coded(commerce.Invalid, "the document is not valid UTF-8")
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, e.limits.TokenLimit)
 	if err != nil {
@@ -171,15 +163,15 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 	l := e.limits
 	switch {
 	case s.merged > int64(l.MaxFieldsPerSet):
-		return coded(CodeSelections, "a selection set holds %s fields with its fragments; the limit is %d", count(s.merged), l.MaxFieldsPerSet)
+		return coded(commerce.SelectionLimitExceeded, "a selection set holds %s fields with its fragments; the limit is %d", count(s.merged), l.MaxFieldsPerSet)
 	case s.expanded > int64(l.MaxSelections):
-		return coded(CodeSelections, "the operation selects %s fields once its fragments are expanded; the limit is %d", count(s.expanded), l.MaxSelections)
+		return coded(commerce.SelectionLimitExceeded, "the operation selects %s fields once its fragments are expanded; the limit is %d", count(s.expanded), l.MaxSelections)
 	case s.depth > l.MaxDepth:
-		return coded(CodeDepth, "the operation is %d levels deep; the limit is %d", s.depth, l.MaxDepth)
+		return coded(commerce.DepthLimitExceeded, "the operation is %d levels deep; the limit is %d", s.depth, l.MaxDepth)
 	case s.aliases > int64(l.MaxAliases):
-		return coded(CodeAliases, "the operation has %s aliased fields; the limit is %d", count(s.aliases), l.MaxAliases)
+		return coded(commerce.AliasLimitExceeded, "the operation has %s aliased fields; the limit is %d", count(s.aliases), l.MaxAliases)
 	case s.rootFields > int64(l.MaxRootFields):
-		return coded(CodeRootFields, "the operation has %s root fields; the limit is %d", count(s.rootFields), l.MaxRootFields)
+		return coded(commerce.RootFieldLimitExceeded, "the operation has %s root fields; the limit is %d", count(s.rootFields), l.MaxRootFields)
 	}
 	return nil
 }
@@ -197,7 +189,7 @@ func (e *Extension) MutateOperationContext(ctx context.Context, op *graphql.Oper
 	c := e.model.cost(op.Operation, op.Variables, int64(e.limits.MaxCost))
 	info := costInfo{requested: int(min(c, int64(1<<31-1))), limit: e.limits.MaxCost}
 	if c > int64(e.limits.MaxCost) {
-		err := coded(CodeComplexity, "the operation costs %s; the limit is %d", count(c), e.limits.MaxCost)
+		err := coded(commerce.ComplexityLimitExceeded, "the operation costs %s; the limit is %d", count(c), e.limits.MaxCost)
 		err.Extensions["cost"] = info.ext()
 		return err
 	}
@@ -228,7 +220,7 @@ func (e *Extension) InterceptResponse(ctx context.Context, next graphql.Response
 	}
 	if len(resp.Data) > e.limits.MaxResponseBytes {
 		resp.Data = []byte("null")
-		resp.Errors = append(gqlerror.List{coded(CodeTooLarge, "the answer is larger than %d bytes; ask for fewer fields or a smaller page", e.limits.MaxResponseBytes)}, resp.Errors...)
+		resp.Errors = append(gqlerror.List{coded(commerce.ResponseTooLarge, "the answer is larger than %d bytes; ask for fewer fields or a smaller page", e.limits.MaxResponseBytes)}, resp.Errors...)
 	}
 	info, ok := op.Stats.GetExtension("oplimit.cost").(costInfo)
 	if !ok {
@@ -262,7 +254,7 @@ func (c costInfo) ext() map[string]any {
 func (e *Extension) checkVariables(vars map[string]any) *gqlerror.Error {
 	for name, v := range vars {
 		if path, why := e.badValue(v, []string{name}); why != "" {
-			err := coded(CodeBadInput, "variable $%s: %s", strings.Join(path, "."), why)
+			err := coded(commerce.Invalid, "variable $%s: %s", strings.Join(path, "."), why)
 			err.Extensions["field"] = path
 			return err
 		}
@@ -318,7 +310,7 @@ func (e *Extension) checkLiterals(doc *ast.QueryDocument) *gqlerror.Error {
 		}
 		if v.Kind == ast.StringValue || v.Kind == ast.BlockValue {
 			if why := e.badString(v.Raw); why != "" {
-				bad = coded(CodeBadInput, "%s", why)
+				bad = coded(commerce.Invalid, "%s", why)
 				if v.Position != nil {
 					bad.Locations = []gqlerror.Location{{Line: v.Position.Line, Column: v.Position.Column}}
 				}
@@ -367,8 +359,8 @@ func (e *Extension) checkLiterals(doc *ast.QueryDocument) *gqlerror.Error {
 	return bad
 }
 
-func coded(code, format string, args ...any) *gqlerror.Error {
-	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": code}}
+func coded(code commerce.Code, format string, args ...any) *gqlerror.Error {
+	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": string(code)}}
 }
 
 // presentable turns a Charge error into a GraphQL error; gqlgen runs the

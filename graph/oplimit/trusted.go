@@ -11,12 +11,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-)
 
-// The codes of trusted-documents mode.
-const (
-	CodeNotTrusted      = "TRUSTED_DOCUMENT_REQUIRED"
-	CodeUnknownDocument = "PERSISTED_QUERY_NOT_FOUND"
+	"storefront/commerce"
 )
 
 // Trusted runs only registered operations (trusted documents, a persisted
@@ -64,10 +60,10 @@ func (t *Trusted) MutateOperationParameters(_ context.Context, p *graphql.RawPar
 	if hash != "" {
 		q, ok := t.docs[strings.ToLower(hash)]
 		if !ok {
-			return coded(CodeUnknownDocument, "no trusted document has this hash")
+			return coded(commerce.PersistedQueryNotFound, "no trusted document has this hash")
 		}
 		if p.Query != "" && p.Query != q {
-			return coded(CodeBadInput, "the query does not match the trusted document of this hash")
+			return coded(commerce.Invalid, "the query does not match the trusted document of this hash")
 		}
 		p.Query = q
 		return nil
@@ -77,7 +73,7 @@ func (t *Trusted) MutateOperationParameters(_ context.Context, p *graphql.RawPar
 			return nil
 		}
 	}
-	return coded(CodeNotTrusted, "this server runs only trusted documents: send extensions.persistedQuery.sha256Hash of a registered operation")
+	return coded(commerce.TrustedDocumentRequired, "this server runs only trusted documents: send extensions.persistedQuery.sha256Hash of a registered operation")
 }
 
 // LoadTrustedDocuments reads a manifest: either Apollo's persisted query

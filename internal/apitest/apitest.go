@@ -80,7 +80,9 @@ var GenerousBudgets = budget.Config{
 type Config struct {
 	Identity identity.Config
 	Graph    graph.Options
-	// Pricing, Payments, Budget and Broker are the app's (app.Parts).
+	// Currency, Pricing, Payments, Budget and Broker are the app's
+	// (app.Parts; the currency defaults to money.DefaultCurrency).
+	Currency string
 	Pricing  pricing.Rules
 	Payments payment.Provider
 	Budget   budget.Config
@@ -124,6 +126,7 @@ func New(t testing.TB, db *database.DB, opts ...Option) *API {
 	}
 	parts := app.Parts{
 		Logger:   logger,
+		Currency: cfg.Currency,
 		Identity: cfg.Identity,
 		Pricing:  cfg.Pricing,
 		Payments: cfg.Payments,
