@@ -23,6 +23,7 @@ import (
 	entcart "storefront/ent/cart"
 	"storefront/ent/cartline"
 	"storefront/ent/discountcode"
+	"storefront/ent/product"
 	"storefront/ent/productvariant"
 )
 
@@ -354,8 +355,11 @@ func checkLines(lines []LineInput, field ...string) error {
 func (s *Service) addLines(ctx context.Context, tx *ent.Client, cartID int, lines []LineInput, field []string) error {
 	for i, l := range lines {
 		at := append(append([]string{}, field...), fmt.Sprint(i), "variantId")
-		// The variant must be one a shopper may buy (an ACTIVE product's).
-		ok, err := tx.ProductVariant.Query().Where(productvariant.ID(l.VariantID)).Exist(ctx)
+		// The variant must be one a shopper may buy (an ACTIVE product's),
+		// whoever asks: staff see the others, and may not buy them either.
+		ok, err := tx.ProductVariant.Query().
+			Where(productvariant.ID(l.VariantID), productvariant.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
+			Exist(ctx)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"storefront/commerce/pricing"
 	"storefront/ent"
 	"storefront/ent/cartline"
+	"storefront/ent/product"
 )
 
 // PricedLine is a cart line with its current price. Variant is nil when
@@ -26,6 +27,16 @@ type Priced struct {
 	Currency string
 	// Discount is the applied code, nil when none applies.
 	Discount *ent.DiscountCode
+}
+
+// forSale returns v when its product is ACTIVE, else nil. Shoppers cannot
+// see other variants anyway (the privacy rules); staff can, and may not buy
+// them either.
+func forSale(v *ent.ProductVariant) *ent.ProductVariant {
+	if v == nil || v.Edges.Product == nil || v.Edges.Product.Status != product.StatusACTIVE {
+		return nil
+	}
+	return v
 }
 
 // Price prices a cart from current variant prices, its discount code and
@@ -48,7 +59,7 @@ func (s *Service) Price(ctx context.Context, c *ent.Cart) (*Priced, error) {
 	p := &Priced{Currency: s.Currency()}
 	var pl []pricing.Line
 	for _, l := range lines {
-		v := l.Edges.Variant
+		v := forSale(l.Edges.Variant)
 		line := PricedLine{Line: l, Variant: v}
 		if v != nil {
 			line.UnitPrice, line.Total = v.Price, v.Price*int64(l.Quantity)
