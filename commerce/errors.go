@@ -96,6 +96,8 @@ const (
 	OutOfStock Code = "OUT_OF_STOCK"
 	// NotEnoughStock: a cart warning: the cart holds more units than are available (CartWarning.availableQuantity).
 	NotEnoughStock Code = "NOT_ENOUGH_STOCK"
+	// LineLimit: a cart warning of a guest-cart merge: units (or lines) past a cart's limits (999 per line, 100 lines) were left out.
+	LineLimit Code = "LINE_LIMIT"
 	// PaymentDeclined: the payment method was refused; the client may try another.
 	PaymentDeclined Code = "PAYMENT_DECLINED"
 

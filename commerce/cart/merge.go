@@ -92,13 +92,16 @@ func (s *Service) MergeGuestCart(ctx context.Context, guestCartID int) (*Result,
 		lines := len(existing)
 		for _, l := range existing {
 			want := qty[l.VariantID]
-			if n := min(want, max(avail[l.VariantID], l.Quantity), MaxQuantity); n != l.Quantity {
+			n := min(want, max(avail[l.VariantID], l.Quantity), MaxQuantity)
+			if n != l.Quantity {
 				if err := tx.CartLine.UpdateOne(l).SetQuantity(n).Exec(ctx); err != nil {
 					return err
 				}
-				if n < want {
-					warnings = append(warnings, heldBack(l.VariantID, want, n, avail[l.VariantID]))
-				}
+			}
+			if n < want {
+				// Also when the customer's line already held all there is:
+				// the guest's units are left out, and the shopper is told.
+				warnings = append(warnings, heldBack(l.VariantID, want, n, avail[l.VariantID]))
 			}
 		}
 		for _, vid := range order {
@@ -107,7 +110,12 @@ func (s *Service) MergeGuestCart(ctx context.Context, guestCartID int) (*Result,
 			if n < want {
 				warnings = append(warnings, heldBack(vid, want, n, avail[vid]))
 			}
-			if n == 0 || lines >= MaxLines {
+			if n == 0 {
+				continue
+			}
+			if lines >= MaxLines {
+				warnings = append(warnings, Warning{Code: string(commerce.LineLimit), VariantID: vid, AvailableQuantity: avail[vid],
+					Message: fmt.Sprintf("not merged: a cart holds at most %d lines", MaxLines)})
 				continue
 			}
 			if err := tx.CartLine.Create().SetCartID(target.ID).SetVariantID(vid).SetQuantity(n).Exec(ctx); err != nil {
@@ -132,7 +140,15 @@ func (s *Service) MergeGuestCart(ctx context.Context, guestCartID int) (*Result,
 	return s.detach(ctx, res), err
 }
 
+// heldBack is the warning of a line merged short: by stock, or by the
+// line limit when the stock would have allowed more.
 func heldBack(variantID, want, got, available int) Warning {
+	if got == MaxQuantity && available > got {
+		return Warning{
+			Code: string(commerce.LineLimit), VariantID: variantID, AvailableQuantity: available,
+			Message: fmt.Sprintf("merged %d of the %d wanted: a line holds at most %d", got, want, MaxQuantity),
+		}
+	}
 	return Warning{
 		Code: string(commerce.NotEnoughStock), VariantID: variantID, AvailableQuantity: available,
 		Message: fmt.Sprintf("merged %d of the %d wanted: only %d available", got, want, available),

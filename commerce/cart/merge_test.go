@@ -39,13 +39,14 @@ func testMergeLines(t *testing.T, s *shop) {
 	svc := s.service(pricing.Rules{})
 	type w struct {
 		variant, available int
+		code               string // NOT_ENOUGH_STOCK when empty
 	}
 	type tc struct {
 		name  string
 		mine  map[int]int // the customer's open cart (nil: none)
 		guest map[int]int
 		want  map[int]int // the surviving cart's lines
-		warn  []w         // NOT_ENOUGH_STOCK warnings
+		warn  []w         // warnings
 	}
 	cases := []tc{
 		{name: "no customer cart: the guest cart is adopted as it is",
@@ -58,19 +59,22 @@ func testMergeLines(t *testing.T, s *shop) {
 			want: map[int]int{s.large: 5, s.pen: 1}},
 		{name: "a sum beyond what is available is held to it",
 			mine: map[int]int{s.small: 3, s.large: 1}, guest: map[int]int{s.small: 2, s.large: 4},
-			want: map[int]int{s.small: 4, s.large: 5}, warn: []w{{s.small, 4}}},
+			want: map[int]int{s.small: 4, s.large: 5}, warn: []w{{s.small, 4, ""}}},
 		{name: "a new guest line beyond what is available is held to it",
 			mine: map[int]int{s.large: 1}, guest: map[int]int{s.small: 9},
-			want: map[int]int{s.large: 1, s.small: 4}, warn: []w{{s.small, 4}}},
+			want: map[int]int{s.large: 1, s.small: 4}, warn: []w{{s.small, 4, ""}}},
 		{name: "a guest line of a sold-out variant is dropped",
 			mine: map[int]int{s.large: 1}, guest: map[int]int{s.mug: 2, s.pen: 1},
-			want: map[int]int{s.large: 1, s.pen: 1}, warn: []w{{s.mug, 0}}},
+			want: map[int]int{s.large: 1, s.pen: 1}, warn: []w{{s.mug, 0, ""}}},
 		{name: "the customer's own lines are not cut to what is available",
 			mine: map[int]int{s.small: 6, s.mug: 1}, guest: map[int]int{s.large: 1},
 			want: map[int]int{s.small: 6, s.mug: 1, s.large: 1}},
 		{name: "a sum beyond 999 is held to 999",
 			mine: map[int]int{s.large: 600}, guest: map[int]int{s.large: 600},
-			want: map[int]int{s.large: 999}, warn: []w{{s.large, 5000}}},
+			want: map[int]int{s.large: 999}, warn: []w{{s.large, 5000, string(commerce.LineLimit)}}},
+		{name: "guest units left out when the customer's line already holds all there is",
+			mine: map[int]int{s.small: 5}, guest: map[int]int{s.small: 2},
+			want: map[int]int{s.small: 5}, warn: []w{{s.small, 4, ""}}},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -118,10 +122,11 @@ func testMergeLines(t *testing.T, s *shop) {
 			}
 			var got []w
 			for _, x := range res.Warnings {
-				if x.Code != notEnough {
-					t.Fatalf("warning %+v", x)
+				code := x.Code
+				if code == notEnough {
+					code = ""
 				}
-				got = append(got, w{x.VariantID, x.AvailableQuantity})
+				got = append(got, w{x.VariantID, x.AvailableQuantity, code})
 			}
 			if !slices.Equal(got, c.warn) {
 				t.Fatalf("warnings %+v, want %+v", res.Warnings, c.warn)
@@ -216,11 +221,13 @@ func testMergeTarget(t *testing.T, s *shop) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The customer's cart keeps its 100 lines and no more; the
-		// guest cart is closed. (That the dropped line gets no
-		// warning is reported, not asserted.)
+		// The customer's cart keeps its 100 lines and no more, the
+		// dropped line is told (LINE_LIMIT), and the guest cart is closed.
 		if got := s.state(mine); res.Cart.ID != mine || len(got.Lines) != cart.MaxLines || got.Lines[s.large] != 0 || got.Version != 2 {
 			t.Fatalf("cart %d: version %d, %d lines (large: %d)", res.Cart.ID, got.Version, len(got.Lines), got.Lines[s.large])
+		}
+		if len(res.Warnings) != 1 || res.Warnings[0].Code != string(commerce.LineLimit) || res.Warnings[0].VariantID != s.large {
+			t.Fatalf("warnings %+v, want one LINE_LIMIT for the large shirt", res.Warnings)
 		}
 		if got := s.state(g).Status; got != entcart.StatusMERGED {
 			t.Fatalf("guest cart is %s", got)

@@ -2469,6 +2469,8 @@ type CartWarning {
   - OUT_OF_STOCK: the variant is out of stock (availableQuantity is 0).
   - NOT_ENOUGH_STOCK: the cart holds more units than are available
     (availableQuantity says how many are).
+  - LINE_LIMIT: merging a guest cart left units or lines out because a line
+    holds at most 999 units and a cart at most 100 lines.
   """
   code: String!
   message: String!

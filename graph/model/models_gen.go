@@ -49,6 +49,8 @@ type CartWarning struct {
 	// - OUT_OF_STOCK: the variant is out of stock (availableQuantity is 0).
 	// - NOT_ENOUGH_STOCK: the cart holds more units than are available
 	//   (availableQuantity says how many are).
+	// - LINE_LIMIT: merging a guest cart left units or lines out because a line
+	//   holds at most 999 units and a cart at most 100 lines.
 	Code      string  `json:"code"`
 	Message   string  `json:"message"`
 	VariantID *gid.ID `json:"variantId,omitempty"`
