@@ -34,20 +34,15 @@ func (r *mutationResolver) CustomerSignIn(ctx context.Context, input model.Custo
 	if err != nil || tokens == nil || input.GuestCartID == nil {
 		return p, err
 	}
-	// Merge the guest cart as the customer who just signed in.
+	// Merge the guest cart as the customer who just signed in; the cart's
+	// lines and cost then resolve from the price it comes with.
 	cid, err := idOf(input.GuestCartID, "Cart", "input", "guestCartId")
 	if err == nil {
 		var res *cart.Result
-		asCustomer := viewer.NewContext(ctx, tokens.Viewer())
-		res, err = r.Carts.MergeGuestCart(asCustomer, *cid)
-		if res != nil {
-			// This request is still anonymous: price the cart as the customer
-			// now, so that its lines and cost resolve from the loader.
-			var priced *cart.Priced
-			if priced, err = r.Carts.Price(asCustomer, res.Cart); err == nil {
-				loader.For(ctx).PricedCart.Prime(res.Cart.ID, priced)
-				p.Cart = res.Cart
-			}
+		var priced *cart.Priced
+		if res, priced, err = r.Carts.MergeAfterSignIn(ctx, tokens.Viewer(), *cid); err == nil {
+			loader.For(ctx).PricedCart.Prime(res.Cart.ID, priced)
+			p.Cart = res.Cart
 		}
 	}
 	ue, err := userErrors(err)

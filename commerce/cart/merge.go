@@ -14,6 +14,23 @@ import (
 	"storefront/ent/cartline"
 )
 
+// MergeAfterSignIn merges a guest cart into the cart of the customer who
+// has just signed in (v, from the new session: the request itself is
+// still anonymous), as that customer, and prices the result as them.
+// Errors: those of MergeGuestCart.
+func (s *Service) MergeAfterSignIn(ctx context.Context, v viewer.Viewer, guestCartID int) (*Result, *Priced, error) {
+	asCustomer := viewer.NewContext(ctx, v)
+	res, err := s.MergeGuestCart(asCustomer, guestCartID)
+	if err != nil || res == nil {
+		return nil, nil, err
+	}
+	priced, err := s.Price(asCustomer, res.Cart)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, priced, nil
+}
+
 // MergeGuestCart moves a guest cart into the signed-in customer's active
 // cart (creating one when they have none): quantities of the same variant
 // are summed, then held to what is available and to MaxQuantity, and lines

@@ -39,3 +39,26 @@ func TestStaffCannotBuyWhatIsNotForSale(t *testing.T) {
 		}
 	})
 }
+
+// TestMergeAfterSignIn: on an anonymous request that has just signed a
+// customer in, the guest cart is merged as that customer and priced as
+// them.
+func TestMergeAfterSignIn(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *database.DB) {
+		s := newShop(t, db)
+		svc := s.service(pricing.Rules{})
+		me := s.customer("signin@example.com")
+		g := newCart(t, svc, guest(t), cart.LineInput{VariantID: s.pen, Quantity: 3})
+		res, priced, err := svc.MergeAfterSignIn(guest(t), viewer.Viewer{CustomerID: me, Role: viewer.Customer}, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Cart.CustomerID == nil || *res.Cart.CustomerID != me || priced.Cost.Subtotal != 3*pricePen || len(priced.Lines) != 1 {
+			t.Fatalf("merged cart %+v, priced %+v; want the customer's, 3 pens", res.Cart, priced.Cost)
+		}
+		// A cart that is not there: the merge's error, nothing priced.
+		if res, priced, err := svc.MergeAfterSignIn(guest(t), viewer.Viewer{CustomerID: me, Role: viewer.Customer}, g+1000); err == nil || res != nil || priced != nil {
+			t.Fatalf("unknown guest cart: %v %v %v", res, priced, err)
+		}
+	})
+}
