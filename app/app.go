@@ -105,14 +105,14 @@ func Build(db *database.DB, p Parts) *App {
 	carts := cart.New(c, p.Pricing, p.Publisher).WithBudget(spend)
 	ords := orders.New(c, inv, p.Payments, p.Logger)
 	svc := graph.Services{
-		Catalog:   catalog.New(c, p.Currency),
-		Lookup:    lookup.New(c),
-		Identity:  identity.New(c, p.Identity),
-		Inventory: inv,
-		Carts:     carts,
-		Orders:    ords,
-		Checkout:  checkout.New(c, carts, inv, ords).WithBudget(spend),
-		Live:      live.NewService(c, p.Broker, carts),
+		Catalog:      catalog.New(c, p.Currency),
+		Lookup:       lookup.New(c),
+		Identity:     identity.New(c, p.Identity),
+		Inventory:    inv,
+		Carts:        carts,
+		OrderService: ords,
+		Checkout:     checkout.New(c, carts, inv, ords).WithBudget(spend),
+		Live:         live.NewService(c, p.Broker, carts),
 	}
 	opts := p.GraphQL
 	opts.Logger = p.Logger

@@ -59,7 +59,7 @@ func Serve(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	if err := prepareAccounts(ctx, cfg, a, logger); err != nil {
 		return err
 	}
-	go expireUnpaidOrders(ctx, a.Services.Orders, cfg.unpaidTTL, logger)
+	go expireUnpaidOrders(ctx, a.Services.OrderService, cfg.unpaidTTL, logger)
 
 	srv := newHTTPServer(cfg, a.Handler, logger)
 	ln, err := net.Listen("tcp", cfg.addr)

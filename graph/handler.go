@@ -106,17 +106,7 @@ func (h *Handler) OpenWebsockets() int { return h.ws.Open() }
 func NewHandler(client *ent.Client, svc Services, opts Options) *Handler {
 	opts.defaults()
 	ids, carts := svc.Identity, svc.Carts
-	res := &Resolver{
-		Client:       client,
-		Catalog:      svc.Catalog,
-		Lookup:       svc.Lookup,
-		Identity:     svc.Identity,
-		Inventory:    svc.Inventory,
-		Carts:        svc.Carts,
-		OrderService: svc.Orders,
-		Checkout:     svc.Checkout,
-		Live:         svc.Live,
-	}
+	res := &Resolver{Client: client, Services: svc}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 
 	origins := origin.New(opts.AllowedOrigins)

@@ -12,18 +12,12 @@ import (
 	"storefront/relay/lookup"
 )
 
-// Resolver holds the dependencies of every resolver. Resolvers translate
-// GraphQL to a domain call and back; rules live in the commerce packages.
+// Resolver holds the dependencies of every resolver: the client and the
+// shop's services. Resolvers translate GraphQL to a domain call and back;
+// rules live in the commerce packages.
 type Resolver struct {
-	Client       *ent.Client
-	Catalog      *catalog.Service
-	Lookup       *lookup.Service
-	Identity     *identity.Service
-	Inventory    *inventory.Service
-	Carts        *cart.Service
-	Checkout     *checkout.Service
-	OrderService *orders.Service
-	Live         *live.Service
+	Client *ent.Client
+	Services
 }
 
 // Services are the shop's services the resolvers call. app.Build makes
@@ -35,6 +29,7 @@ type Services struct {
 	Inventory *inventory.Service
 	Carts     *cart.Service
 	Checkout  *checkout.Service
-	Orders    *orders.Service
-	Live      *live.Service
+	// OrderService (not Orders: resolvers have methods of that name).
+	OrderService *orders.Service
+	Live         *live.Service
 }
