@@ -224,6 +224,7 @@ var retiredIndexes = []string{
 	"product_status_in_stock_min_price",
 	"product_status_in_stock_category_id_min_price_id",
 	"product_status_in_stock_min_price_id",
+	"product_status_in_stock_min_price_id_max_price",
 }
 
 // lacksStoredAvailability reports whether the tables exist without one of

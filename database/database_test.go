@@ -229,7 +229,7 @@ func TestMigrateBackfillsStoredAvailability(t *testing.T) {
 		}
 		drop := []string{
 			"DROP INDEX product_status_in_stock_category_id_min_price_id_max_price",
-			"DROP INDEX product_status_in_stock_min_price_id_max_price",
+			"DROP INDEX product_status_in_stock_min_price_id_max_price_category_id",
 			"ALTER TABLE products DROP COLUMN in_stock",
 			"ALTER TABLE product_variants DROP COLUMN available",
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	entgo "entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
@@ -327,6 +328,13 @@ func StoredCounts() ent.Interceptor {
 			}
 			if mc, ok := ctx.Value(memoCountKey{}).(memoCount); ok && isProductCount(ctx, q) {
 				return mc.count(ctx, next, q)
+			}
+			if late, _ := ctx.Value(lateRowsKey{}).(bool); late {
+				if pq, ok := q.(*ent.ProductQuery); ok {
+					if qc := entgo.QueryFromContext(ctx); qc != nil && qc.Op == entgo.OpQueryAll {
+						pq.Modify(lateRows)
+					}
+				}
 			}
 			return next.Query(ctx, q)
 		})

@@ -357,9 +357,9 @@ var (
 				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[12], ProductsColumns[8], ProductsColumns[0], ProductsColumns[9]},
 			},
 			{
-				Name:    "product_status_in_stock_min_price_id_max_price",
+				Name:    "product_status_in_stock_min_price_id_max_price_category_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[8], ProductsColumns[0], ProductsColumns[9]},
+				Columns: []*schema.Column{ProductsColumns[7], ProductsColumns[11], ProductsColumns[8], ProductsColumns[0], ProductsColumns[9], ProductsColumns[12]},
 			},
 			{
 				Name:    "product_status",
