@@ -80,7 +80,8 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 	if err != nil {
 		return nil, err
 	}
-	preds, price, err := s.productPredicates(filter)
+	subtree := &subtreeIDs{}
+	preds, price, err := s.productPredicates(filter, subtree)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func (s *Service) Products(ctx context.Context, page paging.Page, filter Product
 	} else if key, ok := filter.memoKey(preds, price); ok {
 		// totalCount with a price range: remembered while the subtree's
 		// categories are unchanged (memo.go).
-		ctx = withMemoCount(ctx, s.client, s.counts, key)
+		ctx = withMemoCount(ctx, s.client, s.counts, key, subtree)
 	}
 	if len(o.columns) > 0 {
 		q.Select(o.columns...) // the order's column is added by Paginate
@@ -218,10 +219,10 @@ type priceBounds struct {
 	preds  int
 }
 
-func (s *Service) productPredicates(f ProductFilter) ([]predicate.Product, priceBounds, error) {
+func (s *Service) productPredicates(f ProductFilter, subtree *subtreeIDs) ([]predicate.Product, priceBounds, error) {
 	preds := []predicate.Product{product.StatusEQ(product.StatusACTIVE)}
 	if f.CategoryID != nil {
-		preds = append(preds, inCategoryTree(*f.CategoryID))
+		preds = append(preds, inCategoryTree(*f.CategoryID, subtree))
 	}
 	if f.Query != nil {
 		q := strings.TrimSpace(*f.Query)
@@ -302,8 +303,19 @@ func variantPricedWithin(lo, hi int64) predicate.Product {
 // descendants: the categories whose materialised path (tree.go) starts
 // with root's, a plain subquery that both planners estimate from their
 // statistics, where a recursive one per request left PostgreSQL guessing.
-func inCategoryTree(root int) predicate.Product {
+//
+// When known holds the subtree's category IDs (read by the count memo
+// before the page's query is built), it names them instead.
+func inCategoryTree(root int, known *subtreeIDs) predicate.Product {
 	return func(s *sql.Selector) {
+		if known != nil && known.known {
+			if len(known.ids) == 0 {
+				s.Where(sql.False())
+				return
+			}
+			s.Where(sql.InInts(s.C(product.FieldCategoryID), known.ids...))
+			return
+		}
 		c, r := sql.Table(category.Table).As("sub"), sql.Table(category.Table).As("root")
 		subtree := sql.Dialect(s.Dialect()).Select(c.C(category.FieldID)).From(c).
 			Join(r).OnP(sql.P(func(b *sql.Builder) {
@@ -508,4 +520,10 @@ func lateRows(s *sql.Selector) {
 	ids := s.Clone()
 	ids.Select(ids.C(product.FieldID))
 	s.SetP(sql.In(s.C(product.FieldID), ids))
+}
+
+// subtreeIDs are a category subtree's IDs once read (known).
+type subtreeIDs struct {
+	ids   []int
+	known bool
 }

@@ -98,7 +98,7 @@ func (m *countMemo) len() int {
 // subtreeVersions digests the IDs and listing versions of root's subtree,
 // in ID order: one statement over the categories. Any change of the
 // subtree (a category moved in or out) or of a version changes it.
-func subtreeVersions(ctx context.Context, client *ent.Client, root int) ([sha256.Size]byte, error) {
+func subtreeVersions(ctx context.Context, client *ent.Client, root int) ([sha256.Size]byte, []int, error) {
 	var rows []struct {
 		ID      int   `sql:"id"`
 		Version int64 `sql:"listing_version"`
@@ -108,18 +108,20 @@ func subtreeVersions(ctx context.Context, client *ent.Client, root int) ([sha256
 		Select(category.FieldID, category.FieldListingVersion).
 		Scan(access.System(ctx), &rows)
 	if err != nil {
-		return [sha256.Size]byte{}, fmt.Errorf("catalog: subtree versions: %w", err)
+		return [sha256.Size]byte{}, nil, fmt.Errorf("catalog: subtree versions: %w", err)
 	}
 	h := sha256.New()
 	var b [16]byte
+	ids := make([]int, 0, len(rows))
 	for _, r := range rows {
+		ids = append(ids, r.ID)
 		binary.LittleEndian.PutUint64(b[:8], uint64(r.ID))
 		binary.LittleEndian.PutUint64(b[8:], uint64(r.Version))
 		h.Write(b[:])
 	}
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
-	return sum, nil
+	return sum, ids, nil
 }
 
 type memoCountKey struct{}
@@ -128,20 +130,26 @@ type memoCount struct {
 	client *ent.Client
 	memo   *countMemo
 	key    memoKey
+	// subtree receives the subtree's category IDs the versions were read
+	// with: the page's query then names them instead of a subquery.
+	subtree *subtreeIDs
 }
 
 // withMemoCount marks ctx for StoredCounts: the product query run with it
 // counts the filter of key (ACTIVE, key.root's subtree, the stock flag
 // and the price bounds, and nothing else), which memo may remember.
-func withMemoCount(ctx context.Context, client *ent.Client, memo *countMemo, key memoKey) context.Context {
-	return context.WithValue(ctx, memoCountKey{}, memoCount{client, memo, key})
+func withMemoCount(ctx context.Context, client *ent.Client, memo *countMemo, key memoKey, subtree *subtreeIDs) context.Context {
+	return context.WithValue(ctx, memoCountKey{}, memoCount{client, memo, key, subtree})
 }
 
 // count answers a Count from the memo, or counts with next and remembers.
 func (mc memoCount) count(ctx context.Context, next ent.Querier, q ent.Query) (ent.Value, error) {
-	versions, err := subtreeVersions(ctx, mc.client, mc.key.root)
+	versions, ids, err := subtreeVersions(ctx, mc.client, mc.key.root)
 	if err != nil {
 		return nil, err
+	}
+	if mc.subtree != nil {
+		mc.subtree.ids, mc.subtree.known = ids, true
 	}
 	if n, ok := mc.memo.get(mc.key, versions); ok {
 		return n, nil
