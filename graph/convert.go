@@ -2,13 +2,19 @@ package graph
 
 import (
 	"fmt"
+
 	"storefront/commerce"
+	"storefront/commerce/cart"
 	"storefront/commerce/catalog"
+	"storefront/commerce/identity"
 	"storefront/ent"
 	"storefront/graph/model"
 	"storefront/relay/gid"
 	"storefront/relay/paging"
 )
+
+// GraphQL inputs to domain inputs: IDs checked against their type,
+// filters, sort keys, paging arguments, cart lines and addresses.
 
 // page gathers Relay pagination arguments.
 func page(first *int, after *ent.Cursor, last *int, before *ent.Cursor) paging.Page {
@@ -74,15 +80,6 @@ func oneOf(id *gid.ID, slug *string) error {
 	return nil
 }
 
-// orNil turns a NotFound error into a null result, as a single-object
-// lookup field should answer for an unknown object.
-func orNil[T any](v *T, err error) (*T, error) {
-	if commerce.ErrorCode(err) == commerce.NotFound {
-		return nil, nil
-	}
-	return v, err
-}
-
 func boolValue(b *bool) bool { return b != nil && *b }
 
 // idsOf checks a list of ID arguments of one type.
@@ -96,6 +93,50 @@ func idsOf(ids []*gid.ID, typ, field string) ([]int, error) {
 		if n != nil {
 			out = append(out, *n)
 		}
+	}
+	return out, nil
+}
+
+func addressInput(in model.MailingAddressInput) identity.AddressInput {
+	return identity.AddressInput{
+		FirstName: deref(in.FirstName), LastName: deref(in.LastName),
+		Address1: in.Address1, Address2: deref(in.Address2),
+		City: in.City, Province: deref(in.Province), Zip: deref(in.Zip),
+		CountryCode: in.CountryCode, Phone: deref(in.Phone),
+	}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// values turns an optional list of pointers into an optional list of values.
+func values[T any](in []*T) *[]T {
+	if in == nil {
+		return nil
+	}
+	out := make([]T, 0, len(in))
+	for _, v := range in {
+		if v != nil {
+			out = append(out, *v)
+		}
+	}
+	return &out
+}
+
+func lineInputs(lines []*model.CartLineInput, field ...string) ([]cart.LineInput, error) {
+	out := make([]cart.LineInput, 0, len(lines))
+	for i, l := range lines {
+		at := append(append([]string{}, field...), fmt.Sprint(i), "variantId")
+		vid, err := idOf(&l.VariantID, "ProductVariant", at...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cart.LineInput{VariantID: *vid, Quantity: l.Quantity})
 	}
 	return out, nil
 }

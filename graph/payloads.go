@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"storefront/commerce"
 	"storefront/commerce/cart"
@@ -11,10 +10,12 @@ import (
 	"storefront/commerce/identity"
 	"storefront/commerce/money"
 	"storefront/ent"
-	"storefront/ent/order"
 	"storefront/graph/model"
 	"storefront/relay/gid"
 )
+
+// Domain results to GraphQL payloads: domain errors become userErrors or
+// top-level errors; entities and results become payload types.
 
 // userErrors splits a domain error for a mutation payload: mistakes the
 // user can correct (bad input, not found, conflict, wrong credentials)
@@ -71,23 +72,6 @@ func addressPayload(ctx context.Context, r *mutationResolver, a *ent.Address, er
 	return p, nil
 }
 
-func addressInput(in model.MailingAddressInput) identity.AddressInput {
-	return identity.AddressInput{
-		FirstName: deref(in.FirstName), LastName: deref(in.LastName),
-		Address1: in.Address1, Address2: deref(in.Address2),
-		City: in.City, Province: deref(in.Province), Zip: deref(in.Zip),
-		CountryCode: in.CountryCode, Phone: deref(in.Phone),
-	}
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
-
 func productPayload(p *ent.Product, err error) (*model.ProductPayload, error) {
 	ue, err := userErrors(err)
 	if err != nil {
@@ -134,36 +118,9 @@ func stockPayload(ctx context.Context, r *mutationResolver, level *ent.StockLeve
 	return p, nil
 }
 
-// values turns an optional list of pointers into an optional list of values.
-func values[T any](in []*T) *[]T {
-	if in == nil {
-		return nil
-	}
-	out := make([]T, 0, len(in))
-	for _, v := range in {
-		if v != nil {
-			out = append(out, *v)
-		}
-	}
-	return &out
-}
-
 func moneyOf(minor int64, currency string) *money.Money {
 	m := money.New(minor, currency)
 	return &m
-}
-
-func lineInputs(lines []*model.CartLineInput, field ...string) ([]cart.LineInput, error) {
-	out := make([]cart.LineInput, 0, len(lines))
-	for i, l := range lines {
-		at := append(append([]string{}, field...), fmt.Sprint(i), "variantId")
-		vid, err := idOf(&l.VariantID, "ProductVariant", at...)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cart.LineInput{VariantID: *vid, Quantity: l.Quantity})
-	}
-	return out, nil
 }
 
 func cartPayload(res *cart.Result, err error) (*model.CartPayload, error) {
@@ -210,22 +167,11 @@ func orderPayload(o *ent.Order, err error) (*model.OrderPayload, error) {
 	return &model.OrderPayload{Order: o, UserErrors: ue}, nil
 }
 
-// move runs a staff status change of an order.
-func (r *mutationResolver) move(ctx context.Context, id gid.ID, to order.Status, note string) (*model.OrderPayload, error) {
-	oid, err := idOf(&id, "Order", "id")
-	if err != nil {
-		return orderPayload(nil, err)
+// orNil turns a NotFound error into a null result, as a single-object
+// lookup field should answer for an unknown object.
+func orNil[T any](v *T, err error) (*T, error) {
+	if commerce.ErrorCode(err) == commerce.NotFound {
+		return nil, nil
 	}
-	return orderPayload(r.OrderService.Move(ctx, *oid, to, note))
-}
-
-// orderCurrency is the currency of a line's order (lines do not repeat it).
-func (r *orderLineResolver) orderCurrency(ctx context.Context, l *ent.OrderLine) string {
-	if o := l.Edges.Order; o != nil {
-		return o.CurrencyCode
-	}
-	if c, err := l.QueryOrder().Select(order.FieldCurrencyCode).String(ctx); err == nil {
-		return c
-	}
-	return r.Catalog.Currency // the shop's
+	return v, err
 }
