@@ -32,6 +32,8 @@ func main() {
 	globalID := gen.MustParse(gen.NewTemplate("globalid").
 		Funcs(entgql.TemplateFuncs).
 		ParseFiles("template/globalid.tmpl"))
+	orderMoney := gen.MustParse(gen.NewTemplate("ordermoney").
+		ParseFiles("template/ordermoney.tmpl"))
 	err = entc.Generate("./schema", &gen.Config{
 		Features: []gen.Feature{
 			gen.FeatureModifier,
@@ -42,7 +44,7 @@ func main() {
 			gen.FeatureVersionedMigration,
 			gen.FeaturePrivacy,
 		},
-		Templates: []*gen.Template{globalID},
+		Templates: []*gen.Template{globalID, orderMoney},
 	}, entc.Extensions(ex))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)

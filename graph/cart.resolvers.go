@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"storefront/commerce/cart"
 	"storefront/commerce/checkout"
-	"storefront/commerce/money"
 	"storefront/ent"
 	"storefront/graph/generated"
 	"storefront/graph/loader"
@@ -56,31 +55,6 @@ func (r *cartResolver) TotalQuantity(ctx context.Context, obj *ent.Cart) (int, e
 		n += l.Line.Quantity
 	}
 	return n, nil
-}
-
-// Subtotal is the resolver for the subtotal field.
-func (r *cartCostResolver) Subtotal(ctx context.Context, obj *cart.Priced) (*money.Money, error) {
-	return moneyOf(obj.Cost.Subtotal, obj.Currency), nil
-}
-
-// Discount is the resolver for the discount field.
-func (r *cartCostResolver) Discount(ctx context.Context, obj *cart.Priced) (*money.Money, error) {
-	return moneyOf(obj.Cost.Discount, obj.Currency), nil
-}
-
-// Shipping is the resolver for the shipping field.
-func (r *cartCostResolver) Shipping(ctx context.Context, obj *cart.Priced) (*money.Money, error) {
-	return moneyOf(obj.Cost.Shipping, obj.Currency), nil
-}
-
-// Tax is the resolver for the tax field.
-func (r *cartCostResolver) Tax(ctx context.Context, obj *cart.Priced) (*money.Money, error) {
-	return moneyOf(obj.Cost.Tax, obj.Currency), nil
-}
-
-// Total is the resolver for the total field.
-func (r *cartCostResolver) Total(ctx context.Context, obj *cart.Priced) (*money.Money, error) {
-	return moneyOf(obj.Cost.Total, obj.Currency), nil
 }
 
 // ID is the resolver for the id field.
@@ -207,13 +181,7 @@ func (r *queryResolver) Cart(ctx context.Context, id gid.ID) (*ent.Cart, error) 
 	return orNil(r.Carts.Get(ctx, *cid))
 }
 
-// CartCost returns generated.CartCostResolver implementation.
-func (r *Resolver) CartCost() generated.CartCostResolver { return &cartCostResolver{r} }
-
 // CartLine returns generated.CartLineResolver implementation.
 func (r *Resolver) CartLine() generated.CartLineResolver { return &cartLineResolver{r} }
 
-type (
-	cartCostResolver struct{ *Resolver }
-	cartLineResolver struct{ *Resolver }
-)
+type cartLineResolver struct{ *Resolver }

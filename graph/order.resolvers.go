@@ -59,31 +59,6 @@ func (r *orderResolver) Lines(ctx context.Context, obj *ent.Order) ([]*ent.Order
 	return lines, err
 }
 
-// SubtotalPrice is the resolver for the subtotalPrice field.
-func (r *orderResolver) SubtotalPrice(ctx context.Context, obj *ent.Order) (*money.Money, error) {
-	return moneyOf(obj.Subtotal, obj.CurrencyCode), nil
-}
-
-// TotalDiscount is the resolver for the totalDiscount field.
-func (r *orderResolver) TotalDiscount(ctx context.Context, obj *ent.Order) (*money.Money, error) {
-	return moneyOf(obj.Discount, obj.CurrencyCode), nil
-}
-
-// TotalShipping is the resolver for the totalShipping field.
-func (r *orderResolver) TotalShipping(ctx context.Context, obj *ent.Order) (*money.Money, error) {
-	return moneyOf(obj.Shipping, obj.CurrencyCode), nil
-}
-
-// TotalTax is the resolver for the totalTax field.
-func (r *orderResolver) TotalTax(ctx context.Context, obj *ent.Order) (*money.Money, error) {
-	return moneyOf(obj.Tax, obj.CurrencyCode), nil
-}
-
-// TotalPrice is the resolver for the totalPrice field.
-func (r *orderResolver) TotalPrice(ctx context.Context, obj *ent.Order) (*money.Money, error) {
-	return moneyOf(obj.Total, obj.CurrencyCode), nil
-}
-
 // StatusHistory is the resolver for the statusHistory field.
 func (r *orderResolver) StatusHistory(ctx context.Context, obj *ent.Order) ([]*ent.OrderEvent, error) {
 	return loader.For(ctx).OrderEvents.Load(ctx, obj.ID)

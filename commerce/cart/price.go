@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"storefront/commerce/money"
 	"storefront/commerce/pricing"
 	"storefront/ent"
 	"storefront/ent/cartline"
@@ -79,3 +80,21 @@ func (s *Service) Price(ctx context.Context, c *ent.Cart) (*Priced, error) {
 	}
 	return p, nil
 }
+
+// The cart's amounts as money in its currency: the fields of the API's
+// CartCost, which the schema binds to these methods.
+
+// SubtotalMoney is the sum of the lines.
+func (p *Priced) SubtotalMoney() money.Money { return money.New(p.Cost.Subtotal, p.Currency) }
+
+// DiscountMoney is what the discount code takes off.
+func (p *Priced) DiscountMoney() money.Money { return money.New(p.Cost.Discount, p.Currency) }
+
+// ShippingMoney is the shipping charge.
+func (p *Priced) ShippingMoney() money.Money { return money.New(p.Cost.Shipping, p.Currency) }
+
+// TaxMoney is the tax.
+func (p *Priced) TaxMoney() money.Money { return money.New(p.Cost.Tax, p.Currency) }
+
+// TotalMoney is what the shopper pays.
+func (p *Priced) TotalMoney() money.Money { return money.New(p.Cost.Total, p.Currency) }

@@ -19,13 +19,6 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
-type CartCostResolver interface {
-	Subtotal(ctx context.Context, obj *cart.Priced) (*money.Money, error)
-	Discount(ctx context.Context, obj *cart.Priced) (*money.Money, error)
-	Shipping(ctx context.Context, obj *cart.Priced) (*money.Money, error)
-	Tax(ctx context.Context, obj *cart.Priced) (*money.Money, error)
-	Total(ctx context.Context, obj *cart.Priced) (*money.Money, error)
-}
 type CartLineResolver interface {
 	ID(ctx context.Context, obj *cart.PricedLine) (*gid.ID, error)
 	Quantity(ctx context.Context, obj *cart.PricedLine) (int, error)
@@ -50,11 +43,11 @@ func (ec *executionContext) _CartCost_subtotal(ctx context.Context, field graphq
 			return ec.fieldContext_CartCost_subtotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CartCost().Subtotal(ctx, obj)
+			return obj.SubtotalMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -65,7 +58,7 @@ func (ec *executionContext) fieldContext_CartCost_subtotal(_ context.Context, fi
 		Object:     "CartCost",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -82,11 +75,11 @@ func (ec *executionContext) _CartCost_discount(ctx context.Context, field graphq
 			return ec.fieldContext_CartCost_discount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CartCost().Discount(ctx, obj)
+			return obj.DiscountMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -97,7 +90,7 @@ func (ec *executionContext) fieldContext_CartCost_discount(_ context.Context, fi
 		Object:     "CartCost",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -114,11 +107,11 @@ func (ec *executionContext) _CartCost_shipping(ctx context.Context, field graphq
 			return ec.fieldContext_CartCost_shipping(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CartCost().Shipping(ctx, obj)
+			return obj.ShippingMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -129,7 +122,7 @@ func (ec *executionContext) fieldContext_CartCost_shipping(_ context.Context, fi
 		Object:     "CartCost",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -146,11 +139,11 @@ func (ec *executionContext) _CartCost_tax(ctx context.Context, field graphql.Col
 			return ec.fieldContext_CartCost_tax(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CartCost().Tax(ctx, obj)
+			return obj.TaxMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -161,7 +154,7 @@ func (ec *executionContext) fieldContext_CartCost_tax(_ context.Context, field g
 		Object:     "CartCost",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -178,11 +171,11 @@ func (ec *executionContext) _CartCost_total(ctx context.Context, field graphql.C
 			return ec.fieldContext_CartCost_total(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CartCost().Total(ctx, obj)
+			return obj.TotalMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -193,7 +186,7 @@ func (ec *executionContext) fieldContext_CartCost_total(_ context.Context, field
 		Object:     "CartCost",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -863,76 +856,36 @@ func (ec *executionContext) _CartCost(ctx context.Context, sel ast.SelectionSet,
 		return m
 	}
 
-	out := graphql.NewFieldSet(fields)
+	out := newObject(fields)
 	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CartCost")
 		case "subtotal":
-			if field.IsDeferred() {
-				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-					true, true,
-					func(ctx context.Context) graphql.Marshaler {
-						return ec._CartCost_subtotal(ctx, field, obj)
-					})
-				break
-			}
 			out.Values[i] = ec._CartCost_subtotal(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "discount":
-			if field.IsDeferred() {
-				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-					true, true,
-					func(ctx context.Context) graphql.Marshaler {
-						return ec._CartCost_discount(ctx, field, obj)
-					})
-				break
-			}
 			out.Values[i] = ec._CartCost_discount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "shipping":
-			if field.IsDeferred() {
-				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-					true, true,
-					func(ctx context.Context) graphql.Marshaler {
-						return ec._CartCost_shipping(ctx, field, obj)
-					})
-				break
-			}
 			out.Values[i] = ec._CartCost_shipping(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "tax":
-			if field.IsDeferred() {
-				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-					true, true,
-					func(ctx context.Context) graphql.Marshaler {
-						return ec._CartCost_tax(ctx, field, obj)
-					})
-				break
-			}
 			out.Values[i] = ec._CartCost_tax(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "total":
-			if field.IsDeferred() {
-				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-					true, true,
-					func(ctx context.Context) graphql.Marshaler {
-						return ec._CartCost_total(ctx, field, obj)
-					})
-				break
-			}
 			out.Values[i] = ec._CartCost_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -948,7 +901,7 @@ func (ec *executionContext) _CartCost(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return &objectFields{fields: fields, Values: out.Values}
+	return out
 }
 
 var cartLineImplementors = []string{"CartLine"}

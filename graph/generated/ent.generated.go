@@ -45,11 +45,6 @@ type CustomerResolver interface {
 }
 type OrderResolver interface {
 	Lines(ctx context.Context, obj *ent.Order) ([]*ent.OrderLine, error)
-	SubtotalPrice(ctx context.Context, obj *ent.Order) (*money.Money, error)
-	TotalDiscount(ctx context.Context, obj *ent.Order) (*money.Money, error)
-	TotalShipping(ctx context.Context, obj *ent.Order) (*money.Money, error)
-	TotalTax(ctx context.Context, obj *ent.Order) (*money.Money, error)
-	TotalPrice(ctx context.Context, obj *ent.Order) (*money.Money, error)
 
 	StatusHistory(ctx context.Context, obj *ent.Order) ([]*ent.OrderEvent, error)
 }
@@ -2085,11 +2080,11 @@ func (ec *executionContext) _Order_subtotalPrice(ctx context.Context, field grap
 			return ec.fieldContext_Order_subtotalPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().SubtotalPrice(ctx, obj)
+			return obj.SubtotalMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2100,7 +2095,7 @@ func (ec *executionContext) fieldContext_Order_subtotalPrice(_ context.Context, 
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -2117,11 +2112,11 @@ func (ec *executionContext) _Order_totalDiscount(ctx context.Context, field grap
 			return ec.fieldContext_Order_totalDiscount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().TotalDiscount(ctx, obj)
+			return obj.DiscountMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2132,7 +2127,7 @@ func (ec *executionContext) fieldContext_Order_totalDiscount(_ context.Context, 
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -2149,11 +2144,11 @@ func (ec *executionContext) _Order_totalShipping(ctx context.Context, field grap
 			return ec.fieldContext_Order_totalShipping(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().TotalShipping(ctx, obj)
+			return obj.ShippingMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2164,7 +2159,7 @@ func (ec *executionContext) fieldContext_Order_totalShipping(_ context.Context, 
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -2181,11 +2176,11 @@ func (ec *executionContext) _Order_totalTax(ctx context.Context, field graphql.C
 			return ec.fieldContext_Order_totalTax(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().TotalTax(ctx, obj)
+			return obj.TaxMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2196,7 +2191,7 @@ func (ec *executionContext) fieldContext_Order_totalTax(_ context.Context, field
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -2213,11 +2208,11 @@ func (ec *executionContext) _Order_totalPrice(ctx context.Context, field graphql
 			return ec.fieldContext_Order_totalPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().TotalPrice(ctx, obj)
+			return obj.TotalMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2228,7 +2223,7 @@ func (ec *executionContext) fieldContext_Order_totalPrice(_ context.Context, fie
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -4895,66 +4890,26 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Order_lines(ctx, field, obj)
 				})
 		case "subtotalPrice":
-			if field.IsDeferred() {
-				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-					true, true,
-					func(ctx context.Context) graphql.Marshaler {
-						return ec._Order_subtotalPrice(ctx, field, obj)
-					})
-				break
-			}
 			out.Values[i] = ec._Order_subtotalPrice(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalDiscount":
-			if field.IsDeferred() {
-				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-					true, true,
-					func(ctx context.Context) graphql.Marshaler {
-						return ec._Order_totalDiscount(ctx, field, obj)
-					})
-				break
-			}
 			out.Values[i] = ec._Order_totalDiscount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalShipping":
-			if field.IsDeferred() {
-				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-					true, true,
-					func(ctx context.Context) graphql.Marshaler {
-						return ec._Order_totalShipping(ctx, field, obj)
-					})
-				break
-			}
 			out.Values[i] = ec._Order_totalShipping(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalTax":
-			if field.IsDeferred() {
-				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-					true, true,
-					func(ctx context.Context) graphql.Marshaler {
-						return ec._Order_totalTax(ctx, field, obj)
-					})
-				break
-			}
 			out.Values[i] = ec._Order_totalTax(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalPrice":
-			if field.IsDeferred() {
-				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-					true, true,
-					func(ctx context.Context) graphql.Marshaler {
-						return ec._Order_totalPrice(ctx, field, obj)
-					})
-				break
-			}
 			out.Values[i] = ec._Order_totalPrice(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)

@@ -766,19 +766,7 @@ func (ec *executionContext) fast_CartCost(ctx context.Context, s *fastexec.State
 	return true
 }
 
-func (ec *executionContext) fastResolver_CartCost(s *fastexec.State) CartCostResolver {
-	if r, ok := s.Resolver(1).(CartCostResolver); ok {
-		return r
-	}
-	r := ec.Resolvers.CartCost()
-	s.SetResolver(1, r)
-	return r
-}
-
-func (ec *executionContext) fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *money.Money) int8 {
-	if v == nil {
-		return fastexec.Delegate
-	}
+func (ec *executionContext) fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v money.Money) int8 {
 	sub := s.Fields(f, moneyImplementors)
 	if fastexec.Deferred(sub) {
 		return fastexec.Delegate // gqlgen's code defers it
@@ -786,7 +774,7 @@ func (ec *executionContext) fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐ
 	if object != "" {
 		s.Push(object, f)
 	}
-	ok := ec.fast_Money(ctx, s, sub, v)
+	ok := ec.fast_Money(ctx, s, sub, &v)
 	if object != "" {
 		s.Pop()
 	}
@@ -797,43 +785,28 @@ func (ec *executionContext) fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐ
 }
 
 func (ec *executionContext) fastField_CartCost_subtotal(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *cart.Priced) int8 {
-	v, err := ec.fastResolver_CartCost(s).Subtotal(ctx, obj)
-	if err != nil {
-		return fastexec.Delegate
-	}
-	return ec.fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "CartCost", f, v)
+	v := obj.SubtotalMoney()
+	return ec.fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "CartCost", f, v)
 }
 
 func (ec *executionContext) fastField_CartCost_discount(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *cart.Priced) int8 {
-	v, err := ec.fastResolver_CartCost(s).Discount(ctx, obj)
-	if err != nil {
-		return fastexec.Delegate
-	}
-	return ec.fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "CartCost", f, v)
+	v := obj.DiscountMoney()
+	return ec.fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "CartCost", f, v)
 }
 
 func (ec *executionContext) fastField_CartCost_shipping(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *cart.Priced) int8 {
-	v, err := ec.fastResolver_CartCost(s).Shipping(ctx, obj)
-	if err != nil {
-		return fastexec.Delegate
-	}
-	return ec.fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "CartCost", f, v)
+	v := obj.ShippingMoney()
+	return ec.fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "CartCost", f, v)
 }
 
 func (ec *executionContext) fastField_CartCost_tax(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *cart.Priced) int8 {
-	v, err := ec.fastResolver_CartCost(s).Tax(ctx, obj)
-	if err != nil {
-		return fastexec.Delegate
-	}
-	return ec.fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "CartCost", f, v)
+	v := obj.TaxMoney()
+	return ec.fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "CartCost", f, v)
 }
 
 func (ec *executionContext) fastField_CartCost_total(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *cart.Priced) int8 {
-	v, err := ec.fastResolver_CartCost(s).Total(ctx, obj)
-	if err != nil {
-		return fastexec.Delegate
-	}
-	return ec.fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "CartCost", f, v)
+	v := obj.TotalMoney()
+	return ec.fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "CartCost", f, v)
 }
 
 // fastEntry_CartLine writes obj's selection directly; nil leaves it to gqlgen's
@@ -945,11 +918,11 @@ func (ec *executionContext) fast_CartLine(ctx context.Context, s *fastexec.State
 }
 
 func (ec *executionContext) fastResolver_CartLine(s *fastexec.State) CartLineResolver {
-	if r, ok := s.Resolver(2).(CartLineResolver); ok {
+	if r, ok := s.Resolver(1).(CartLineResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.CartLine()
-	s.SetResolver(2, r)
+	s.SetResolver(1, r)
 	return r
 }
 
@@ -1116,6 +1089,27 @@ func (ec *executionContext) fast_CartLineCost(ctx context.Context, s *fastexec.S
 	}
 	s.Byte('}')
 	return true
+}
+
+func (ec *executionContext) fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v *money.Money) int8 {
+	if v == nil {
+		return fastexec.Delegate
+	}
+	sub := s.Fields(f, moneyImplementors)
+	if fastexec.Deferred(sub) {
+		return fastexec.Delegate // gqlgen's code defers it
+	}
+	if object != "" {
+		s.Push(object, f)
+	}
+	ok := ec.fast_Money(ctx, s, sub, v)
+	if object != "" {
+		s.Pop()
+	}
+	if !ok {
+		return fastexec.Invalid
+	}
+	return fastexec.OK
 }
 
 func (ec *executionContext) fastField_CartLineCost_unitPrice(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *model.CartLineCost) int8 {
@@ -2368,11 +2362,11 @@ func (ec *executionContext) fast_Customer(ctx context.Context, s *fastexec.State
 }
 
 func (ec *executionContext) fastResolver_Customer(s *fastexec.State) CustomerResolver {
-	if r, ok := s.Resolver(3).(CustomerResolver); ok {
+	if r, ok := s.Resolver(2).(CustomerResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.Customer()
-	s.SetResolver(3, r)
+	s.SetResolver(2, r)
 	return r
 }
 
@@ -3683,11 +3677,11 @@ func (ec *executionContext) fast_InventoryEvent(ctx context.Context, s *fastexec
 }
 
 func (ec *executionContext) fastResolver_InventoryEvent(s *fastexec.State) InventoryEventResolver {
-	if r, ok := s.Resolver(4).(InventoryEventResolver); ok {
+	if r, ok := s.Resolver(3).(InventoryEventResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.InventoryEvent()
-	s.SetResolver(4, r)
+	s.SetResolver(3, r)
 	return r
 }
 
@@ -4316,11 +4310,11 @@ func (ec *executionContext) fast_Order(ctx context.Context, s *fastexec.State, f
 }
 
 func (ec *executionContext) fastResolver_Order(s *fastexec.State) OrderResolver {
-	if r, ok := s.Resolver(5).(OrderResolver); ok {
+	if r, ok := s.Resolver(4).(OrderResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.Order()
-	s.SetResolver(5, r)
+	s.SetResolver(4, r)
 	return r
 }
 
@@ -4427,43 +4421,28 @@ func (ec *executionContext) fastField_Order_lines(ctx context.Context, s *fastex
 }
 
 func (ec *executionContext) fastField_Order_subtotalPrice(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
-	v, err := ec.fastResolver_Order(s).SubtotalPrice(ctx, obj)
-	if err != nil {
-		return fastexec.Delegate
-	}
-	return ec.fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "Order", f, v)
+	v := obj.SubtotalMoney()
+	return ec.fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "Order", f, v)
 }
 
 func (ec *executionContext) fastField_Order_totalDiscount(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
-	v, err := ec.fastResolver_Order(s).TotalDiscount(ctx, obj)
-	if err != nil {
-		return fastexec.Delegate
-	}
-	return ec.fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "Order", f, v)
+	v := obj.DiscountMoney()
+	return ec.fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "Order", f, v)
 }
 
 func (ec *executionContext) fastField_Order_totalShipping(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
-	v, err := ec.fastResolver_Order(s).TotalShipping(ctx, obj)
-	if err != nil {
-		return fastexec.Delegate
-	}
-	return ec.fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "Order", f, v)
+	v := obj.ShippingMoney()
+	return ec.fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "Order", f, v)
 }
 
 func (ec *executionContext) fastField_Order_totalTax(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
-	v, err := ec.fastResolver_Order(s).TotalTax(ctx, obj)
-	if err != nil {
-		return fastexec.Delegate
-	}
-	return ec.fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "Order", f, v)
+	v := obj.TaxMoney()
+	return ec.fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "Order", f, v)
 }
 
 func (ec *executionContext) fastField_Order_totalPrice(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
-	v, err := ec.fastResolver_Order(s).TotalPrice(ctx, obj)
-	if err != nil {
-		return fastexec.Delegate
-	}
-	return ec.fastValue_NMoney2ᚖstorefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "Order", f, v)
+	v := obj.TotalMoney()
+	return ec.fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "Order", f, v)
 }
 
 func (ec *executionContext) fastField_Order_discountCode(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *ent.Order) int8 {
@@ -4983,11 +4962,11 @@ func (ec *executionContext) fast_OrderLine(ctx context.Context, s *fastexec.Stat
 }
 
 func (ec *executionContext) fastResolver_OrderLine(s *fastexec.State) OrderLineResolver {
-	if r, ok := s.Resolver(6).(OrderLineResolver); ok {
+	if r, ok := s.Resolver(5).(OrderLineResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.OrderLine()
-	s.SetResolver(6, r)
+	s.SetResolver(5, r)
 	return r
 }
 
@@ -5226,11 +5205,11 @@ func (ec *executionContext) fast_OrderStatusEvent(ctx context.Context, s *fastex
 }
 
 func (ec *executionContext) fastResolver_OrderStatusEvent(s *fastexec.State) OrderStatusEventResolver {
-	if r, ok := s.Resolver(7).(OrderStatusEventResolver); ok {
+	if r, ok := s.Resolver(6).(OrderStatusEventResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.OrderStatusEvent()
-	s.SetResolver(7, r)
+	s.SetResolver(6, r)
 	return r
 }
 
@@ -5812,11 +5791,11 @@ func (ec *executionContext) fast_Product(ctx context.Context, s *fastexec.State,
 }
 
 func (ec *executionContext) fastResolver_Product(s *fastexec.State) ProductResolver {
-	if r, ok := s.Resolver(8).(ProductResolver); ok {
+	if r, ok := s.Resolver(7).(ProductResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.Product()
-	s.SetResolver(8, r)
+	s.SetResolver(7, r)
 	return r
 }
 
@@ -6469,24 +6448,6 @@ func (ec *executionContext) fast_ProductPriceRange(ctx context.Context, s *faste
 	return true
 }
 
-func (ec *executionContext) fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx context.Context, s *fastexec.State, object string, f *graphql.CollectedField, v money.Money) int8 {
-	sub := s.Fields(f, moneyImplementors)
-	if fastexec.Deferred(sub) {
-		return fastexec.Delegate // gqlgen's code defers it
-	}
-	if object != "" {
-		s.Push(object, f)
-	}
-	ok := ec.fast_Money(ctx, s, sub, &v)
-	if object != "" {
-		s.Pop()
-	}
-	if !ok {
-		return fastexec.Invalid
-	}
-	return fastexec.OK
-}
-
 func (ec *executionContext) fastField_ProductPriceRange_minVariantPrice(ctx context.Context, s *fastexec.State, f *graphql.CollectedField, obj *catalog.PriceRange) int8 {
 	v := obj.MinVariantPrice
 	return ec.fastValue_NMoney2storefrontᚋcommerceᚋmoneyᚐMoney(ctx, s, "ProductPriceRange", f, v)
@@ -6714,11 +6675,11 @@ func (ec *executionContext) fast_ProductVariant(ctx context.Context, s *fastexec
 }
 
 func (ec *executionContext) fastResolver_ProductVariant(s *fastexec.State) ProductVariantResolver {
-	if r, ok := s.Resolver(9).(ProductVariantResolver); ok {
+	if r, ok := s.Resolver(8).(ProductVariantResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.ProductVariant()
-	s.SetResolver(9, r)
+	s.SetResolver(8, r)
 	return r
 }
 
@@ -7232,11 +7193,11 @@ func (ec *executionContext) fast_StockLevel(ctx context.Context, s *fastexec.Sta
 }
 
 func (ec *executionContext) fastResolver_StockLevel(s *fastexec.State) StockLevelResolver {
-	if r, ok := s.Resolver(10).(StockLevelResolver); ok {
+	if r, ok := s.Resolver(9).(StockLevelResolver); ok {
 		return r
 	}
 	r := ec.Resolvers.StockLevel()
-	s.SetResolver(10, r)
+	s.SetResolver(9, r)
 	return r
 }
 

@@ -25,7 +25,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Cart() CartResolver
-	CartCost() CartCostResolver
 	CartLine() CartLineResolver
 	Category() CategoryResolver
 	Customer() CustomerResolver
@@ -72,11 +71,11 @@ type ComplexityRoot struct {
 	}
 
 	CartCost struct {
-		Discount func(childComplexity int) int
-		Shipping func(childComplexity int) int
-		Subtotal func(childComplexity int) int
-		Tax      func(childComplexity int) int
-		Total    func(childComplexity int) int
+		DiscountMoney func(childComplexity int) int
+		ShippingMoney func(childComplexity int) int
+		SubtotalMoney func(childComplexity int) int
+		TaxMoney      func(childComplexity int) int
+		TotalMoney    func(childComplexity int) int
 	}
 
 	CartLine struct {
@@ -264,18 +263,18 @@ type ComplexityRoot struct {
 	Order struct {
 		CreatedAt       func(childComplexity int) int
 		DiscountCode    func(childComplexity int) int
+		DiscountMoney   func(childComplexity int) int
 		Email           func(childComplexity int) int
 		GlobalID        func(childComplexity int) int
 		Lines           func(childComplexity int) int
 		Number          func(childComplexity int) int
 		ShippingAddress func(childComplexity int) int
+		ShippingMoney   func(childComplexity int) int
 		Status          func(childComplexity int) int
 		StatusHistory   func(childComplexity int) int
-		SubtotalPrice   func(childComplexity int) int
-		TotalDiscount   func(childComplexity int) int
-		TotalPrice      func(childComplexity int) int
-		TotalShipping   func(childComplexity int) int
-		TotalTax        func(childComplexity int) int
+		SubtotalMoney   func(childComplexity int) int
+		TaxMoney        func(childComplexity int) int
+		TotalMoney      func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
 	}
 
@@ -586,35 +585,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.Cart.Version(childComplexity), true
 
 	case "CartCost.discount":
-		if e.ComplexityRoot.CartCost.Discount == nil {
+		if e.ComplexityRoot.CartCost.DiscountMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.CartCost.Discount(childComplexity), true
+		return e.ComplexityRoot.CartCost.DiscountMoney(childComplexity), true
 	case "CartCost.shipping":
-		if e.ComplexityRoot.CartCost.Shipping == nil {
+		if e.ComplexityRoot.CartCost.ShippingMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.CartCost.Shipping(childComplexity), true
+		return e.ComplexityRoot.CartCost.ShippingMoney(childComplexity), true
 	case "CartCost.subtotal":
-		if e.ComplexityRoot.CartCost.Subtotal == nil {
+		if e.ComplexityRoot.CartCost.SubtotalMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.CartCost.Subtotal(childComplexity), true
+		return e.ComplexityRoot.CartCost.SubtotalMoney(childComplexity), true
 	case "CartCost.tax":
-		if e.ComplexityRoot.CartCost.Tax == nil {
+		if e.ComplexityRoot.CartCost.TaxMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.CartCost.Tax(childComplexity), true
+		return e.ComplexityRoot.CartCost.TaxMoney(childComplexity), true
 	case "CartCost.total":
-		if e.ComplexityRoot.CartCost.Total == nil {
+		if e.ComplexityRoot.CartCost.TotalMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.CartCost.Total(childComplexity), true
+		return e.ComplexityRoot.CartCost.TotalMoney(childComplexity), true
 
 	case "CartLine.cost":
 		if e.ComplexityRoot.CartLine.Cost == nil {
@@ -1489,6 +1488,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.DiscountCode(childComplexity), true
+	case "Order.totalDiscount":
+		if e.ComplexityRoot.Order.DiscountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.DiscountMoney(childComplexity), true
 	case "Order.email":
 		if e.ComplexityRoot.Order.Email == nil {
 			break
@@ -1519,6 +1524,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.ShippingAddress(childComplexity), true
+	case "Order.totalShipping":
+		if e.ComplexityRoot.Order.ShippingMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ShippingMoney(childComplexity), true
 	case "Order.status":
 		if e.ComplexityRoot.Order.Status == nil {
 			break
@@ -1532,35 +1543,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Order.StatusHistory(childComplexity), true
 	case "Order.subtotalPrice":
-		if e.ComplexityRoot.Order.SubtotalPrice == nil {
+		if e.ComplexityRoot.Order.SubtotalMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Order.SubtotalPrice(childComplexity), true
-	case "Order.totalDiscount":
-		if e.ComplexityRoot.Order.TotalDiscount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.TotalDiscount(childComplexity), true
-	case "Order.totalPrice":
-		if e.ComplexityRoot.Order.TotalPrice == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.TotalPrice(childComplexity), true
-	case "Order.totalShipping":
-		if e.ComplexityRoot.Order.TotalShipping == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Order.TotalShipping(childComplexity), true
+		return e.ComplexityRoot.Order.SubtotalMoney(childComplexity), true
 	case "Order.totalTax":
-		if e.ComplexityRoot.Order.TotalTax == nil {
+		if e.ComplexityRoot.Order.TaxMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Order.TotalTax(childComplexity), true
+		return e.ComplexityRoot.Order.TaxMoney(childComplexity), true
+	case "Order.totalPrice":
+		if e.ComplexityRoot.Order.TotalMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.TotalMoney(childComplexity), true
 	case "Order.updatedAt":
 		if e.ComplexityRoot.Order.UpdatedAt == nil {
 			break

@@ -8,14 +8,13 @@ package purefields
 // (no loader, no I/O): the price range from the product's columns, the
 // featured image from its images, a variant's prices from its own columns,
 // availability from the columns commerce/inventory stores (in_stock,
-// available), a priced cart's and its lines' identity, quantity and money,
-// an order's money and status, a stock level's available quantity and an
-// inventory event's IDs.
+// available), a priced cart's lines' identity, quantity and money, an order
+// event's status, a stock level's available quantity and an inventory
+// event's IDs. (A cart's and an order's own amounts are methods of
+// cart.Priced and ent.Order, which the schema binds without a resolver.)
 const Pure = "Product.priceRange,Product.featuredImage,Product.availableForSale," +
 	"ProductVariant.price,ProductVariant.compareAtPrice,ProductVariant.quantityAvailable,ProductVariant.availableForSale," +
-	"CartCost.subtotal,CartCost.discount,CartCost.shipping,CartCost.tax,CartCost.total," +
 	"CartLine.id,CartLine.quantity,CartLine.cost," +
-	"Order.subtotalPrice,Order.totalDiscount,Order.totalShipping,Order.totalTax,Order.totalPrice," +
 	"OrderStatusEvent.status,StockLevel.available,InventoryEvent.variantId,InventoryEvent.productId"
 
 // Edge are the Type.field fields that read an edge loaded with the parent
