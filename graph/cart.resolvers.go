@@ -59,7 +59,7 @@ func (r *cartResolver) TotalQuantity(ctx context.Context, obj *ent.Cart) (int, e
 
 // ID is the resolver for the id field.
 func (r *cartLineResolver) ID(ctx context.Context, obj *cart.PricedLine) (*gid.ID, error) {
-	id := gid.New("CartLine", obj.Line.ID)
+	id := gid.New(gid.TypeCartLine, obj.Line.ID)
 	return &id, nil
 }
 
@@ -97,7 +97,7 @@ func (r *mutationResolver) CartCreate(ctx context.Context, input *model.CartCrea
 
 // CartLinesAdd is the resolver for the cartLinesAdd field.
 func (r *mutationResolver) CartLinesAdd(ctx context.Context, cartID gid.ID, lines []*model.CartLineInput, expectedVersion *int) (*model.CartPayload, error) {
-	cid, err := idOf(&cartID, "Cart", "cartId")
+	cid, err := idOf(&cartID, gid.TypeCart, "cartId")
 	if err != nil {
 		return cartPayload(nil, err)
 	}
@@ -110,13 +110,13 @@ func (r *mutationResolver) CartLinesAdd(ctx context.Context, cartID gid.ID, line
 
 // CartLinesUpdate is the resolver for the cartLinesUpdate field.
 func (r *mutationResolver) CartLinesUpdate(ctx context.Context, cartID gid.ID, lines []*model.CartLineUpdateInput, expectedVersion *int) (*model.CartPayload, error) {
-	cid, err := idOf(&cartID, "Cart", "cartId")
+	cid, err := idOf(&cartID, gid.TypeCart, "cartId")
 	if err != nil {
 		return cartPayload(nil, err)
 	}
 	updates := make([]cart.LineUpdate, 0, len(lines))
 	for i, l := range lines {
-		lid, err := idOf(&l.ID, "CartLine", "lines", fmt.Sprint(i), "id")
+		lid, err := idOf(&l.ID, gid.TypeCartLine, "lines", fmt.Sprint(i), "id")
 		if err != nil {
 			return cartPayload(nil, err)
 		}
@@ -127,13 +127,13 @@ func (r *mutationResolver) CartLinesUpdate(ctx context.Context, cartID gid.ID, l
 
 // CartLinesRemove is the resolver for the cartLinesRemove field.
 func (r *mutationResolver) CartLinesRemove(ctx context.Context, cartID gid.ID, lineIds []*gid.ID, expectedVersion *int) (*model.CartPayload, error) {
-	cid, err := idOf(&cartID, "Cart", "cartId")
+	cid, err := idOf(&cartID, gid.TypeCart, "cartId")
 	if err != nil {
 		return cartPayload(nil, err)
 	}
 	ids := make([]int, 0, len(lineIds))
 	for i, l := range lineIds {
-		lid, err := idOf(l, "CartLine", "lineIds", fmt.Sprint(i))
+		lid, err := idOf(l, gid.TypeCartLine, "lineIds", fmt.Sprint(i))
 		if err != nil {
 			return cartPayload(nil, err)
 		}
@@ -144,7 +144,7 @@ func (r *mutationResolver) CartLinesRemove(ctx context.Context, cartID gid.ID, l
 
 // CartDiscountCodeUpdate is the resolver for the cartDiscountCodeUpdate field.
 func (r *mutationResolver) CartDiscountCodeUpdate(ctx context.Context, cartID gid.ID, code string, expectedVersion *int) (*model.CartPayload, error) {
-	cid, err := idOf(&cartID, "Cart", "cartId")
+	cid, err := idOf(&cartID, gid.TypeCart, "cartId")
 	if err != nil {
 		return cartPayload(nil, err)
 	}
@@ -153,7 +153,7 @@ func (r *mutationResolver) CartDiscountCodeUpdate(ctx context.Context, cartID gi
 
 // CartMerge is the resolver for the cartMerge field.
 func (r *mutationResolver) CartMerge(ctx context.Context, guestCartID gid.ID) (*model.CartPayload, error) {
-	cid, err := idOf(&guestCartID, "Cart", "guestCartId")
+	cid, err := idOf(&guestCartID, gid.TypeCart, "guestCartId")
 	if err != nil {
 		return cartPayload(nil, err)
 	}
@@ -162,7 +162,7 @@ func (r *mutationResolver) CartMerge(ctx context.Context, guestCartID gid.ID) (*
 
 // CheckoutComplete is the resolver for the checkoutComplete field.
 func (r *mutationResolver) CheckoutComplete(ctx context.Context, input model.CheckoutCompleteInput) (*model.CheckoutCompletePayload, error) {
-	cid, err := idOf(&input.CartID, "Cart", "input", "cartId")
+	cid, err := idOf(&input.CartID, gid.TypeCart, "input", "cartId")
 	if err != nil {
 		return checkoutPayload(nil, err)
 	}
@@ -174,7 +174,7 @@ func (r *mutationResolver) CheckoutComplete(ctx context.Context, input model.Che
 
 // Cart is the resolver for the cart field.
 func (r *queryResolver) Cart(ctx context.Context, id gid.ID) (*ent.Cart, error) {
-	cid, err := idOf(&id, "Cart", "id")
+	cid, err := idOf(&id, gid.TypeCart, "id")
 	if err != nil {
 		return nil, err
 	}

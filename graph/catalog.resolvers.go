@@ -32,7 +32,7 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, firs
 
 // ProductCreate is the resolver for the productCreate field.
 func (r *mutationResolver) ProductCreate(ctx context.Context, input model.ProductCreateInput) (*model.ProductPayload, error) {
-	cat, err := idOf(input.CategoryID, "Category", "input", "categoryId")
+	cat, err := idOf(input.CategoryID, gid.TypeCategory, "input", "categoryId")
 	if err != nil {
 		return productPayload(nil, err)
 	}
@@ -44,11 +44,11 @@ func (r *mutationResolver) ProductCreate(ctx context.Context, input model.Produc
 
 // ProductUpdate is the resolver for the productUpdate field.
 func (r *mutationResolver) ProductUpdate(ctx context.Context, id gid.ID, input model.ProductUpdateInput) (*model.ProductPayload, error) {
-	pid, err := idOf(&id, "Product", "id")
+	pid, err := idOf(&id, gid.TypeProduct, "id")
 	if err != nil {
 		return productPayload(nil, err)
 	}
-	cat, err := idOf(input.CategoryID, "Category", "input", "categoryId")
+	cat, err := idOf(input.CategoryID, gid.TypeCategory, "input", "categoryId")
 	if err != nil {
 		return productPayload(nil, err)
 	}
@@ -60,7 +60,7 @@ func (r *mutationResolver) ProductUpdate(ctx context.Context, id gid.ID, input m
 
 // ProductVariantCreate is the resolver for the productVariantCreate field.
 func (r *mutationResolver) ProductVariantCreate(ctx context.Context, input model.ProductVariantCreateInput) (*model.ProductVariantPayload, error) {
-	pid, err := idOf(&input.ProductID, "Product", "input", "productId")
+	pid, err := idOf(&input.ProductID, gid.TypeProduct, "input", "productId")
 	if err != nil {
 		return variantPayload(nil, err)
 	}
@@ -72,7 +72,7 @@ func (r *mutationResolver) ProductVariantCreate(ctx context.Context, input model
 
 // ProductVariantUpdate is the resolver for the productVariantUpdate field.
 func (r *mutationResolver) ProductVariantUpdate(ctx context.Context, id gid.ID, input model.ProductVariantUpdateInput) (*model.ProductVariantPayload, error) {
-	vid, err := idOf(&id, "ProductVariant", "id")
+	vid, err := idOf(&id, gid.TypeProductVariant, "id")
 	if err != nil {
 		return variantPayload(nil, err)
 	}
@@ -84,7 +84,7 @@ func (r *mutationResolver) ProductVariantUpdate(ctx context.Context, id gid.ID, 
 
 // CategoryCreate is the resolver for the categoryCreate field.
 func (r *mutationResolver) CategoryCreate(ctx context.Context, input model.CategoryCreateInput) (*model.CategoryPayload, error) {
-	parent, err := idOf(input.ParentID, "Category", "input", "parentId")
+	parent, err := idOf(input.ParentID, gid.TypeCategory, "input", "parentId")
 	if err != nil {
 		return categoryPayload(nil, err)
 	}
@@ -95,11 +95,11 @@ func (r *mutationResolver) CategoryCreate(ctx context.Context, input model.Categ
 
 // CategoryUpdate is the resolver for the categoryUpdate field.
 func (r *mutationResolver) CategoryUpdate(ctx context.Context, id gid.ID, input model.CategoryUpdateInput) (*model.CategoryPayload, error) {
-	cid, err := idOf(&id, "Category", "id")
+	cid, err := idOf(&id, gid.TypeCategory, "id")
 	if err != nil {
 		return categoryPayload(nil, err)
 	}
-	parent, err := idOf(input.ParentID, "Category", "input", "parentId")
+	parent, err := idOf(input.ParentID, gid.TypeCategory, "input", "parentId")
 	if err != nil {
 		return categoryPayload(nil, err)
 	}
@@ -176,7 +176,7 @@ func (r *queryResolver) Product(ctx context.Context, id *gid.ID, slug *string) (
 		p, err = r.Catalog.ProductBySlug(ctx, *slug)
 	} else {
 		var pid *int
-		if pid, err = idOf(id, "Product", "id"); err != nil {
+		if pid, err = idOf(id, gid.TypeProduct, "id"); err != nil {
 			return nil, err
 		}
 		p, err = r.Catalog.Product(ctx, *pid)
@@ -201,7 +201,7 @@ func (r *queryResolver) Category(ctx context.Context, id *gid.ID, slug *string) 
 	if slug != nil {
 		return orNil(r.Catalog.CategoryBySlug(ctx, *slug))
 	}
-	cid, err := idOf(id, "Category", "id")
+	cid, err := idOf(id, gid.TypeCategory, "id")
 	if err != nil {
 		return nil, err
 	}

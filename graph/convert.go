@@ -38,7 +38,7 @@ func productFilter(f *model.ProductFilter) (catalog.ProductFilter, error) {
 	if f == nil {
 		return out, nil
 	}
-	cat, err := idOf(f.CategoryID, "Category", "filter", "categoryId")
+	cat, err := idOf(f.CategoryID, gid.TypeCategory, "filter", "categoryId")
 	if err != nil {
 		return out, err
 	}
@@ -63,7 +63,7 @@ func categoryFilter(f *model.CategoryFilter) (catalog.CategoryFilter, error) {
 	if f == nil {
 		return out, nil
 	}
-	parent, err := idOf(f.ParentID, "Category", "filter", "parentId")
+	parent, err := idOf(f.ParentID, gid.TypeCategory, "filter", "parentId")
 	if err != nil {
 		return out, err
 	}
@@ -132,7 +132,7 @@ func lineInputs(lines []*model.CartLineInput, field ...string) ([]cart.LineInput
 	out := make([]cart.LineInput, 0, len(lines))
 	for i, l := range lines {
 		at := append(append([]string{}, field...), fmt.Sprint(i), "variantId")
-		vid, err := idOf(&l.VariantID, "ProductVariant", at...)
+		vid, err := idOf(&l.VariantID, gid.TypeProductVariant, at...)
 		if err != nil {
 			return nil, err
 		}

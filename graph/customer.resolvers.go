@@ -36,7 +36,7 @@ func (r *mutationResolver) CustomerSignIn(ctx context.Context, input model.Custo
 	}
 	// Merge the guest cart as the customer who just signed in; the cart's
 	// lines and cost then resolve from the price it comes with.
-	cid, err := idOf(input.GuestCartID, "Cart", "input", "guestCartId")
+	cid, err := idOf(input.GuestCartID, gid.TypeCart, "input", "guestCartId")
 	if err == nil {
 		var res *cart.Result
 		var priced *cart.Priced
@@ -85,7 +85,7 @@ func (r *mutationResolver) CustomerAddressCreate(ctx context.Context, address mo
 
 // CustomerAddressUpdate is the resolver for the customerAddressUpdate field.
 func (r *mutationResolver) CustomerAddressUpdate(ctx context.Context, id gid.ID, address model.MailingAddressInput) (*model.CustomerAddressPayload, error) {
-	aid, err := idOf(&id, "Address", "id")
+	aid, err := idOf(&id, gid.TypeAddress, "id")
 	if err != nil {
 		return addressPayload(ctx, r, nil, err)
 	}
@@ -95,7 +95,7 @@ func (r *mutationResolver) CustomerAddressUpdate(ctx context.Context, id gid.ID,
 
 // CustomerAddressDelete is the resolver for the customerAddressDelete field.
 func (r *mutationResolver) CustomerAddressDelete(ctx context.Context, id gid.ID) (*model.CustomerAddressDeletePayload, error) {
-	aid, err := idOf(&id, "Address", "id")
+	aid, err := idOf(&id, gid.TypeAddress, "id")
 	if err == nil {
 		err = r.Identity.DeleteAddress(ctx, *aid)
 	}
@@ -112,7 +112,7 @@ func (r *mutationResolver) CustomerAddressDelete(ctx context.Context, id gid.ID)
 
 // CustomerDefaultAddressUpdate is the resolver for the customerDefaultAddressUpdate field.
 func (r *mutationResolver) CustomerDefaultAddressUpdate(ctx context.Context, addressID gid.ID) (*model.CustomerPayload, error) {
-	aid, err := idOf(&addressID, "Address", "addressId")
+	aid, err := idOf(&addressID, gid.TypeAddress, "addressId")
 	if err != nil {
 		return customerPayload(nil, err)
 	}

@@ -18,11 +18,11 @@ import (
 
 // StockLevelSet is the resolver for the stockLevelSet field.
 func (r *mutationResolver) StockLevelSet(ctx context.Context, input model.StockLevelSetInput) (*model.StockLevelSetPayload, error) {
-	vid, err := idOf(&input.VariantID, "ProductVariant", "input", "variantId")
+	vid, err := idOf(&input.VariantID, gid.TypeProductVariant, "input", "variantId")
 	if err != nil {
 		return stockPayload(ctx, r, nil, err)
 	}
-	wid, err := idOf(&input.WarehouseID, "Warehouse", "input", "warehouseId")
+	wid, err := idOf(&input.WarehouseID, gid.TypeWarehouse, "input", "warehouseId")
 	if err != nil {
 		return stockPayload(ctx, r, nil, err)
 	}
@@ -39,7 +39,7 @@ func (r *mutationResolver) WarehouseCreate(ctx context.Context, input model.Ware
 
 // WarehouseUpdate is the resolver for the warehouseUpdate field.
 func (r *mutationResolver) WarehouseUpdate(ctx context.Context, id gid.ID, input model.WarehouseUpdateInput) (*model.WarehousePayload, error) {
-	wid, err := idOf(&id, "Warehouse", "id")
+	wid, err := idOf(&id, gid.TypeWarehouse, "id")
 	if err != nil {
 		return warehousePayload(nil, err)
 	}

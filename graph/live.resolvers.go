@@ -16,23 +16,23 @@ import (
 
 // VariantID is the resolver for the variantId field.
 func (r *inventoryEventResolver) VariantID(ctx context.Context, obj *inventory.Event) (*gid.ID, error) {
-	id := gid.New("ProductVariant", obj.VariantID)
+	id := gid.New(gid.TypeProductVariant, obj.VariantID)
 	return &id, nil
 }
 
 // ProductID is the resolver for the productId field.
 func (r *inventoryEventResolver) ProductID(ctx context.Context, obj *inventory.Event) (*gid.ID, error) {
-	id := gid.New("Product", obj.ProductID)
+	id := gid.New(gid.TypeProduct, obj.ProductID)
 	return &id, nil
 }
 
 // InventoryChanged is the resolver for the inventoryChanged field.
 func (r *subscriptionResolver) InventoryChanged(ctx context.Context, variantIds []*gid.ID, productIds []*gid.ID) (<-chan *inventory.Event, error) {
-	vids, err := idsOf(variantIds, "ProductVariant", "variantIds")
+	vids, err := idsOf(variantIds, gid.TypeProductVariant, "variantIds")
 	if err != nil {
 		return nil, err
 	}
-	pids, err := idsOf(productIds, "Product", "productIds")
+	pids, err := idsOf(productIds, gid.TypeProduct, "productIds")
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func (r *subscriptionResolver) InventoryChanged(ctx context.Context, variantIds 
 
 // CartChanged is the resolver for the cartChanged field.
 func (r *subscriptionResolver) CartChanged(ctx context.Context, cartID gid.ID) (<-chan *ent.Cart, error) {
-	cid, err := idOf(&cartID, "Cart", "cartId")
+	cid, err := idOf(&cartID, gid.TypeCart, "cartId")
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func (r *customerResolver) Orders(ctx context.Context, obj *ent.Customer, first 
 
 // OrderPay is the resolver for the orderPay field.
 func (r *mutationResolver) OrderPay(ctx context.Context, id gid.ID, paymentToken *string) (*model.OrderPayload, error) {
-	oid, err := idOf(&id, "Order", "id")
+	oid, err := idOf(&id, gid.TypeOrder, "id")
 	if err != nil {
 		return orderPayload(nil, err)
 	}
@@ -86,7 +86,7 @@ func (r *orderStatusEventResolver) Status(ctx context.Context, obj *ent.OrderEve
 
 // Order is the resolver for the order field.
 func (r *queryResolver) Order(ctx context.Context, id gid.ID) (*ent.Order, error) {
-	oid, err := idOf(&id, "Order", "id")
+	oid, err := idOf(&id, gid.TypeOrder, "id")
 	if err != nil {
 		return nil, err
 	}

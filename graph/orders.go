@@ -14,7 +14,7 @@ import (
 
 // move runs a staff status change of an order.
 func (r *mutationResolver) move(ctx context.Context, id gid.ID, to order.Status, note string) (*model.OrderPayload, error) {
-	oid, err := idOf(&id, "Order", "id")
+	oid, err := idOf(&id, gid.TypeOrder, "id")
 	if err != nil {
 		return orderPayload(nil, err)
 	}

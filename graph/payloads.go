@@ -132,7 +132,7 @@ func cartPayload(res *cart.Result, err error) (*model.CartPayload, error) {
 	if res != nil {
 		p.Cart = res.Cart
 		for _, w := range res.Warnings {
-			id := gid.New("ProductVariant", w.VariantID)
+			id := gid.New(gid.TypeProductVariant, w.VariantID)
 			avail := w.AvailableQuantity
 			p.Warnings = append(p.Warnings, &model.CartWarning{Code: w.Code, Message: w.Message, VariantID: &id, AvailableQuantity: &avail})
 		}

@@ -21,6 +21,19 @@ type ID struct {
 	ID   int
 }
 
+// The GraphQL types whose global IDs the API reads in arguments or writes
+// outside ent's generated GlobalID methods.
+const (
+	TypeAddress        = "Address"
+	TypeCart           = "Cart"
+	TypeCartLine       = "CartLine"
+	TypeCategory       = "Category"
+	TypeOrder          = "Order"
+	TypeProduct        = "Product"
+	TypeProductVariant = "ProductVariant"
+	TypeWarehouse      = "Warehouse"
+)
+
 // New returns the global ID of row id of GraphQL type typ.
 func New(typ string, id int) ID { return ID{Type: typ, ID: id} }
 
