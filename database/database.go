@@ -73,7 +73,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	// Category writes keep the materialised paths (commerce/catalog).
 	client.Category.Use(catalog.Hooks())
 	// A category page's count reads the stored category counts.
-	client.Product.Intercept(catalog.StoredCounts())
+	client.Product.Intercept(catalog.ProductLists())
 	// A product's variants come in their position order.
 	client.ProductVariant.Intercept(catalog.VariantOrder())
 	return &DB{Client: client, SQL: db, Dialect: dia, migrator: ent.NewClient(ent.Driver(plain)), stmts: stmts}, nil

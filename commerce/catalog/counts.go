@@ -315,30 +315,50 @@ func inSubtree(root int) predicate.Category {
 	}
 }
 
-// StoredCounts returns the interceptor of product queries that answers a
-// Count from the stored category counts when the context says the query's
-// predicates are exactly those the counts hold (withStoredCount: ACTIVE,
-// a category's subtree and, when inStock, in stock). Every other operation
-// and query passes through. database.Open installs it on every client.
-func StoredCounts() ent.Interceptor {
+// ProductLists returns the interceptor of product queries that carries out
+// what Service.Products marked in the context of a list:
+//   - a Count whose predicates are exactly those the stored category counts
+//     hold (withStoredCount: ACTIVE, a subtree, the stock flag) is answered
+//     from them;
+//   - a Count of a category page with a price range goes through the count
+//     memo (withMemoCount, memo.go);
+//   - the page of a list with a price range finds its rows' IDs first
+//     (lateRows).
+//
+// Every other operation and query passes through. database.Open installs
+// it on every client.
+func ProductLists() ent.Interceptor {
 	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
 		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
-			if sc, ok := ctx.Value(storedCountKey{}).(storedCount); ok && isProductCount(ctx, q) {
-				return SubtreeCount(ctx, sc.client, sc.root, sc.inStock)
+			pq, ok := q.(*ent.ProductQuery)
+			if !ok {
+				return next.Query(ctx, q)
 			}
-			if mc, ok := ctx.Value(memoCountKey{}).(memoCount); ok && isProductCount(ctx, q) {
-				return mc.count(ctx, next, q)
-			}
-			if late, _ := ctx.Value(lateRowsKey{}).(bool); late {
-				if pq, ok := q.(*ent.ProductQuery); ok {
-					if qc := entgo.QueryFromContext(ctx); qc != nil && qc.Op == entgo.OpQueryAll {
-						pq.Modify(lateRows)
-					}
+			switch op := queryOp(ctx); op {
+			case entgo.OpQueryCount:
+				if sc, ok := ctx.Value(storedCountKey{}).(storedCount); ok {
+					return SubtreeCount(ctx, sc.client, sc.root, sc.inStock)
+				}
+				if mc, ok := ctx.Value(memoCountKey{}).(memoCount); ok {
+					return mc.count(ctx, next, q)
+				}
+			case entgo.OpQueryAll:
+				if late, _ := ctx.Value(lateRowsKey{}).(bool); late {
+					pq.Modify(lateRows)
 				}
 			}
 			return next.Query(ctx, q)
 		})
 	})
+}
+
+// queryOp is the operation of the ent query running with ctx ("" when
+// there is none).
+func queryOp(ctx context.Context) string {
+	if qc := entgo.QueryFromContext(ctx); qc != nil {
+		return qc.Op
+	}
+	return ""
 }
 
 type storedCountKey struct{}
@@ -349,7 +369,7 @@ type storedCount struct {
 	inStock bool
 }
 
-// withStoredCount marks ctx for StoredCounts: the product query run with it
+// withStoredCount marks ctx for ProductLists: the product query run with it
 // counts root's subtree (in stock only, when inStock) and nothing else.
 func withStoredCount(ctx context.Context, client *ent.Client, root int, inStock bool) context.Context {
 	return context.WithValue(ctx, storedCountKey{}, storedCount{client, root, inStock})

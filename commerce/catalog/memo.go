@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"sync"
 
-	entgo "entgo.io/ent"
-
 	"storefront/commerce/access"
 	"storefront/ent"
 	"storefront/ent/category"
@@ -135,7 +133,7 @@ type memoCount struct {
 	subtree *subtreeIDs
 }
 
-// withMemoCount marks ctx for StoredCounts: the product query run with it
+// withMemoCount marks ctx for ProductLists: the product query run with it
 // counts the filter of key (ACTIVE, key.root's subtree, the stock flag
 // and the price bounds, and nothing else), which memo may remember.
 func withMemoCount(ctx context.Context, client *ent.Client, memo *countMemo, key memoKey, subtree *subtreeIDs) context.Context {
@@ -162,13 +160,4 @@ func (mc memoCount) count(ctx context.Context, next ent.Querier, q ent.Query) (e
 		mc.memo.put(mc.key, versions, n)
 	}
 	return v, nil
-}
-
-// isProductCount reports whether the query of ctx is a Count of products.
-func isProductCount(ctx context.Context, q ent.Query) bool {
-	if qc := entgo.QueryFromContext(ctx); qc == nil || qc.Op != entgo.OpQueryCount {
-		return false
-	}
-	_, ok := q.(*ent.ProductQuery)
-	return ok
 }
